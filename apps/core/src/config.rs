@@ -1,0 +1,91 @@
+//! Configuration from the environment (`SAFECERT_*`), with the embedded
+//! defaults that let `cargo run` work on a bare machine.
+
+use std::{path::PathBuf, time::Duration};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{name} is malformed: {why}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub why: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: String,
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub redis_url: Option<String>,
+    pub redis_prefix: String,
+    pub key_file: Option<PathBuf>,
+    pub tenants_dir: PathBuf,
+    pub locales_dir: PathBuf,
+    pub policies_dir: PathBuf,
+    pub db_max_connections: u32,
+    pub verify_rate_per_minute: u32,
+    pub verify_burst: u32,
+    pub trust_forwarded_for: bool,
+    pub workers: usize,
+    pub demo_certs_per_tenant: u64,
+    pub cache_ttl: Duration,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError { name, why: format!("{v:?} is not a number") }),
+    }
+}
+
+fn flag(name: &'static str) -> Result<bool, ConfigError> {
+    match var(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(other) => Err(ConfigError { name, why: format!("{other:?} is not true or false") }),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let data_dir = PathBuf::from(var("SAFECERT_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = var("SAFECERT_DATABASE_URL");
+        if let Some(url) = &database_url
+            && !["postgres://", "postgresql://", "sqlite://"].iter().any(|p| url.starts_with(p))
+        {
+            return Err(ConfigError {
+                name: "SAFECERT_DATABASE_URL",
+                why: "use postgres://… or sqlite://<directory>".into(),
+            });
+        }
+        let workers = number("SAFECERT_WORKERS", std::thread::available_parallelism().map_or(2, usize::from))?;
+        Ok(Self {
+            listen: var("SAFECERT_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url,
+            redis_url: var("SAFECERT_REDIS_URL"),
+            redis_prefix: var("SAFECERT_REDIS_PREFIX").unwrap_or_else(|| "safecert:".into()),
+            key_file: var("SAFECERT_KEY_FILE").map(PathBuf::from),
+            tenants_dir: PathBuf::from(var("SAFECERT_TENANTS_DIR").unwrap_or_else(|| "tenants".into())),
+            locales_dir: PathBuf::from(var("SAFECERT_LOCALES_DIR").unwrap_or_else(|| "locales".into())),
+            policies_dir: PathBuf::from(var("SAFECERT_POLICIES_DIR").unwrap_or_else(|| "policies".into())),
+            db_max_connections: number("SAFECERT_DB_MAX_CONNECTIONS", 16)?,
+            verify_rate_per_minute: number("SAFECERT_VERIFY_RATE_PER_MINUTE", 60)?,
+            verify_burst: number("SAFECERT_VERIFY_BURST", 20)?,
+            trust_forwarded_for: flag("SAFECERT_TRUST_FORWARDED_FOR")?,
+            workers: workers.max(1),
+            demo_certs_per_tenant: number("SAFECERT_DEMO_CERTS_PER_TENANT", 40)?,
+            cache_ttl: Duration::from_secs(number("SAFECERT_CACHE_TTL_SECS", 3600)?),
+            data_dir,
+        })
+    }
+
+    /// True when running on the embedded default (SQLite files under the
+    /// data directory), where demo data and a key file are created on
+    /// first start.
+    pub fn is_embedded(&self) -> bool {
+        self.database_url.is_none()
+    }
+}

@@ -1,0 +1,16 @@
+//! The SafeCert services: configuration, tenants, the platform context that
+//! ties storage, cache and messages together, public verification, tenant
+//! lookups and synthetic data.
+
+mod config;
+mod lookup;
+mod platform;
+pub mod seed;
+mod tenants;
+mod verify;
+
+pub use config::{Config, ConfigError};
+pub use lookup::{CertificateView, LookupError, Visibility};
+pub use platform::{Platform, StartError};
+pub use tenants::{TenantConfig, TenantError, TenantNames, TenantRegistry, TenantSettings};
+pub use verify::VerifyOutcome;

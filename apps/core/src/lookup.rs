@@ -1,0 +1,108 @@
+//! What a caller sees of a certificate: a view built from the stored
+//! record, masked according to who is asking.
+
+use chrono::NaiveDate;
+use safecert_domain::{CertNo, Locale, Status, TenantSlug, mask_name};
+use safecert_storage::{CertificateRecord, StorageError};
+use serde::Serialize;
+
+use crate::{Platform, TenantConfig};
+
+/// How much of a certificate the caller may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Anyone: status, dates, masked holder, province, authority.
+    Public,
+    /// Anyone who names the certificate in its own province: adds the
+    /// employer, position, industry and the masked ID number.
+    Masked,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ProvinceView {
+    /// Tenant slug, e.g. `gd`.
+    pub slug: String,
+    /// Region code, e.g. `440000`.
+    pub code: String,
+    /// The province's name in the response language.
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CertificateView {
+    pub cert_no: String,
+    /// Masked holder name, e.g. `张*三`.
+    pub holder_name: String,
+    #[schema(value_type = String, example = "valid")]
+    pub status: Status,
+    pub province: ProvinceView,
+    pub cert_type: String,
+    pub issuing_authority: String,
+    pub issue_date: NaiveDate,
+    pub expiry_date: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_on: Option<NaiveDate>,
+    /// Masked ID number, e.g. `110105********002X`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employer_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
+}
+
+impl CertificateView {
+    pub fn build(
+        record: &CertificateRecord,
+        tenant: &TenantConfig,
+        today: NaiveDate,
+        locale: Locale,
+        visibility: Visibility,
+    ) -> Self {
+        let more = visibility == Visibility::Masked;
+        Self {
+            cert_no: record.cert_no.clone(),
+            holder_name: mask_name(&record.holder_name),
+            status: record.status_on(today, tenant.settings.expiring_window_days),
+            province: ProvinceView {
+                slug: tenant.slug.to_string(),
+                code: tenant.code.to_string(),
+                name: tenant.names.get(locale).to_owned(),
+            },
+            cert_type: record.cert_type.clone(),
+            issuing_authority: record.issuing_authority.clone(),
+            issue_date: record.issue_date,
+            expiry_date: record.expiry_date,
+            revoked_on: record.revocation_on,
+            id_number: more.then(|| record.id_masked.clone()),
+            employer_name: more.then(|| record.employer_name.clone()),
+            position: more.then(|| record.position.clone()),
+            industry: more.then(|| record.industry.clone()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    #[error("unknown tenant")]
+    UnknownTenant,
+    #[error("certificate not found")]
+    NotFound,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl Platform {
+    /// A certificate of one tenant by its number.
+    pub async fn lookup(&self, tenant: &str, no: &CertNo, locale: Locale) -> Result<CertificateView, LookupError> {
+        let tenant = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
+        let record = self.store.get(&tenant.slug, no).await?.ok_or(LookupError::NotFound)?;
+        Ok(CertificateView::build(&record, tenant, self.today(), locale, Visibility::Masked))
+    }
+
+    pub fn tenant(&self, slug: &TenantSlug) -> Option<&TenantConfig> {
+        self.tenants.get(slug)
+    }
+}

@@ -1,0 +1,124 @@
+//! The running platform: configuration, tenants, storage, cache and
+//! messages, opened once at start and shared by every request.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeDelta, Utc};
+use safecert_domain::TenantSlug;
+use safecert_i18n::{I18nError, Localizer};
+use safecert_storage::{
+    CertificateStore, Databases, DbConfig, FieldCipher, FieldKeys, KeyFileError, LookupCache, RedisConfig,
+    StorageError, TenantRow,
+};
+
+use crate::{Config, TenantError, TenantRegistry};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("tenants: {0}")]
+    Tenants(#[from] TenantError),
+    #[error("messages: {0}")]
+    Messages(#[from] I18nError),
+    #[error("field keys: {0}")]
+    Keys(#[from] KeyFileError),
+    #[error("field keys: {0}")]
+    Cipher(#[from] safecert_storage::CryptoError),
+    #[error(
+        "SAFECERT_KEY_FILE is required when SAFECERT_DATABASE_URL is set: the keys must live apart from the database"
+    )]
+    KeyFileRequired,
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("SAFECERT_REDIS_URL is malformed: {0}")]
+    Redis(String),
+}
+
+pub struct Platform {
+    pub config: Config,
+    pub tenants: TenantRegistry,
+    pub localizer: Localizer,
+    pub store: CertificateStore,
+}
+
+fn load_keys(config: &Config) -> Result<FieldKeys, StartError> {
+    match (&config.key_file, config.is_embedded()) {
+        (Some(path), _) => Ok(FieldKeys::load(path)?),
+        (None, false) => Err(StartError::KeyFileRequired),
+        (None, true) => {
+            let path = config.data_dir.join("field-keys");
+            let (keys, created) = FieldKeys::load_or_create(&path)?;
+            if created {
+                tracing::warn!(
+                    path = %path.display(),
+                    "generated new field-encryption keys for the embedded database; set SAFECERT_KEY_FILE and keep the file apart from the data in production"
+                );
+            }
+            Ok(keys)
+        }
+    }
+}
+
+impl Platform {
+    /// Opens everything and brings every tenant's storage up to date.
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        let tenants = TenantRegistry::load(&config.tenants_dir)?;
+        let localizer = Localizer::load(&config.locales_dir)?;
+        for (locale, id) in localizer.missing_messages() {
+            tracing::warn!(locale = locale.tag(), message_id = %id, "message missing; zh-CN is shown instead");
+        }
+        let cipher = FieldCipher::new(&load_keys(&config)?)?;
+        let cache = match &config.redis_url {
+            Some(url) => LookupCache::with_redis(&RedisConfig {
+                url: url.clone(),
+                prefix: config.redis_prefix.clone(),
+                ttl: config.cache_ttl,
+                op_timeout: std::time::Duration::from_millis(100),
+            })
+            .map_err(|e| StartError::Redis(e.to_string()))?,
+            None => LookupCache::local(),
+        };
+        let cache = Arc::new(cache);
+        cache.start_listener();
+        let dbs = Databases::connect(DbConfig {
+            url: config.database_url.clone(),
+            data_dir: config.data_dir.clone(),
+            max_connections: config.db_max_connections,
+        })
+        .await?;
+        let store = CertificateStore::new(Arc::new(dbs), cipher, cache);
+        let platform = Self { config, tenants, localizer, store };
+        platform.sync_tenants().await?;
+        Ok(platform)
+    }
+
+    /// Creates or upgrades the storage of every tenant folder and records
+    /// the tenants in the platform registry. Returns the slugs synced.
+    pub async fn sync_tenants(&self) -> Result<Vec<TenantSlug>, StorageError> {
+        let dbs = self.store.databases();
+        let mut synced = Vec::new();
+        for tenant in self.tenants.all() {
+            dbs.ensure_tenant(&tenant.slug).await?;
+            dbs.register_tenant(&TenantRow {
+                slug: tenant.slug.to_string(),
+                code: tenant.code.to_string(),
+                name_zh: tenant.names.zh_cn.clone(),
+                name_en: tenant.names.en.clone(),
+                name_ug: tenant.names.ug.clone(),
+                default_locale: tenant.default_locale.tag().to_owned(),
+            })
+            .await?;
+            synced.push(tenant.slug.clone());
+        }
+        Ok(synced)
+    }
+
+    /// Today's date in China (UTC+8), in which certificate dates are
+    /// written.
+    pub fn today(&self) -> NaiveDate {
+        (Utc::now() + TimeDelta::hours(8)).date_naive()
+    }
+
+    pub async fn shutdown(&self) {
+        self.store.databases().close().await;
+    }
+}

@@ -1,0 +1,250 @@
+//! `safecert seed`: deterministic synthetic certificates with valid ID
+//! numbers and USCCs, spread over every status, for demos, tests and
+//! benchmarks. The same seed, date and tenants give the same data.
+
+mod people;
+mod rng;
+
+use std::{collections::HashSet, io::Write, path::PathBuf};
+
+use chrono::{Datelike, Months, NaiveDate, TimeDelta};
+use safecert_domain::{CertNo, Certificate, HolderName, RegionCode, Revocation, RevocationKind, TrainingRecord};
+use safecert_storage::StorageError;
+
+use crate::{Platform, TenantConfig};
+pub use rng::Rng;
+
+#[derive(Clone, Debug)]
+pub struct SeedOptions {
+    pub certs_per_tenant: u64,
+    pub seed: u64,
+    /// The day the statuses are spread around (valid, expiring, expired).
+    pub as_of: NaiveDate,
+    pub export: Option<PathBuf>,
+    pub progress: bool,
+    /// Only these tenants; all when empty.
+    pub only: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot write the export file: {0}")]
+    Export(String),
+    #[error("generated data failed to parse: {0}")]
+    Generated(String),
+    #[error("unknown tenant {0:?}")]
+    UnknownTenant(String),
+}
+
+/// One generated certificate as the export lists it, with plain values.
+#[derive(Clone, Debug)]
+pub struct SeededCertificate {
+    pub tenant: String,
+    pub cert_no: String,
+    pub holder_name: String,
+    pub id_number: String,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub inserted: u64,
+    pub generated: u64,
+    /// A few certificates per tenant, to try the service with.
+    pub samples: Vec<SeededCertificate>,
+}
+
+const BATCH: usize = 2_000;
+
+struct TenantGenerator<'a> {
+    tenant: &'a TenantConfig,
+    rng: Rng,
+    as_of: NaiveDate,
+    sequence: u64,
+    used_ids: HashSet<String>,
+    employers: Vec<people::Employer>,
+}
+
+impl<'a> TenantGenerator<'a> {
+    fn new(tenant: &'a TenantConfig, seed: u64, as_of: NaiveDate, total: u64) -> Result<Self, SeedError> {
+        let mut rng = Rng::for_stream(seed, tenant.slug.as_str());
+        let count = (total / 150).clamp(3, 2_000) as usize;
+        let employers = (0..count).map(|_| people::employer(&mut rng, &tenant.code)).collect::<Result<_, _>>()?;
+        Ok(Self { tenant, rng, as_of, sequence: 0, used_ids: HashSet::new(), employers })
+    }
+
+    fn region(&mut self) -> Result<RegionCode, SeedError> {
+        let prov = &self.tenant.code.as_str()[..2];
+        let city = 1 + self.rng.below(9);
+        let county = 2 + self.rng.below(8);
+        RegionCode::parse(&format!("{prov}{city:02}{county:02}")).map_err(|e| SeedError::Generated(e.to_string()))
+    }
+
+    fn next(&mut self) -> Result<Certificate, SeedError> {
+        let region = self.region()?;
+        let id_number = loop {
+            let id = people::id_number(&mut self.rng, &region, self.as_of)?;
+            if self.used_ids.insert(id.expose().to_owned()) {
+                break id;
+            }
+        };
+        let holder_name =
+            HolderName::parse(&people::name(&mut self.rng)).map_err(|e| SeedError::Generated(e.to_string()))?;
+        let employer = self.employers[self.rng.below(self.employers.len() as u64) as usize].clone();
+        let kind = people::cert_kind(&mut self.rng);
+        let settings = &self.tenant.settings;
+        let window = i64::from(settings.expiring_window_days.max(1));
+        let span = i64::from(settings.validity_years) * 365;
+        let expiry = match self.rng.below(100) {
+            0..22 => self.as_of - TimeDelta::days(1 + self.rng.below(900) as i64),
+            22..30 => self.as_of + TimeDelta::days(self.rng.below(window as u64) as i64),
+            _ => self.as_of + TimeDelta::days(window + self.rng.below((span - window).max(1) as u64) as i64),
+        };
+        let issue = (expiry + TimeDelta::days(1))
+            .checked_sub_months(Months::new(12 * settings.validity_years))
+            .unwrap_or(expiry);
+        self.sequence += 1;
+        let cert_no = if kind.number_is_id {
+            format!("T{}", id_number.expose())
+        } else {
+            format!("{}{}{:07}", self.tenant.slug.as_str().to_ascii_uppercase(), issue.year(), self.sequence)
+        };
+        let revocation = match self.rng.below(100) {
+            0..2 => Some(Revocation {
+                kind: RevocationKind::Revoked,
+                on: issue + TimeDelta::days(200),
+                reason: "违规作业，依法撤销".into(),
+            }),
+            2..3 => Some(Revocation {
+                kind: RevocationKind::Suspended,
+                on: issue + TimeDelta::days(100),
+                reason: "复审未通过，暂扣证书".into(),
+            }),
+            _ => None,
+        };
+        let training = (0..1 + self.rng.below(3))
+            .map(|i| TrainingRecord {
+                course: people::COURSES[(i as usize + self.rng.below(4) as usize) % people::COURSES.len()].to_owned(),
+                hours: 16 + 8 * self.rng.below(5) as u32,
+                exam_score: Some(60 + self.rng.below(41) as u32),
+            })
+            .collect();
+        Ok(Certificate {
+            tenant: self.tenant.slug.clone(),
+            cert_no: CertNo::parse(&cert_no).map_err(|e| SeedError::Generated(e.to_string()))?,
+            holder_name,
+            id_number,
+            employer_uscc: employer.uscc,
+            employer_name: employer.name,
+            department: people::pick(&mut self.rng, people::DEPARTMENTS).to_owned(),
+            region,
+            position: kind.position(&mut self.rng).to_owned(),
+            industry: people::pick(&mut self.rng, people::INDUSTRIES).to_owned(),
+            cert_type: kind.cert_type.to_owned(),
+            issuing_authority: settings.issuing_authority.clone(),
+            issue_date: issue,
+            expiry_date: expiry,
+            training,
+            revocation,
+            custom_fields: serde_json::Map::new(),
+        })
+    }
+}
+
+fn progress_bar(total: u64, visible: bool) -> indicatif::ProgressBar {
+    if !visible {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} {msg:>4} [{bar:40}] {human_pos}/{human_len} certificates ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Generates and stores the certificates; see [`SeedOptions`].
+pub async fn run(platform: &Platform, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
+    let tenants: Vec<&TenantConfig> = if opts.only.is_empty() {
+        platform.tenants.all()
+    } else {
+        opts.only
+            .iter()
+            .map(|s| platform.tenants.find(s).ok_or_else(|| SeedError::UnknownTenant(s.clone())))
+            .collect::<Result<_, _>>()?
+    };
+    let mut export = match &opts.export {
+        Some(path) => {
+            let file =
+                std::fs::File::create(path).map_err(|e| SeedError::Export(format!("{}: {e}", path.display())))?;
+            let mut w = std::io::BufWriter::new(file);
+            writeln!(w, "tenant,cert_no,holder_name,id_number,cert_type,status,issue_date,expiry_date,employer_uscc")
+                .map_err(|e| SeedError::Export(e.to_string()))?;
+            Some(w)
+        }
+        None => None,
+    };
+    let bar = progress_bar(opts.certs_per_tenant * tenants.len() as u64, opts.progress);
+    let mut report = SeedReport::default();
+    for tenant in tenants {
+        bar.set_message(tenant.slug.to_string());
+        let mut generator = TenantGenerator::new(tenant, opts.seed, opts.as_of, opts.certs_per_tenant)?;
+        let mut left = opts.certs_per_tenant;
+        while left > 0 {
+            let n = left.min(BATCH as u64);
+            let batch = (0..n).map(|_| generator.next()).collect::<Result<Vec<_>, _>>()?;
+            for (i, cert) in batch.iter().enumerate() {
+                let status = cert.status_on(opts.as_of, tenant.settings.expiring_window_days).code();
+                if let Some(w) = export.as_mut() {
+                    writeln!(
+                        w,
+                        "{},{},{},{},{},{},{},{},{}",
+                        tenant.slug,
+                        cert.cert_no,
+                        cert.holder_name.expose(),
+                        cert.id_number.expose(),
+                        cert.cert_type,
+                        status,
+                        cert.issue_date,
+                        cert.expiry_date,
+                        cert.employer_uscc
+                    )
+                    .map_err(|e| SeedError::Export(e.to_string()))?;
+                }
+                if left == opts.certs_per_tenant && i < 3 {
+                    report.samples.push(SeededCertificate {
+                        tenant: tenant.slug.to_string(),
+                        cert_no: cert.cert_no.to_string(),
+                        holder_name: cert.holder_name.expose().to_owned(),
+                        id_number: cert.id_number.expose().to_owned(),
+                        status,
+                    });
+                }
+            }
+            report.inserted += platform.store.insert_new(&tenant.slug, &batch).await?;
+            report.generated += n;
+            left -= n;
+            bar.inc(n);
+        }
+    }
+    if let Some(mut w) = export {
+        w.flush().map_err(|e| SeedError::Export(e.to_string()))?;
+    }
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+impl From<safecert_domain::UsccError> for SeedError {
+    fn from(e: safecert_domain::UsccError) -> Self {
+        SeedError::Generated(e.to_string())
+    }
+}
+
+impl From<safecert_domain::IdNumberError> for SeedError {
+    fn from(e: safecert_domain::IdNumberError) -> Self {
+        SeedError::Generated(e.to_string())
+    }
+}

@@ -1,0 +1,56 @@
+use chrono::NaiveDate;
+
+use crate::{CertNo, HolderName, IdNumber, RegionCode, Status, TenantSlug, Uscc};
+
+/// Why a certificate no longer counts, if it doesn't.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationKind {
+    Revoked,
+    Suspended,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Revocation {
+    pub kind: RevocationKind,
+    pub on: NaiveDate,
+    pub reason: String,
+}
+
+/// One course of the training behind a certificate.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainingRecord {
+    pub course: String,
+    pub hours: u32,
+    pub exam_score: Option<u32>,
+}
+
+/// A certificate as the domain sees it: parsed fields, plain ID number.
+/// It never reaches storage or a response as is: storage encrypts the ID
+/// number, responses mask what the caller may not see.
+#[derive(Clone, Debug)]
+pub struct Certificate {
+    pub tenant: TenantSlug,
+    pub cert_no: CertNo,
+    pub holder_name: HolderName,
+    pub id_number: IdNumber,
+    pub employer_uscc: Uscc,
+    pub employer_name: String,
+    pub department: String,
+    pub region: RegionCode,
+    pub position: String,
+    pub industry: String,
+    pub cert_type: String,
+    pub issuing_authority: String,
+    pub issue_date: NaiveDate,
+    pub expiry_date: NaiveDate,
+    pub training: Vec<TrainingRecord>,
+    pub revocation: Option<Revocation>,
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Certificate {
+    pub fn status_on(&self, today: NaiveDate, expiring_window_days: u32) -> Status {
+        Status::on(today, self.expiry_date, self.revocation.as_ref().map(|r| r.kind), expiring_window_days)
+    }
+}

@@ -1,0 +1,26 @@
+//! Pure domain types of SafeCert: parsing, masking and status, with no IO.
+//!
+//! Every type here has private fields and a `parse` that returns a `Result`:
+//! once a value of one of these types exists, it is valid.
+
+mod cert_no;
+mod certificate;
+mod holder_name;
+mod id_number;
+mod locale;
+mod masking;
+mod region;
+mod status;
+mod tenant_slug;
+mod uscc;
+
+pub use cert_no::{CertNo, CertNoError};
+pub use certificate::{Certificate, Revocation, RevocationKind, TrainingRecord};
+pub use holder_name::{HolderName, HolderNameError};
+pub use id_number::{IdNumber, IdNumberError};
+pub use locale::Locale;
+pub use masking::mask_name;
+pub use region::{RegionCode, RegionCodeError};
+pub use status::Status;
+pub use tenant_slug::{TenantSlug, TenantSlugError};
+pub use uscc::{Uscc, UsccError};

@@ -1,0 +1,96 @@
+//! Building and running the HTTP server.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpRequest, HttpServer, dev::Server, error::QueryPayloadError, middleware::from_fn, web};
+use safecert_core::Platform;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    ApiDoc, RateLimit,
+    error::ErrorKind,
+    handlers::{certificates, health, pages, tenants, verify},
+    lang::Lang,
+    metrics::Metrics,
+    middleware::request_log,
+    rate_limit::RateLimiter,
+    state::AppState,
+};
+
+/// A bound, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    tracing::debug!(error = %err, "malformed query string");
+    let kind = ErrorKind::BadRequest;
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => Lang::from_parts(req, state.clone()).error(kind).into(),
+        None => actix_web::error::ErrorBadRequest(kind.code()),
+    }
+}
+
+fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    tracing::debug!(error = %err, "malformed path");
+    let kind = ErrorKind::BadRequest;
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => Lang::from_parts(req, state.clone()).error(kind).into(),
+        None => actix_web::error::ErrorBadRequest(kind.code()),
+    }
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free port) and prepares the
+    /// server with `workers` threads.
+    pub fn build(platform: Arc<Platform>, listener: TcpListener, workers: usize) -> std::io::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let limit =
+            RateLimit { per_minute: platform.config.verify_rate_per_minute, burst: platform.config.verify_burst };
+        let state =
+            web::Data::new(AppState { platform, limiter: RateLimiter::new(limit), metrics: Metrics::default() });
+        let openapi = ApiDoc::openapi();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .app_data(web::PayloadConfig::new(16 * 1024))
+                .wrap(from_fn(request_log))
+                .service(health::healthz)
+                .service(health::readyz)
+                .service(health::metrics)
+                .service(tenants::list)
+                .service(verify::verify)
+                .service(certificates::lookup)
+                .service(pages::show)
+                .service(pages::submit)
+                .service(pages::stylesheet)
+                .service(web::redirect("/docs", "/docs/"))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
+                .default_service(web::to(health::not_found))
+        })
+        .workers(workers.max(1))
+        .backlog(4096)
+        .max_connection_rate(1024)
+        .shutdown_timeout(20)
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGINT or SIGTERM, then finishes requests in flight.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}

@@ -1,0 +1,65 @@
+//! Handlers, one file per area. Each has the same shape: extract, check,
+//! call the platform, map the error.
+
+pub mod certificates;
+pub mod health;
+pub mod pages;
+pub mod tenants;
+pub mod verify;
+
+use std::{collections::HashMap, net::IpAddr};
+
+use actix_web::HttpRequest;
+use safecert_domain::{CertNo, HolderName};
+
+use crate::{
+    error::{ApiError, ErrorKind},
+    lang::Lang,
+};
+
+/// The client's address: the peer, or the first `X-Forwarded-For` hop
+/// when the service is configured to trust its proxy.
+pub fn client_addr(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
+    if trust_forwarded_for
+        && let Some(ip) = req
+            .connection_info()
+            .realip_remote_addr()
+            .and_then(|a| a.parse::<IpAddr>().ok().or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip())))
+    {
+        return Some(ip);
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
+/// Applies the per-address limit of public endpoints.
+pub fn rate_limit(req: &HttpRequest, lang: &Lang) -> Result<(), ApiError> {
+    let app = lang.app();
+    let Some(addr) = client_addr(req, app.platform.config.trust_forwarded_for) else {
+        return Ok(());
+    };
+    app.limiter.check(addr).map_err(|retry_after| lang.error(ErrorKind::RateLimited { retry_after }))
+}
+
+/// A required parameter, present and not blank.
+pub fn required<'a>(params: &'a HashMap<String, String>, name: &'static str, lang: &Lang) -> Result<&'a str, ApiError> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| lang.error(ErrorKind::MissingParameter(name)))
+}
+
+pub fn parse_cert_no(raw: &str, lang: &Lang) -> Result<CertNo, ApiError> {
+    CertNo::parse(raw).map_err(|_| lang.error(ErrorKind::InvalidCertNo))
+}
+
+pub fn parse_name(raw: &str, lang: &Lang) -> Result<HolderName, ApiError> {
+    HolderName::parse(raw).map_err(|_| lang.error(ErrorKind::InvalidName))
+}
+
+/// Logs a storage failure with the request's context and turns it into a
+/// 503: the client learns nothing of the cause.
+pub fn unavailable(err: &dyn std::fmt::Display, lang: &Lang) -> ApiError {
+    tracing::error!(error = %err, "storage failed");
+    lang.error(ErrorKind::Unavailable)
+}

@@ -1,0 +1,59 @@
+use std::{collections::HashMap, sync::atomic::Ordering};
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use safecert_core::{CertificateView, VerifyOutcome};
+use serde::Serialize;
+
+use crate::{
+    error::{ApiError, ErrorBody},
+    lang::Lang,
+};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VerifyBody {
+    /// True only when a certificate has this number and this holder name.
+    pub genuine: bool,
+    /// The certificate, masked; absent when not genuine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateView>,
+    /// A sentence for people, in the response language.
+    pub message: String,
+}
+
+/// Public verification across every province. A wrong name and an unknown
+/// number give the same answer.
+#[utoipa::path(
+    tag = "public",
+    params(
+        ("cert_no" = String, Query, description = "Certificate number as printed, e.g. GD20230000123"),
+        ("name" = String, Query, description = "Holder's full name as printed"),
+    ),
+    responses(
+        (status = 200, body = VerifyBody),
+        (status = 400, description = "Missing or malformed parameter", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody),
+    )
+)]
+#[get("/api/v1/verify")]
+pub async fn verify(
+    req: HttpRequest,
+    lang: Lang,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    super::rate_limit(&req, &lang)?;
+    let cert_no = super::parse_cert_no(super::required(&query, "cert_no", &lang)?, &lang)?;
+    let name = super::parse_name(super::required(&query, "name", &lang)?, &lang)?;
+    let app = lang.app();
+    let outcome = app.platform.verify(&cert_no, &name, lang.locale).await.map_err(|e| super::unavailable(&e, &lang))?;
+    let body = match outcome {
+        VerifyOutcome::Genuine(view) => {
+            app.metrics.verify_genuine.fetch_add(1, Ordering::Relaxed);
+            VerifyBody { genuine: true, certificate: Some(*view), message: lang.text("result-genuine") }
+        }
+        VerifyOutcome::NoMatch => {
+            app.metrics.verify_no_match.fetch_add(1, Ordering::Relaxed);
+            VerifyBody { genuine: false, certificate: None, message: lang.text("result-no-match") }
+        }
+    };
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body))
+}

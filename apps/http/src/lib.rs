@@ -1,0 +1,16 @@
+//! The HTTP face of SafeCert: the JSON API under `/api/v1`, the public
+//! verification page at `/`, health and metrics, and the OpenAPI document.
+
+mod app;
+mod error;
+mod handlers;
+mod lang;
+mod metrics;
+mod middleware;
+mod openapi;
+mod rate_limit;
+mod state;
+
+pub use app::Application;
+pub use openapi::ApiDoc;
+pub use rate_limit::RateLimit;

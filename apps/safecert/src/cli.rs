@@ -1,0 +1,102 @@
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use safecert_core::{Config, Platform, seed};
+
+#[derive(Parser)]
+#[command(name = "safecert", version, about = "National verification of work-safety training certificates")]
+pub struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTP on SAFECERT_LISTEN (the default command).
+    Serve,
+    /// Create or upgrade the platform schema and every tenant's schema.
+    Migrate,
+    /// Tenants found in SAFECERT_TENANTS_DIR.
+    Tenants {
+        #[command(subcommand)]
+        command: TenantsCommand,
+    },
+    /// Generate deterministic synthetic certificates.
+    Seed {
+        /// Certificates to create in each tenant.
+        #[arg(long, default_value_t = 100)]
+        certs_per_tenant: u64,
+        /// The same seed (and --as-of) gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The day statuses are spread around (default: today in China).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        /// Write what was made, with plain numbers, to this CSV file.
+        #[arg(long)]
+        export: Option<PathBuf>,
+        /// Only this tenant (repeatable); all tenants when absent.
+        #[arg(long = "tenant")]
+        tenants: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantsCommand {
+    /// List the tenants and how many certificates each holds.
+    List,
+    /// Create or upgrade the storage of every tenant folder.
+    Sync,
+}
+
+async fn open() -> anyhow::Result<Platform> {
+    let config = Config::from_env().context("reading the configuration")?;
+    Platform::start(config).await.context("starting the platform")
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    match args.command.unwrap_or(Command::Serve) {
+        Command::Serve => crate::serve::run().await,
+        Command::Migrate | Command::Tenants { command: TenantsCommand::Sync } => {
+            let platform = open().await?;
+            for slug in platform.sync_tenants().await? {
+                println!("{slug}: up to date");
+            }
+            platform.shutdown().await;
+            Ok(())
+        }
+        Command::Tenants { command: TenantsCommand::List } => {
+            let platform = open().await?;
+            println!("{:<6} {:<8} {:>12}  {}", "slug", "code", "certificates", "name");
+            for t in platform.tenants.all() {
+                let n = platform.store.count(&t.slug).await?;
+                println!("{:<6} {:<8} {:>12}  {} / {} / {}", t.slug, t.code, n, t.names.zh_cn, t.names.en, t.names.ug);
+            }
+            platform.shutdown().await;
+            Ok(())
+        }
+        Command::Seed { certs_per_tenant, seed, as_of, export, tenants } => {
+            let platform = open().await?;
+            let opts = seed::SeedOptions {
+                certs_per_tenant,
+                seed,
+                as_of: as_of.unwrap_or_else(|| platform.today()),
+                export,
+                progress: true,
+                only: tenants,
+            };
+            let started = std::time::Instant::now();
+            let report = seed::run(&platform, &opts).await?;
+            println!(
+                "seeded {} new certificates ({} generated) in {:.1}s",
+                report.inserted,
+                report.generated,
+                started.elapsed().as_secs_f64()
+            );
+            platform.shutdown().await;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The lookup cache: an in-process tier (moka) in front of an optional
+//! Redis tier. Both keep found certificates and, for a shorter time, the
+//! fact that a number does not exist, so probing unknown numbers does not
+//! reach the database every time.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use moka::sync::Cache;
+use safecert_domain::{CertNo, TenantSlug};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    CertificateRecord,
+    redis_cache::{RedisConfig, RedisTier},
+};
+
+/// What the cache knows about a key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) enum Entry<T> {
+    Found(T),
+    Missing,
+}
+
+const LOCAL_CAPACITY: u64 = 200_000;
+const LOCAL_TTL: Duration = Duration::from_secs(30);
+const MISSING_TTL_SECS: u64 = 30;
+
+#[derive(Default, Debug, Clone, Copy, Serialize)]
+pub struct CacheStats {
+    pub local_hits: u64,
+    pub redis_hits: u64,
+    pub misses: u64,
+}
+
+pub struct LookupCache {
+    certs: Cache<String, Entry<Arc<CertificateRecord>>>,
+    directory: Cache<String, Entry<TenantSlug>>,
+    redis: Option<Arc<RedisTier>>,
+    local_hits: AtomicU64,
+    redis_hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+pub(crate) fn cert_key(tenant: &TenantSlug, no: &CertNo) -> String {
+    format!("cert:{tenant}:{no}")
+}
+
+pub(crate) fn directory_key(no: &CertNo) -> String {
+    format!("dir:{no}")
+}
+
+impl LookupCache {
+    /// An in-process cache only.
+    pub fn local() -> Self {
+        Self::build(None)
+    }
+
+    /// An in-process cache in front of Redis. Fails only on a malformed
+    /// URL: an unreachable Redis is tolerated and retried.
+    pub fn with_redis(config: &RedisConfig) -> Result<Self, redis::RedisError> {
+        let tier = Arc::new(RedisTier::new(config)?);
+        let cache = Self::build(Some(tier));
+        Ok(cache)
+    }
+
+    fn build(redis: Option<Arc<RedisTier>>) -> Self {
+        let local_ttl = if redis.is_some() { LOCAL_TTL } else { Duration::from_secs(600) };
+        Self {
+            certs: Cache::builder().max_capacity(LOCAL_CAPACITY).time_to_live(local_ttl).build(),
+            directory: Cache::builder().max_capacity(LOCAL_CAPACITY).time_to_live(local_ttl).build(),
+            redis,
+            local_hits: AtomicU64::new(0),
+            redis_hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Starts listening for invalidations from other replicas. Call once,
+    /// inside the runtime, after wrapping the cache in an `Arc`.
+    pub fn start_listener(self: &Arc<Self>) {
+        let Some(redis) = &self.redis else { return };
+        let on_keys = Arc::clone(self);
+        let on_gap = Arc::clone(self);
+        redis.spawn_listener(
+            move |key| on_keys.drop_local(key),
+            move || {
+                on_gap.certs.invalidate_all();
+                on_gap.directory.invalidate_all();
+            },
+        );
+    }
+
+    fn drop_local(&self, key: &str) {
+        self.certs.invalidate(key);
+        self.directory.invalidate(key);
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            local_hits: self.local_hits.load(Ordering::Relaxed),
+            redis_hits: self.redis_hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+
+    async fn get<T>(&self, local: &Cache<String, Entry<T>>, key: String) -> Option<Entry<T>>
+    where
+        T: Clone + Send + Sync + 'static + for<'de> Deserialize<'de>,
+    {
+        if let Some(hit) = local.get(&key) {
+            self.local_hits.fetch_add(1, Ordering::Relaxed);
+            return Some(hit);
+        }
+        if let Some(redis) = &self.redis
+            && let Some(bytes) = redis.get(&key).await
+            && let Ok(entry) = serde_json::from_slice::<Entry<T>>(&bytes)
+        {
+            self.redis_hits.fetch_add(1, Ordering::Relaxed);
+            local.insert(key, entry.clone());
+            return Some(entry);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        None
+    }
+
+    async fn put<T>(&self, local: &Cache<String, Entry<T>>, key: String, entry: Entry<T>)
+    where
+        T: Clone + Send + Sync + 'static + Serialize,
+    {
+        if let Some(redis) = &self.redis
+            && let Ok(bytes) = serde_json::to_vec(&entry)
+        {
+            let ttl = matches!(entry, Entry::Missing).then_some(MISSING_TTL_SECS);
+            redis.set(&key, bytes, ttl).await;
+        }
+        local.insert(key, entry);
+    }
+
+    pub(crate) async fn get_cert(&self, tenant: &TenantSlug, no: &CertNo) -> Option<Entry<Arc<CertificateRecord>>> {
+        self.get(&self.certs, cert_key(tenant, no)).await
+    }
+
+    pub(crate) async fn put_cert(&self, tenant: &TenantSlug, no: &CertNo, entry: Entry<Arc<CertificateRecord>>) {
+        self.put(&self.certs, cert_key(tenant, no), entry).await
+    }
+
+    pub(crate) async fn get_directory(&self, no: &CertNo) -> Option<Entry<TenantSlug>> {
+        self.get(&self.directory, directory_key(no)).await
+    }
+
+    pub(crate) async fn put_directory(&self, no: &CertNo, entry: Entry<TenantSlug>) {
+        self.put(&self.directory, directory_key(no), entry).await
+    }
+
+    /// Forgets everything about a certificate number, here and (through
+    /// Redis) in every replica.
+    pub(crate) async fn invalidate(&self, tenant: &TenantSlug, no: &CertNo) {
+        let keys = [cert_key(tenant, no), directory_key(no)];
+        for key in &keys {
+            self.drop_local(key);
+        }
+        if let Some(redis) = &self.redis {
+            redis.invalidate(&keys).await;
+        }
+    }
+}

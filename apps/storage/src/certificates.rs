@@ -1,0 +1,262 @@
+//! Reading and writing certificates, through the cache.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use safecert_domain::{CertNo, Certificate, IdNumber, Revocation, TenantSlug};
+use sea_orm::{
+    ConnectionTrait, FromQueryResult, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, SimpleExpr},
+};
+
+use crate::{
+    CertificateRecord, Databases, FieldCipher, LookupCache, StorageError,
+    cache::Entry,
+    db::Scoped,
+    record::{CertificateRow, revocation_kind_code},
+    schema::{CertDirectory, Certificates, RECORD_COLUMNS},
+};
+
+/// Rows per INSERT statement: 24 parameters each stays well under the
+/// parameter limits of both backends.
+const INSERT_CHUNK: usize = 500;
+
+pub struct CertificateStore {
+    dbs: Arc<Databases>,
+    cipher: FieldCipher,
+    cache: Arc<LookupCache>,
+}
+
+fn id_context(tenant: &TenantSlug) -> String {
+    format!("id_number:{tenant}")
+}
+
+fn select_records(scoped: &Scoped) -> SelectStatement {
+    Query::select().columns(RECORD_COLUMNS).from(scoped.table(Certificates::Table)).to_owned()
+}
+
+impl CertificateStore {
+    pub fn new(dbs: Arc<Databases>, cipher: FieldCipher, cache: Arc<LookupCache>) -> Self {
+        Self { dbs, cipher, cache }
+    }
+
+    pub fn databases(&self) -> &Arc<Databases> {
+        &self.dbs
+    }
+
+    pub fn cache(&self) -> &Arc<LookupCache> {
+        &self.cache
+    }
+
+    /// The certificate with this number in this tenant, if any.
+    pub async fn get(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<Arc<CertificateRecord>>, StorageError> {
+        if let Some(entry) = self.cache.get_cert(tenant, no).await {
+            return Ok(match entry {
+                Entry::Found(record) => Some(record),
+                Entry::Missing => None,
+            });
+        }
+        let found = self.load(tenant, no).await?.map(Arc::new);
+        let entry = found.clone().map_or(Entry::Missing, Entry::Found);
+        self.cache.put_cert(tenant, no, entry).await;
+        Ok(found)
+    }
+
+    async fn load(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<CertificateRecord>, StorageError> {
+        let scoped = self.dbs.tenant(tenant)?;
+        let stmt = select_records(&scoped).and_where(Expr::col(Certificates::CertNo).eq(no.as_str())).to_owned();
+        let backend = scoped.conn.get_database_backend();
+        let row = CertificateRow::find_by_statement(backend.build(&stmt)).one(&scoped.conn).await?;
+        row.map(CertificateRecord::try_from).transpose()
+    }
+
+    /// Which tenant holds this number, from the national directory.
+    pub async fn locate(&self, no: &CertNo) -> Result<Option<TenantSlug>, StorageError> {
+        if let Some(entry) = self.cache.get_directory(no).await {
+            return Ok(match entry {
+                Entry::Found(slug) => Some(slug),
+                Entry::Missing => None,
+            });
+        }
+        let found = self.dbs.directory_lookup(no).await?;
+        let entry = found.clone().map_or(Entry::Missing, Entry::Found);
+        self.cache.put_directory(no, entry).await;
+        Ok(found)
+    }
+
+    /// Every certificate of the tenant held by this ID number, found
+    /// through the blind index.
+    pub async fn find_by_id_number(
+        &self,
+        tenant: &TenantSlug,
+        id: &IdNumber,
+    ) -> Result<Vec<CertificateRecord>, StorageError> {
+        let scoped = self.dbs.tenant(tenant)?;
+        let index = self.cipher.blind_index("id_number", id.expose());
+        let stmt = select_records(&scoped)
+            .and_where(Expr::col(Certificates::IdIndex).eq(index))
+            .order_by(Certificates::CertNo, sea_orm::sea_query::Order::Asc)
+            .to_owned();
+        let backend = scoped.conn.get_database_backend();
+        let rows = CertificateRow::find_by_statement(backend.build(&stmt)).all(&scoped.conn).await?;
+        rows.into_iter().map(CertificateRecord::try_from).collect()
+    }
+
+    /// The holder's full ID number, decrypted: only for callers allowed to
+    /// see it.
+    pub async fn reveal_id_number(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<IdNumber>, StorageError> {
+        let scoped = self.dbs.tenant(tenant)?;
+        let stmt = Query::select()
+            .column(Certificates::IdCipher)
+            .from(scoped.table(Certificates::Table))
+            .and_where(Expr::col(Certificates::CertNo).eq(no.as_str()))
+            .to_owned();
+        let Some(row) = scoped.conn.query_one(&stmt).await? else {
+            return Ok(None);
+        };
+        let sealed: Vec<u8> = row.try_get("", "id_cipher")?;
+        let plain = self.cipher.decrypt(&id_context(tenant), &sealed)?;
+        IdNumber::parse(&plain)
+            .map(Some)
+            .map_err(|_| StorageError::Corrupt(format!("certificate {no}: stored ID number does not parse")))
+    }
+
+    pub async fn count(&self, tenant: &TenantSlug) -> Result<u64, StorageError> {
+        let scoped = self.dbs.tenant(tenant)?;
+        let stmt = Query::select()
+            .expr_as(Func::count(Expr::col(Certificates::Id)), "n")
+            .from(scoped.table(Certificates::Table))
+            .to_owned();
+        let row = scoped.conn.query_one(&stmt).await?;
+        let n: i64 = match row {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Stores certificates of one tenant, skipping numbers that already
+    /// exist anywhere, and records them in the national directory. Returns
+    /// how many were new.
+    pub async fn insert_new(&self, tenant: &TenantSlug, certs: &[Certificate]) -> Result<u64, StorageError> {
+        let scoped = self.dbs.tenant(tenant)?;
+        let platform = self.dbs.platform();
+        let now = Utc::now().fixed_offset();
+        let mut inserted = 0;
+        for chunk in certs.chunks(INSERT_CHUNK) {
+            let certs_stmt = self.insert_statement(&scoped, tenant, chunk, now)?;
+            let mut dir_stmt = Query::insert();
+            dir_stmt
+                .into_table(platform.table(CertDirectory::Table))
+                .columns([CertDirectory::CertNo, CertDirectory::TenantSlug, CertDirectory::UpdatedAt])
+                .on_conflict(OnConflict::column(CertDirectory::CertNo).do_nothing().to_owned());
+            for cert in chunk {
+                dir_stmt
+                    .values([cert.cert_no.as_str().into(), tenant.as_str().into(), now.into()])
+                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            }
+            // On PostgreSQL both tables share a connection pool, so one
+            // transaction covers both; on SQLite they are separate files.
+            let txn = scoped.conn.begin().await?;
+            inserted += txn.execute(&certs_stmt).await?.rows_affected();
+            if scoped.conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                txn.execute(&dir_stmt).await?;
+                txn.commit().await?;
+            } else {
+                txn.commit().await?;
+                platform.conn.execute(&dir_stmt).await?;
+            }
+        }
+        Ok(inserted)
+    }
+
+    fn insert_statement(
+        &self,
+        scoped: &Scoped,
+        tenant: &TenantSlug,
+        chunk: &[Certificate],
+        now: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<sea_orm::sea_query::InsertStatement, StorageError> {
+        let context = id_context(tenant);
+        let mut stmt = Query::insert();
+        stmt.into_table(scoped.table(Certificates::Table))
+            .columns([
+                Certificates::CertNo,
+                Certificates::HolderName,
+                Certificates::IdCipher,
+                Certificates::IdIndex,
+                Certificates::IdMasked,
+                Certificates::EmployerUscc,
+                Certificates::EmployerName,
+                Certificates::Department,
+                Certificates::RegionCode,
+                Certificates::Position,
+                Certificates::Industry,
+                Certificates::CertType,
+                Certificates::IssuingAuthority,
+                Certificates::IssueDate,
+                Certificates::ExpiryDate,
+                Certificates::RevocationKind,
+                Certificates::RevocationOn,
+                Certificates::RevocationReason,
+                Certificates::Training,
+                Certificates::CustomFields,
+                Certificates::CreatedAt,
+                Certificates::UpdatedAt,
+            ])
+            .on_conflict(OnConflict::column(Certificates::CertNo).do_nothing().to_owned());
+        for c in chunk {
+            let training = serde_json::to_value(&c.training).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            let row: Vec<SimpleExpr> = vec![
+                c.cert_no.as_str().into(),
+                c.holder_name.expose().into(),
+                self.cipher.encrypt(&context, c.id_number.expose())?.into(),
+                self.cipher.blind_index("id_number", c.id_number.expose()).into(),
+                c.id_number.masked().into(),
+                c.employer_uscc.as_str().into(),
+                c.employer_name.as_str().into(),
+                c.department.as_str().into(),
+                c.region.as_str().into(),
+                c.position.as_str().into(),
+                c.industry.as_str().into(),
+                c.cert_type.as_str().into(),
+                c.issuing_authority.as_str().into(),
+                c.issue_date.into(),
+                c.expiry_date.into(),
+                c.revocation.as_ref().map(|r| revocation_kind_code(r.kind)).into(),
+                c.revocation.as_ref().map(|r| r.on).into(),
+                c.revocation.as_ref().map(|r| r.reason.clone()).into(),
+                training.into(),
+                serde_json::Value::Object(c.custom_fields.clone()).into(),
+                now.into(),
+                now.into(),
+            ];
+            stmt.values(row).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        }
+        Ok(stmt)
+    }
+
+    /// Revokes or suspends a certificate and drops it from every cache.
+    /// Returns false if the tenant has no such certificate.
+    pub async fn revoke(
+        &self,
+        tenant: &TenantSlug,
+        no: &CertNo,
+        revocation: &Revocation,
+    ) -> Result<bool, StorageError> {
+        let scoped = self.dbs.tenant(tenant)?;
+        let stmt = Query::update()
+            .table(scoped.table(Certificates::Table))
+            .values([
+                (Certificates::RevocationKind, revocation_kind_code(revocation.kind).into()),
+                (Certificates::RevocationOn, revocation.on.into()),
+                (Certificates::RevocationReason, revocation.reason.clone().into()),
+                (Certificates::UpdatedAt, Utc::now().fixed_offset().into()),
+            ])
+            .and_where(Expr::col(Certificates::CertNo).eq(no.as_str()))
+            .to_owned();
+        let changed = scoped.conn.execute(&stmt).await?.rows_affected() > 0;
+        self.cache.invalidate(tenant, no).await;
+        Ok(changed)
+    }
+}

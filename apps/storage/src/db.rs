@@ -1,0 +1,231 @@
+//! Connections: PostgreSQL with one shared, bounded pool for the platform
+//! schema and every tenant schema (tables are schema-qualified per query),
+//! or SQLite with one small pool per file.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::RwLock,
+    time::Duration,
+};
+
+use safecert_domain::TenantSlug;
+use safecert_migrations::{MigratorTrait, PlatformMigrator, TenantMigrator};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    sea_query::{Alias, IntoIden, SchemaName, TableName, TableRef},
+    sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
+};
+
+use crate::StorageError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+#[derive(Clone, Debug)]
+pub struct DbConfig {
+    /// `postgres://…`, `sqlite://<directory>`, or `None` for SQLite files
+    /// under `data_dir`.
+    pub url: Option<String>,
+    pub data_dir: PathBuf,
+    /// PostgreSQL: the most connections this process opens, whatever the
+    /// number of tenants. SQLite: connections per file.
+    pub max_connections: u32,
+}
+
+impl DbConfig {
+    pub fn backend(&self) -> Backend {
+        match &self.url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    fn sqlite_dir(&self) -> PathBuf {
+        match &self.url {
+            Some(url) => PathBuf::from(url.trim_start_matches("sqlite://")),
+            None => self.data_dir.clone(),
+        }
+    }
+}
+
+pub const PLATFORM_SCHEMA: &str = "platform";
+
+/// A connection to one tenant's tables, or to the platform's.
+#[derive(Clone)]
+pub(crate) struct Scoped {
+    pub conn: DatabaseConnection,
+    schema: Option<String>,
+}
+
+impl Scoped {
+    /// The table, qualified with the schema on PostgreSQL.
+    pub fn table(&self, table: impl IntoIden) -> TableRef {
+        let schema = self.schema.as_ref().map(|s| SchemaName(None, Alias::new(s).into_iden()));
+        TableRef::Table(TableName(schema, table.into_iden()), None)
+    }
+}
+
+pub struct Databases {
+    config: DbConfig,
+    backend: Backend,
+    platform: DatabaseConnection,
+    sqlite_tenants: RwLock<HashMap<TenantSlug, DatabaseConnection>>,
+    pg_tenants: RwLock<Vec<TenantSlug>>,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
+    move |source| StorageError::DataDir { path: path.display().to_string(), source }
+}
+
+async fn connect_sqlite(file: &Path, max_connections: u32) -> Result<DatabaseConnection, StorageError> {
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(max_connections.clamp(1, 8)).min_connections(0).sqlx_logging(false).map_sqlx_sqlite_opts(
+        |o: SqliteConnectOptions| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+        },
+    );
+    Ok(Database::connect(opts).await?)
+}
+
+async fn connect_pg(url: &str, max: u32, search_path: Option<&str>) -> Result<DatabaseConnection, StorageError> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max.max(1))
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(5))
+        .idle_timeout(Duration::from_secs(300))
+        .sqlx_logging(false);
+    if let Some(path) = search_path {
+        opts.set_schema_search_path(path.to_owned());
+    }
+    Ok(Database::connect(opts).await?)
+}
+
+impl Databases {
+    /// Opens the platform database and migrates it. Tenants are opened
+    /// (and migrated) one by one with [`Databases::ensure_tenant`].
+    pub async fn connect(config: DbConfig) -> Result<Self, StorageError> {
+        let backend = config.backend();
+        let platform = match backend {
+            Backend::Postgres => {
+                let url = config.url.clone().unwrap_or_default();
+                let pool = connect_pg(&url, config.max_connections, None).await?;
+                Self::migrate_pg_schema(&pool, &url, PLATFORM_SCHEMA, true).await?;
+                pool
+            }
+            Backend::Sqlite => {
+                let dir = config.sqlite_dir();
+                std::fs::create_dir_all(dir.join("tenants")).map_err(io_err(&dir))?;
+                let conn = connect_sqlite(&dir.join("platform.sqlite"), config.max_connections).await?;
+                PlatformMigrator::up(&conn, None).await?;
+                conn
+            }
+        };
+        Ok(Self { config, backend, platform, sqlite_tenants: RwLock::default(), pg_tenants: RwLock::default() })
+    }
+
+    async fn migrate_pg_schema(
+        pool: &DatabaseConnection,
+        url: &str,
+        schema: &str,
+        platform: bool,
+    ) -> Result<(), StorageError> {
+        pool.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).await?;
+        // Migrations run on one short-lived connection whose search path is
+        // the schema, so the migrator and its bookkeeping table land there.
+        let conn = connect_pg(url, 1, Some(schema)).await?;
+        let result =
+            if platform { PlatformMigrator::up(&conn, None).await } else { TenantMigrator::up(&conn, None).await };
+        conn.close().await?;
+        Ok(result?)
+    }
+
+    /// Creates or upgrades the tenant's schema (or file) and makes it
+    /// available to queries.
+    pub async fn ensure_tenant(&self, slug: &TenantSlug) -> Result<(), StorageError> {
+        match self.backend {
+            Backend::Postgres => {
+                let url = self.config.url.clone().unwrap_or_default();
+                Self::migrate_pg_schema(&self.platform, &url, &slug.schema(), false).await?;
+                let mut known = self.pg_tenants.write().unwrap_or_else(|e| e.into_inner());
+                if !known.contains(slug) {
+                    known.push(slug.clone());
+                }
+            }
+            Backend::Sqlite => {
+                let file = self.config.sqlite_dir().join("tenants").join(format!("{slug}.sqlite"));
+                let conn = connect_sqlite(&file, self.config.max_connections).await?;
+                TenantMigrator::up(&conn, None).await?;
+                self.sqlite_tenants.write().unwrap_or_else(|e| e.into_inner()).insert(slug.clone(), conn);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn platform(&self) -> Scoped {
+        let schema = (self.backend == Backend::Postgres).then(|| PLATFORM_SCHEMA.to_owned());
+        Scoped { conn: self.platform.clone(), schema }
+    }
+
+    pub(crate) fn tenant(&self, slug: &TenantSlug) -> Result<Scoped, StorageError> {
+        match self.backend {
+            Backend::Postgres => {
+                let known = self.pg_tenants.read().unwrap_or_else(|e| e.into_inner());
+                if known.contains(slug) {
+                    Ok(Scoped { conn: self.platform.clone(), schema: Some(slug.schema()) })
+                } else {
+                    Err(StorageError::UnknownTenant(slug.clone()))
+                }
+            }
+            Backend::Sqlite => self
+                .sqlite_tenants
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(slug)
+                .map(|conn| Scoped { conn: conn.clone(), schema: None })
+                .ok_or_else(|| StorageError::UnknownTenant(slug.clone())),
+        }
+    }
+
+    /// True when the tenant's storage is open here.
+    pub fn has_tenant(&self, slug: &TenantSlug) -> bool {
+        self.tenant(slug).is_ok()
+    }
+
+    /// A trivial query on the platform database, for readiness checks.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        let backend: DbBackend = self.platform.get_database_backend();
+        self.platform.execute_raw(sea_orm::Statement::from_string(backend, "SELECT 1")).await?;
+        Ok(())
+    }
+
+    /// The most database connections this process may open.
+    pub fn connection_bound(&self) -> u32 {
+        match self.backend {
+            Backend::Postgres => self.config.max_connections.max(1) + 1,
+            Backend::Sqlite => {
+                let files = 1 + self.sqlite_tenants.read().map(|t| t.len()).unwrap_or(0) as u32;
+                files * self.config.max_connections.clamp(1, 8)
+            }
+        }
+    }
+
+    pub async fn close(&self) {
+        let _ = self.platform.clone().close().await;
+        let pools: Vec<_> = self.sqlite_tenants.read().map(|t| t.values().cloned().collect()).unwrap_or_default();
+        for pool in pools {
+            let _ = pool.close().await;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The platform's tables: the tenant registry and the national directory
+//! that says which province holds a certificate number.
+
+use chrono::Utc;
+use safecert_domain::{CertNo, TenantSlug};
+use sea_orm::{
+    ConnectionTrait, FromQueryResult,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
+};
+
+use crate::{
+    Databases, StorageError,
+    schema::{CertDirectory, Tenants},
+};
+
+/// A tenant as registered in the platform database.
+#[derive(Clone, Debug, FromQueryResult, PartialEq, Eq)]
+pub struct TenantRow {
+    pub slug: String,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub name_ug: String,
+    pub default_locale: String,
+}
+
+impl Databases {
+    /// Records (or updates) a tenant in the platform registry.
+    pub async fn register_tenant(&self, row: &TenantRow) -> Result<(), StorageError> {
+        let platform = self.platform();
+        let stmt = Query::insert()
+            .into_table(platform.table(Tenants::Table))
+            .columns([
+                Tenants::Slug,
+                Tenants::Code,
+                Tenants::NameZh,
+                Tenants::NameEn,
+                Tenants::NameUg,
+                Tenants::DefaultLocale,
+                Tenants::SyncedAt,
+            ])
+            .values([
+                row.slug.clone().into(),
+                row.code.clone().into(),
+                row.name_zh.clone().into(),
+                row.name_en.clone().into(),
+                row.name_ug.clone().into(),
+                row.default_locale.clone().into(),
+                Utc::now().fixed_offset().into(),
+            ])
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?
+            .on_conflict(
+                OnConflict::column(Tenants::Slug)
+                    .update_columns([
+                        Tenants::Code,
+                        Tenants::NameZh,
+                        Tenants::NameEn,
+                        Tenants::NameUg,
+                        Tenants::DefaultLocale,
+                        Tenants::SyncedAt,
+                    ])
+                    .to_owned(),
+            )
+            .to_owned();
+        platform.conn.execute(&stmt).await?;
+        Ok(())
+    }
+
+    /// Every tenant in the platform registry, by slug.
+    pub async fn registered_tenants(&self) -> Result<Vec<TenantRow>, StorageError> {
+        let platform = self.platform();
+        let stmt = Query::select()
+            .columns([
+                Tenants::Slug,
+                Tenants::Code,
+                Tenants::NameZh,
+                Tenants::NameEn,
+                Tenants::NameUg,
+                Tenants::DefaultLocale,
+            ])
+            .from(platform.table(Tenants::Table))
+            .order_by(Tenants::Slug, sea_orm::sea_query::Order::Asc)
+            .to_owned();
+        let backend = platform.conn.get_database_backend();
+        Ok(TenantRow::find_by_statement(backend.build(&stmt)).all(&platform.conn).await?)
+    }
+
+    /// Which tenant holds this certificate number, straight from the
+    /// database.
+    pub(crate) async fn directory_lookup(&self, no: &CertNo) -> Result<Option<TenantSlug>, StorageError> {
+        let platform = self.platform();
+        let stmt = Query::select()
+            .column(CertDirectory::TenantSlug)
+            .from(platform.table(CertDirectory::Table))
+            .and_where(Expr::col(CertDirectory::CertNo).eq(no.as_str()))
+            .to_owned();
+        let Some(row) = platform.conn.query_one(&stmt).await? else {
+            return Ok(None);
+        };
+        let slug: String = row.try_get("", "tenant_slug")?;
+        TenantSlug::parse(&slug)
+            .map(Some)
+            .map_err(|_| StorageError::Corrupt(format!("directory entry {no} names tenant {slug:?}")))
+    }
+}

@@ -1,0 +1,24 @@
+//! Storage of SafeCert: the databases (PostgreSQL with a schema per tenant,
+//! or SQLite with a file per tenant), the encryption of personal data, and
+//! the lookup cache (in-process, with Redis behind it when configured).
+
+mod cache;
+mod certificates;
+mod crypto;
+mod db;
+mod directory;
+mod error;
+mod keys;
+mod record;
+mod redis_cache;
+mod schema;
+
+pub use cache::{CacheStats, LookupCache};
+pub use certificates::CertificateStore;
+pub use crypto::{CryptoError, FieldCipher};
+pub use db::{Backend, Databases, DbConfig};
+pub use directory::TenantRow;
+pub use error::StorageError;
+pub use keys::{FieldKeys, KeyFileError};
+pub use record::CertificateRecord;
+pub use redis_cache::RedisConfig;

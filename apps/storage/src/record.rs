@@ -1,0 +1,116 @@
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use safecert_domain::{RevocationKind, Status, TrainingRecord};
+use sea_orm::FromQueryResult;
+use serde::{Deserialize, Serialize};
+
+use crate::StorageError;
+
+/// A certificate as stored, without its encrypted ID number: what lookups
+/// read and what the cache keeps. The ID number appears only masked.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct CertificateRecord {
+    pub cert_no: String,
+    pub holder_name: String,
+    pub id_masked: String,
+    pub employer_uscc: String,
+    pub employer_name: String,
+    pub department: String,
+    pub region_code: String,
+    pub position: String,
+    pub industry: String,
+    pub cert_type: String,
+    pub issuing_authority: String,
+    pub issue_date: NaiveDate,
+    pub expiry_date: NaiveDate,
+    pub revocation_kind: Option<RevocationKind>,
+    pub revocation_on: Option<NaiveDate>,
+    pub revocation_reason: Option<String>,
+    pub training: Vec<TrainingRecord>,
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+impl std::fmt::Debug for CertificateRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CertificateRecord({})", self.cert_no)
+    }
+}
+
+impl CertificateRecord {
+    pub fn status_on(&self, today: NaiveDate, expiring_window_days: u32) -> Status {
+        Status::on(today, self.expiry_date, self.revocation_kind, expiring_window_days)
+    }
+}
+
+/// One row as the database returns it.
+#[derive(FromQueryResult)]
+pub(crate) struct CertificateRow {
+    cert_no: String,
+    holder_name: String,
+    id_masked: String,
+    employer_uscc: String,
+    employer_name: String,
+    department: String,
+    region_code: String,
+    position: String,
+    industry: String,
+    cert_type: String,
+    issuing_authority: String,
+    issue_date: NaiveDate,
+    expiry_date: NaiveDate,
+    revocation_kind: Option<String>,
+    revocation_on: Option<NaiveDate>,
+    revocation_reason: Option<String>,
+    training: serde_json::Value,
+    custom_fields: serde_json::Value,
+    #[allow(dead_code)]
+    created_at: DateTime<FixedOffset>,
+    updated_at: DateTime<FixedOffset>,
+}
+
+pub(crate) fn revocation_kind_code(kind: RevocationKind) -> &'static str {
+    match kind {
+        RevocationKind::Revoked => "revoked",
+        RevocationKind::Suspended => "suspended",
+    }
+}
+
+impl TryFrom<CertificateRow> for CertificateRecord {
+    type Error = StorageError;
+
+    fn try_from(row: CertificateRow) -> Result<Self, StorageError> {
+        let corrupt = |what: &str| StorageError::Corrupt(format!("certificate {}: {what}", row.cert_no));
+        let revocation_kind = match row.revocation_kind.as_deref() {
+            None => None,
+            Some("revoked") => Some(RevocationKind::Revoked),
+            Some("suspended") => Some(RevocationKind::Suspended),
+            Some(_) => return Err(corrupt("unknown revocation kind")),
+        };
+        let training =
+            serde_json::from_value(row.training.clone()).map_err(|_| corrupt("training is not a list of courses"))?;
+        let serde_json::Value::Object(custom_fields) = row.custom_fields.clone() else {
+            return Err(corrupt("custom fields are not an object"));
+        };
+        Ok(Self {
+            cert_no: row.cert_no,
+            holder_name: row.holder_name,
+            id_masked: row.id_masked,
+            employer_uscc: row.employer_uscc,
+            employer_name: row.employer_name,
+            department: row.department,
+            region_code: row.region_code,
+            position: row.position,
+            industry: row.industry,
+            cert_type: row.cert_type,
+            issuing_authority: row.issuing_authority,
+            issue_date: row.issue_date,
+            expiry_date: row.expiry_date,
+            revocation_kind,
+            revocation_on: row.revocation_on,
+            revocation_reason: row.revocation_reason,
+            training,
+            custom_fields,
+            updated_at: row.updated_at,
+        })
+    }
+}

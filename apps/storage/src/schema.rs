@@ -1,0 +1,76 @@
+//! Table and column names, shared by the queries of this crate. The tables
+//! themselves are created by the migrations crate.
+
+use sea_orm::DeriveIden;
+
+#[derive(DeriveIden, Clone, Copy)]
+pub enum Certificates {
+    Table,
+    Id,
+    CertNo,
+    HolderName,
+    IdCipher,
+    IdIndex,
+    IdMasked,
+    EmployerUscc,
+    EmployerName,
+    Department,
+    RegionCode,
+    Position,
+    Industry,
+    CertType,
+    IssuingAuthority,
+    IssueDate,
+    ExpiryDate,
+    RevocationKind,
+    RevocationOn,
+    RevocationReason,
+    Training,
+    CustomFields,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub enum Tenants {
+    Table,
+    Slug,
+    Code,
+    NameZh,
+    NameEn,
+    NameUg,
+    DefaultLocale,
+    SyncedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub enum CertDirectory {
+    Table,
+    CertNo,
+    TenantSlug,
+    UpdatedAt,
+}
+
+/// The columns a lookup reads, in one place so every reader agrees.
+pub const RECORD_COLUMNS: [Certificates; 20] = [
+    Certificates::CertNo,
+    Certificates::HolderName,
+    Certificates::IdMasked,
+    Certificates::EmployerUscc,
+    Certificates::EmployerName,
+    Certificates::Department,
+    Certificates::RegionCode,
+    Certificates::Position,
+    Certificates::Industry,
+    Certificates::CertType,
+    Certificates::IssuingAuthority,
+    Certificates::IssueDate,
+    Certificates::ExpiryDate,
+    Certificates::RevocationKind,
+    Certificates::RevocationOn,
+    Certificates::RevocationReason,
+    Certificates::Training,
+    Certificates::CustomFields,
+    Certificates::CreatedAt,
+    Certificates::UpdatedAt,
+];

@@ -1,0 +1,51 @@
+### SafeCert — English
+
+## Errors (JSON error bodies)
+
+error-invalid-cert-no = The certificate number is malformed: it must be 4 to 32 characters of digits, Latin letters and hyphens. Check the number printed on the certificate.
+error-invalid-name = The holder's name is malformed: it must be 1 to 40 letters; digits and symbols are not allowed.
+error-missing-parameter = A required parameter is missing: { $name }.
+error-invalid-parameter = The parameter { $name } is malformed.
+error-unknown-tenant = There is no such province or tenant. See /api/v1/tenants for the list.
+error-certificate-not-found = No certificate with this number was found in this province.
+error-not-found = The requested address does not exist.
+error-rate-limited = Too many queries from your address. Please try again in { $seconds } seconds.
+error-bad-request = The request could not be understood. Check the parameters and their encoding (UTF-8).
+error-payload-too-large = The request is too large.
+error-method-not-allowed = This method is not allowed for this address.
+error-unavailable = The service is temporarily unavailable. Please try again shortly.
+error-internal = An internal error occurred. Please try again later; if it persists, quote the request id { $request_id }.
+
+## Verification page
+
+site-name = SafeCert — National Work-Safety Training Certificate Verification
+site-tagline = Official verification service. A certificate is genuine only if it is confirmed on this site; check the address bar before you trust a result.
+skip-to-content = Skip to main content
+language-switch = Language
+verify-heading = Verify a certificate
+verify-intro = Enter the certificate number and the holder's name exactly as printed on the certificate.
+label-cert-no = Certificate number
+label-name = Holder's name
+placeholder-cert-no = e.g. GD2023000123 (example)
+placeholder-name = e.g. 张三
+verify-submit = Verify
+result-heading = Verification result
+result-genuine = Genuine certificate: the number and the name match our records.
+result-no-match = No certificate matches this number and name. Check both and try again; a certificate that cannot be found here may be forged.
+status-valid = Valid
+status-expiring = Expiring soon
+status-expired = Expired
+status-revoked = Revoked
+status-suspended = Suspended
+status-label = Status
+field-holder = Holder
+field-cert-no = Certificate number
+field-cert-type = Certificate type
+field-position = Position
+field-industry = Industry
+field-province = Province
+field-authority = Issuing authority
+field-issue-date = Issue date
+field-expiry-date = Valid until
+footer-privacy = Personal details are partly hidden to protect the holder's privacy.
+footer-api = Developers: API documentation

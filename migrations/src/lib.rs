@@ -1,0 +1,28 @@
+//! Database migrations: one migrator for the platform schema (or file) and
+//! one for every tenant schema (or file). Each keeps its own
+//! `seaql_migrations` table inside the schema it migrates.
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod platform;
+mod tenant;
+
+/// Tables shared by the whole platform: the tenant registry and the
+/// national certificate directory.
+pub struct PlatformMigrator;
+
+impl MigratorTrait for PlatformMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(platform::m20261127_000001_tenants_and_directory::Migration)]
+    }
+}
+
+/// Tables of one province: its certificates.
+pub struct TenantMigrator;
+
+impl MigratorTrait for TenantMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(tenant::m20261127_000001_certificates::Migration)]
+    }
+}

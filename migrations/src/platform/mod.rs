@@ -1,0 +1,1 @@
+pub mod m20261127_000001_tenants_and_directory;
