@@ -21,7 +21,10 @@ impl IdNumber {
     pub fn parse(raw: &str) -> Result<Self, IdNumberError> {
         let upper = raw.trim().to_ascii_uppercase();
         let bytes = upper.as_bytes();
-        if bytes.len() != 18 || !bytes[..17].iter().all(u8::is_ascii_digit) {
+        if bytes.len() != 18
+            || !bytes[..17].iter().all(u8::is_ascii_digit)
+            || !(bytes[17].is_ascii_digit() || bytes[17] == b'X')
+        {
             return Err(IdNumberError::Shape);
         }
         if Self::check_char(&bytes[..17]) != bytes[17] {

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::{io::Write, path::PathBuf};
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -69,10 +69,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Tenants { command: TenantsCommand::List } => {
             let platform = open().await?;
-            println!("{:<6} {:<8} {:>12}  {}", "slug", "code", "certificates", "name");
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) simply ends the listing.
+            let _ = writeln!(out, "{:<6} {:<8} {:>12}  name", "slug", "code", "certificates");
             for t in platform.tenants.all() {
                 let n = platform.store.count(&t.slug).await?;
-                println!("{:<6} {:<8} {:>12}  {} / {} / {}", t.slug, t.code, n, t.names.zh_cn, t.names.en, t.names.ug);
+                let names = format!("{} / {} / {}", t.names.zh_cn, t.names.en, t.names.ug);
+                if writeln!(out, "{:<6} {:<8} {:>12}  {names}", t.slug.as_str(), t.code.as_str(), n).is_err() {
+                    break;
+                }
             }
             platform.shutdown().await;
             Ok(())

@@ -5,8 +5,12 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
+/// Library chatter (migration progress, PostgreSQL notices) is kept out of
+/// the service's own log unless asked for.
+const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm_migration=warn";
+
 pub fn init() {
-    let filter = EnvFilter::try_from_env("SAFECERT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_env("SAFECERT_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let json = match std::env::var("SAFECERT_LOG_FORMAT").as_deref() {
         Ok("json") => true,
         Ok("text") => false,

@@ -140,9 +140,14 @@ impl Databases {
         pool.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).await?;
         // Migrations run on one short-lived connection whose search path is
         // the schema, so the migrator and its bookkeeping table land there.
+        // A session advisory lock on that one connection keeps replicas
+        // that start together from migrating the same schema at once.
         let conn = connect_pg(url, 1, Some(schema)).await?;
+        let lock_key = format!("hashtext('safecert:migrate:{schema}')");
+        conn.execute_unprepared(&format!("SELECT pg_advisory_lock({lock_key})")).await?;
         let result =
             if platform { PlatformMigrator::up(&conn, None).await } else { TenantMigrator::up(&conn, None).await };
+        let _ = conn.execute_unprepared(&format!("SELECT pg_advisory_unlock({lock_key})")).await;
         conn.close().await?;
         Ok(result?)
     }

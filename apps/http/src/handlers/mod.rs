@@ -40,6 +40,52 @@ pub fn rate_limit(req: &HttpRequest, lang: &Lang) -> Result<(), ApiError> {
     app.limiter.check(addr).map_err(|retry_after| lang.error(ErrorKind::RateLimited { retry_after }))
 }
 
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// `a%20b+c` → bytes, refusing malformed escapes.
+fn percent_decode(raw: &str) -> Option<Vec<u8>> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hi = hex(*bytes.get(i + 1)?)?;
+                let lo = hex(*bytes.get(i + 2)?)?;
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The query string as parameters. Unlike a lossy decoder, malformed
+/// escapes and invalid UTF-8 are refused with a clear error instead of
+/// being turned into replacement characters.
+pub fn query_params(req: &HttpRequest, lang: &Lang) -> Result<HashMap<String, String>, ApiError> {
+    let mut params = HashMap::new();
+    for pair in req.query_string().split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| percent_decode(s).and_then(|b| String::from_utf8(b).ok());
+        let (Some(k), Some(v)) = (decode(k), decode(v)) else {
+            return Err(lang.error(ErrorKind::BadRequest));
+        };
+        params.entry(k).or_insert(v);
+    }
+    Ok(params)
+}
+
 /// A required parameter, present and not blank.
 pub fn required<'a>(params: &'a HashMap<String, String>, name: &'static str, lang: &Lang) -> Result<&'a str, ApiError> {
     params

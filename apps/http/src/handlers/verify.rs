@@ -1,6 +1,6 @@
-use std::{collections::HashMap, sync::atomic::Ordering};
+use std::sync::atomic::Ordering;
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get};
 use safecert_core::{CertificateView, VerifyOutcome};
 use serde::Serialize;
 
@@ -35,12 +35,9 @@ pub struct VerifyBody {
     )
 )]
 #[get("/api/v1/verify")]
-pub async fn verify(
-    req: HttpRequest,
-    lang: Lang,
-    query: web::Query<HashMap<String, String>>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn verify(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     super::rate_limit(&req, &lang)?;
+    let query = super::query_params(&req, &lang)?;
     let cert_no = super::parse_cert_no(super::required(&query, "cert_no", &lang)?, &lang)?;
     let name = super::parse_name(super::required(&query, "name", &lang)?, &lang)?;
     let app = lang.app();

@@ -1,0 +1,46 @@
+use safecert_tests::spawn_app;
+
+#[tokio::test]
+async fn a_tenant_lookup_shows_the_masked_details_of_its_own_certificate() {
+    let app = spawn_app().await;
+    let rows = app.seed(10, 5).await;
+    let cert = rows.iter().find(|r| r.tenant == "gd").unwrap();
+    let res = app.get(&format!("/api/v1/t/gd/certificates/{}", cert.cert_no.to_lowercase())).await;
+    assert_eq!(res.status(), 200, "numbers are matched case-insensitively");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["cert_no"], cert.cert_no.as_str());
+    let id = body["id_number"].as_str().unwrap();
+    assert_eq!(id.len(), 18);
+    assert_eq!(&id[..6], &cert.id_number[..6]);
+    assert_eq!(&id[14..], &cert.id_number[14..]);
+    assert_eq!(&id[6..14], "********", "the middle of the ID number is hidden");
+    assert!(!body.to_string().contains(&cert.holder_name), "the name is masked");
+}
+
+#[tokio::test]
+async fn a_certificate_is_not_found_through_another_province() {
+    let app = spawn_app().await;
+    let rows = app.seed(5, 5).await;
+    let gd = rows.iter().find(|r| r.tenant == "gd").unwrap();
+    let res = app.get_lang(&format!("/api/v1/t/js/certificates/{}", gd.cert_no), "en").await;
+    assert_eq!(res.status(), 404);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "certificate_not_found");
+}
+
+#[tokio::test]
+async fn unknown_tenants_and_numbers_are_404_in_the_documented_shape() {
+    let app = spawn_app().await;
+    for (path, code) in [
+        ("/api/v1/t/zz/certificates/GD20230000001", "unknown_tenant"),
+        ("/api/v1/t/GD';--/certificates/GD20230000001", "unknown_tenant"),
+        ("/api/v1/t/gd/certificates/GD20990000001", "certificate_not_found"),
+        ("/api/v1/nothing-here", "not_found"),
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], code, "{path}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,9 @@
+mod bad_input;
+mod cache;
+mod health;
+mod lookup;
+mod page;
+mod seed;
+mod storage;
+mod tenants;
+mod verify;

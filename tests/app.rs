@@ -1,0 +1,186 @@
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use safecert_core::{Config, Platform};
+use safecert_http::Application;
+use sea_orm::{ConnectionTrait, Database};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn random_suffix() -> String {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).unwrap();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What a test wants of its service.
+#[derive(Clone, Debug)]
+pub struct SpawnOptions {
+    /// Tenant folders to copy from tenants/ (`_default` is always
+    /// copied); `None` means all of them.
+    pub tenants: Option<Vec<&'static str>>,
+    pub rate_per_minute: u32,
+    pub burst: u32,
+    /// Overrides the Redis URL of the environment (`Some("")` disables).
+    pub redis_url: Option<String>,
+}
+
+impl Default for SpawnOptions {
+    fn default() -> Self {
+        Self { tenants: Some(vec!["gd", "js", "xj", "bj"]), rate_per_minute: 6000, burst: 1000, redis_url: None }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub platform: Arc<Platform>,
+    pub backend: Backend,
+    pub dir: PathBuf,
+    database_url: Option<String>,
+    admin_url: Option<String>,
+    database_name: Option<String>,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(SpawnOptions::default()).await
+}
+
+pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
+    let root = repo_root();
+    let dir = std::env::temp_dir().join(format!("safecert-test-{}", random_suffix()));
+    let tenants_dir = dir.join("tenants");
+    match &opts.tenants {
+        None => copy_dir(&root.join("tenants"), &tenants_dir),
+        Some(list) => {
+            for slug in list.iter().chain(&["_default"]) {
+                copy_dir(&root.join("tenants").join(slug), &tenants_dir.join(slug));
+            }
+        }
+    }
+    let key_file = dir.join("field-keys");
+    std::fs::write(&key_file, safecert_storage::FieldKeys::generate().unwrap().to_file_text()).unwrap();
+
+    let admin_url = std::env::var("SAFECERT_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let (backend, database_url, database_name) = match &admin_url {
+        Some(admin) => {
+            let name = format!("safecert_test_{}", random_suffix());
+            let conn = Database::connect(admin.as_str()).await.expect("connect to SAFECERT_TEST_DATABASE_URL");
+            conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            conn.close().await.unwrap();
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
+            (Backend::Postgres, Some(format!("{base}/{name}")), Some(name))
+        }
+        None => (Backend::Sqlite, None, None),
+    };
+    let redis_url = match opts.redis_url.clone() {
+        Some(url) => Some(url).filter(|u| !u.is_empty()),
+        None => std::env::var("SAFECERT_TEST_REDIS_URL").ok().filter(|u| !u.is_empty()),
+    };
+    let config = Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: database_url.clone(),
+        data_dir: dir.join("data"),
+        redis_url,
+        redis_prefix: format!("safecert-test-{}:", random_suffix()),
+        key_file: Some(key_file),
+        tenants_dir,
+        locales_dir: root.join("locales"),
+        policies_dir: root.join("policies"),
+        db_max_connections: 4,
+        verify_rate_per_minute: opts.rate_per_minute,
+        verify_burst: opts.burst,
+        trust_forwarded_for: false,
+        workers: 1,
+        demo_certs_per_tenant: 0,
+        cache_ttl: std::time::Duration::from_secs(60),
+    };
+    let platform = Arc::new(Platform::start(config).await.expect("platform starts"));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let app = Application::build(Arc::clone(&platform), listener, 1).unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.into_server());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { address, client, platform, backend, dir, database_url, admin_url, database_name }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_lang(&self, path: &str, lang: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).header("Accept-Language", lang).send().await.unwrap()
+    }
+
+    /// A raw connection to one tenant's table space, to look at what is
+    /// really stored.
+    pub async fn raw_query_one(
+        &self,
+        tenant: &str,
+        sql_after_from: &str,
+        columns: &str,
+    ) -> Option<sea_orm::QueryResult> {
+        let (conn, table) = match self.backend {
+            Backend::Sqlite => {
+                let file = self.dir.join("data").join("tenants").join(format!("{tenant}.sqlite"));
+                (Database::connect(format!("sqlite://{}", file.display())).await.unwrap(), "certificates".to_owned())
+            }
+            Backend::Postgres => (
+                Database::connect(self.database_url.clone().unwrap()).await.unwrap(),
+                format!("tenant_{tenant}.certificates"),
+            ),
+        };
+        let sql = format!("SELECT {columns} FROM {table} {sql_after_from}");
+        let row = conn.query_one_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap();
+        conn.close().await.unwrap();
+        row
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let (Some(admin), Some(name)) = (self.admin_url.clone(), self.database_name.clone()) {
+            // Best effort, on a thread of its own: the test's runtime is
+            // shutting down.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(async {
+                    let conn = Database::connect(admin.as_str()).await.ok()?;
+                    conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()?;
+                    conn.close().await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
