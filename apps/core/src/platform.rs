@@ -83,6 +83,7 @@ impl Platform {
             url: config.database_url.clone(),
             data_dir: config.data_dir.clone(),
             max_connections: config.db_max_connections,
+            pools: config.workers as u32,
         })
         .await?;
         let store = CertificateStore::new(Arc::new(dbs), cipher, cache);

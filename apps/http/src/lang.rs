@@ -21,9 +21,11 @@ pub struct Lang {
 }
 
 pub fn negotiate(req: &HttpRequest, state: &AppState) -> Locale {
-    let query_lang = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-        .ok()
-        .and_then(|q| q.get("lang").and_then(|l| Locale::parse(l)));
+    let query_lang = req
+        .query_string()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .and_then(|tag| Locale::parse(&tag.replace("%2D", "-").replace("%2d", "-")));
     query_lang.unwrap_or_else(|| {
         let header = req.headers().get("accept-language").and_then(|v| v.to_str().ok());
         state.platform.localizer.negotiate(header)

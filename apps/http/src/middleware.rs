@@ -1,7 +1,13 @@
 //! Request ids, access logs without personal data, response counting and
 //! security headers.
 
-use std::time::Instant;
+use std::{
+    sync::{
+        OnceLock,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::Instant,
+};
 
 use actix_web::{
     Error, HttpMessage,
@@ -27,10 +33,17 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     ok.then(|| raw.to_owned())
 }
 
+/// A random per-process prefix and a counter: unique, cheap, and not a
+/// guessable sequence across restarts.
 fn new_id() -> String {
-    let mut bytes = [0u8; 8];
-    let _ = getrandom::fill(&mut bytes);
-    hex::encode(bytes)
+    static PREFIX: OnceLock<u32> = OnceLock::new();
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        let mut bytes = [0u8; 4];
+        let _ = getrandom::fill(&mut bytes);
+        u32::from_le_bytes(bytes)
+    });
+    format!("{prefix:08x}{:08x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Gives every request an id and logs one line per request. The log names

@@ -83,7 +83,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { certs_per_tenant, seed, as_of, export, tenants } => {
-            let platform = open().await?;
+            let platform = std::sync::Arc::new(open().await?);
             let opts = seed::SeedOptions {
                 certs_per_tenant,
                 seed,

@@ -6,7 +6,7 @@ use safecert_http::Application;
 
 /// On the embedded default, an empty database gets demo certificates so
 /// the service can be tried at once. Returns a few to try.
-async fn demo_data(platform: &Platform) -> anyhow::Result<Vec<seed::SeededCertificate>> {
+async fn demo_data(platform: &Arc<Platform>) -> anyhow::Result<Vec<seed::SeededCertificate>> {
     let config = &platform.config;
     if !config.is_embedded() || config.demo_certs_per_tenant == 0 {
         return Ok(vec![]);

@@ -28,7 +28,9 @@ pub(crate) enum Entry<T> {
 }
 
 const LOCAL_CAPACITY: u64 = 200_000;
-const LOCAL_TTL: Duration = Duration::from_secs(30);
+/// With Redis, other replicas' changes arrive by pub/sub, and a gap in it
+/// clears the local tier; the TTL only bounds what a lost message costs.
+const LOCAL_TTL: Duration = Duration::from_secs(300);
 const MISSING_TTL_SECS: u64 = 30;
 
 #[derive(Default, Debug, Clone, Copy, Serialize)]
@@ -136,8 +138,10 @@ impl LookupCache {
         if let Some(redis) = &self.redis
             && let Ok(bytes) = serde_json::to_vec(&entry)
         {
+            // The answer does not wait for Redis to store it.
             let ttl = matches!(entry, Entry::Missing).then_some(MISSING_TTL_SECS);
-            redis.set(&key, bytes, ttl).await;
+            let (redis, key) = (Arc::clone(redis), key.clone());
+            tokio::spawn(async move { redis.set(&key, bytes, ttl).await });
         }
         local.insert(key, entry);
     }

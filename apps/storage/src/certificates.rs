@@ -21,6 +21,17 @@ use crate::{
 /// parameter limits of both backends.
 const INSERT_CHUNK: usize = 500;
 
+/// How hard a write waits for the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Committed means on disk.
+    Full,
+    /// For bulk loads that can be redone (synthetic data): PostgreSQL may
+    /// acknowledge a commit before its WAL is flushed. A crash can lose the
+    /// last moments of the load, never corrupt it.
+    Bulk,
+}
+
 pub struct CertificateStore {
     dbs: Arc<Databases>,
     cipher: FieldCipher,
@@ -136,15 +147,21 @@ impl CertificateStore {
     }
 
     /// Stores certificates of one tenant, skipping numbers that already
-    /// exist anywhere, and records them in the national directory. Returns
-    /// how many were new.
-    pub async fn insert_new(&self, tenant: &TenantSlug, certs: &[Certificate]) -> Result<u64, StorageError> {
+    /// exist anywhere, and records them in the national directory, in one
+    /// transaction per database. Returns how many were new.
+    pub async fn insert_new(
+        &self,
+        tenant: &TenantSlug,
+        certs: &[Certificate],
+        durability: Durability,
+    ) -> Result<u64, StorageError> {
         let scoped = self.dbs.tenant(tenant)?;
         let platform = self.dbs.platform();
         let now = Utc::now().fixed_offset();
-        let mut inserted = 0;
+        let mut cert_stmts = Vec::new();
+        let mut dir_stmts = Vec::new();
         for chunk in certs.chunks(INSERT_CHUNK) {
-            let certs_stmt = self.insert_statement(&scoped, tenant, chunk, now)?;
+            cert_stmts.push(self.insert_statement(&scoped, tenant, chunk, now)?);
             let mut dir_stmt = Query::insert();
             dir_stmt
                 .into_table(platform.table(CertDirectory::Table))
@@ -155,17 +172,31 @@ impl CertificateStore {
                     .values([cert.cert_no.as_str().into(), tenant.as_str().into(), now.into()])
                     .map_err(|e| StorageError::Corrupt(e.to_string()))?;
             }
-            // On PostgreSQL both tables share a connection pool, so one
-            // transaction covers both; on SQLite they are separate files.
-            let txn = scoped.conn.begin().await?;
-            inserted += txn.execute(&certs_stmt).await?.rows_affected();
-            if scoped.conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-                txn.execute(&dir_stmt).await?;
-                txn.commit().await?;
-            } else {
-                txn.commit().await?;
-                platform.conn.execute(&dir_stmt).await?;
+            dir_stmts.push(dir_stmt);
+        }
+        let postgres = scoped.conn.get_database_backend() == sea_orm::DbBackend::Postgres;
+        let txn = scoped.conn.begin().await?;
+        if postgres && durability == Durability::Bulk {
+            txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
+        }
+        let mut inserted = 0;
+        for stmt in &cert_stmts {
+            inserted += txn.execute(stmt).await?.rows_affected();
+        }
+        if postgres {
+            // Both tables share one database: one transaction covers both.
+            for stmt in &dir_stmts {
+                txn.execute(stmt).await?;
             }
+            txn.commit().await?;
+        } else {
+            // SQLite keeps the directory in another file, written after.
+            txn.commit().await?;
+            let dir_txn = platform.conn.begin().await?;
+            for stmt in &dir_stmts {
+                dir_txn.execute(stmt).await?;
+            }
+            dir_txn.commit().await?;
         }
         Ok(inserted)
     }

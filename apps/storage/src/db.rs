@@ -1,11 +1,14 @@
-//! Connections: PostgreSQL with one shared, bounded pool for the platform
+//! Connections: PostgreSQL with a bounded set of pools shared by the platform
 //! schema and every tenant schema (tables are schema-qualified per query),
 //! or SQLite with one small pool per file.
 
 use std::{
     collections::HashMap,
     path::{Path, PathBuf},
-    sync::RwLock,
+    sync::{
+        RwLock,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 
@@ -34,6 +37,9 @@ pub struct DbConfig {
     /// PostgreSQL: the most connections this process opens, whatever the
     /// number of tenants. SQLite: connections per file.
     pub max_connections: u32,
+    /// PostgreSQL: the connections are split over this many pools, one per
+    /// worker thread, so threads do not contend for one pool.
+    pub pools: u32,
 }
 
 impl DbConfig {
@@ -54,6 +60,8 @@ impl DbConfig {
 
 pub const PLATFORM_SCHEMA: &str = "platform";
 
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+
 /// A connection to one tenant's tables, or to the platform's.
 #[derive(Clone)]
 pub(crate) struct Scoped {
@@ -73,6 +81,9 @@ pub struct Databases {
     config: DbConfig,
     backend: Backend,
     platform: DatabaseConnection,
+    /// PostgreSQL: the pools queries use, picked by thread (the first is
+    /// `platform`). SQLite: empty.
+    pg_pools: Vec<DatabaseConnection>,
     sqlite_tenants: RwLock<HashMap<TenantSlug, DatabaseConnection>>,
     pg_tenants: RwLock<Vec<TenantSlug>>,
 }
@@ -113,10 +124,16 @@ impl Databases {
     /// (and migrated) one by one with [`Databases::ensure_tenant`].
     pub async fn connect(config: DbConfig) -> Result<Self, StorageError> {
         let backend = config.backend();
+        let mut pg_pools = Vec::new();
         let platform = match backend {
             Backend::Postgres => {
                 let url = config.url.clone().unwrap_or_default();
-                let pool = connect_pg(&url, config.max_connections, None).await?;
+                let count = config.pools.clamp(1, config.max_connections.max(1));
+                let per_pool = (config.max_connections.max(1) / count).max(1);
+                for _ in 0..count {
+                    pg_pools.push(connect_pg(&url, per_pool, None).await?);
+                }
+                let pool = pg_pools[0].clone();
                 Self::migrate_pg_schema(&pool, &url, PLATFORM_SCHEMA, true).await?;
                 pool
             }
@@ -128,7 +145,14 @@ impl Databases {
                 conn
             }
         };
-        Ok(Self { config, backend, platform, sqlite_tenants: RwLock::default(), pg_tenants: RwLock::default() })
+        Ok(Self {
+            config,
+            backend,
+            platform,
+            pg_pools,
+            sqlite_tenants: RwLock::default(),
+            pg_tenants: RwLock::default(),
+        })
     }
 
     async fn migrate_pg_schema(
@@ -174,13 +198,26 @@ impl Databases {
         Ok(())
     }
 
+    /// This thread's PostgreSQL pool (threads are spread over the pools in
+    /// the order they first ask).
+    fn pool(&self) -> &DatabaseConnection {
+        thread_local! {
+            static SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed);
+        }
+        if self.pg_pools.is_empty() {
+            return &self.platform;
+        }
+        let slot = SLOT.with(|s| *s);
+        &self.pg_pools[slot % self.pg_pools.len()]
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
     pub(crate) fn platform(&self) -> Scoped {
         let schema = (self.backend == Backend::Postgres).then(|| PLATFORM_SCHEMA.to_owned());
-        Scoped { conn: self.platform.clone(), schema }
+        Scoped { conn: self.pool().clone(), schema }
     }
 
     pub(crate) fn tenant(&self, slug: &TenantSlug) -> Result<Scoped, StorageError> {
@@ -188,7 +225,7 @@ impl Databases {
             Backend::Postgres => {
                 let known = self.pg_tenants.read().unwrap_or_else(|e| e.into_inner());
                 if known.contains(slug) {
-                    Ok(Scoped { conn: self.platform.clone(), schema: Some(slug.schema()) })
+                    Ok(Scoped { conn: self.pool().clone(), schema: Some(slug.schema()) })
                 } else {
                     Err(StorageError::UnknownTenant(slug.clone()))
                 }
@@ -227,7 +264,9 @@ impl Databases {
     }
 
     pub async fn close(&self) {
-        let _ = self.platform.clone().close().await;
+        for pool in self.pg_pools.iter().chain([&self.platform]) {
+            let _ = pool.clone().close().await;
+        }
         let pools: Vec<_> = self.sqlite_tenants.read().map(|t| t.values().cloned().collect()).unwrap_or_default();
         for pool in pools {
             let _ = pool.close().await;

@@ -14,7 +14,7 @@ mod redis_cache;
 mod schema;
 
 pub use cache::{CacheStats, LookupCache};
-pub use certificates::CertificateStore;
+pub use certificates::{CertificateStore, Durability};
 pub use crypto::{CryptoError, FieldCipher};
 pub use db::{Backend, Databases, DbConfig};
 pub use directory::TenantRow;

@@ -1,12 +1,13 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use safecert_domain::{RevocationKind, Status, TrainingRecord};
+use safecert_domain::{RevocationKind, Status};
 use sea_orm::FromQueryResult;
 use serde::{Deserialize, Serialize};
 
 use crate::StorageError;
 
-/// A certificate as stored, without its encrypted ID number: what lookups
-/// read and what the cache keeps. The ID number appears only masked.
+/// A certificate as stored, without its encrypted ID number, training
+/// records or custom fields: what lookups read and what the cache keeps.
+/// The ID number appears only masked.
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
 pub struct CertificateRecord {
     pub cert_no: String,
@@ -25,8 +26,6 @@ pub struct CertificateRecord {
     pub revocation_kind: Option<RevocationKind>,
     pub revocation_on: Option<NaiveDate>,
     pub revocation_reason: Option<String>,
-    pub training: Vec<TrainingRecord>,
-    pub custom_fields: serde_json::Map<String, serde_json::Value>,
     pub updated_at: DateTime<FixedOffset>,
 }
 
@@ -61,10 +60,6 @@ pub(crate) struct CertificateRow {
     revocation_kind: Option<String>,
     revocation_on: Option<NaiveDate>,
     revocation_reason: Option<String>,
-    training: serde_json::Value,
-    custom_fields: serde_json::Value,
-    #[allow(dead_code)]
-    created_at: DateTime<FixedOffset>,
     updated_at: DateTime<FixedOffset>,
 }
 
@@ -86,11 +81,6 @@ impl TryFrom<CertificateRow> for CertificateRecord {
             Some("suspended") => Some(RevocationKind::Suspended),
             Some(_) => return Err(corrupt("unknown revocation kind")),
         };
-        let training =
-            serde_json::from_value(row.training.clone()).map_err(|_| corrupt("training is not a list of courses"))?;
-        let serde_json::Value::Object(custom_fields) = row.custom_fields.clone() else {
-            return Err(corrupt("custom fields are not an object"));
-        };
         Ok(Self {
             cert_no: row.cert_no,
             holder_name: row.holder_name,
@@ -108,8 +98,6 @@ impl TryFrom<CertificateRow> for CertificateRecord {
             revocation_kind,
             revocation_on: row.revocation_on,
             revocation_reason: row.revocation_reason,
-            training,
-            custom_fields,
             updated_at: row.updated_at,
         })
     }

@@ -64,10 +64,14 @@ impl RedisTier {
         self.now_ms() >= self.resting_until.load(Ordering::Relaxed)
     }
 
+    /// Rests Redis after a failure; logs once per rest, not per request.
     fn failed(&self, what: &str, err: &dyn std::fmt::Display) {
-        let until = self.now_ms() + REST_AFTER_FAILURE.as_millis() as u64;
-        self.resting_until.store(until, Ordering::Relaxed);
-        tracing::warn!(error = %err, "redis {what} failed; serving without it for {}s", REST_AFTER_FAILURE.as_secs());
+        let now = self.now_ms();
+        let until = now + REST_AFTER_FAILURE.as_millis() as u64;
+        let previous = self.resting_until.swap(until, Ordering::Relaxed);
+        if previous <= now {
+            tracing::warn!(error = %err, "redis {what} failed; serving without it for {}s", REST_AFTER_FAILURE.as_secs());
+        }
     }
 
     async fn run<T, F>(&self, what: &str, op: F) -> Option<T>

@@ -52,7 +52,7 @@ pub enum CertDirectory {
 }
 
 /// The columns a lookup reads, in one place so every reader agrees.
-pub const RECORD_COLUMNS: [Certificates; 20] = [
+pub const RECORD_COLUMNS: [Certificates; 17] = [
     Certificates::CertNo,
     Certificates::HolderName,
     Certificates::IdMasked,
@@ -69,8 +69,5 @@ pub const RECORD_COLUMNS: [Certificates; 20] = [
     Certificates::RevocationKind,
     Certificates::RevocationOn,
     Certificates::RevocationReason,
-    Certificates::Training,
-    Certificates::CustomFields,
-    Certificates::CreatedAt,
     Certificates::UpdatedAt,
 ];

@@ -5,11 +5,12 @@
 mod people;
 mod rng;
 
-use std::{collections::HashSet, io::Write, path::PathBuf};
+use std::{collections::HashSet, io::Write, path::PathBuf, sync::Arc};
 
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use safecert_domain::{CertNo, Certificate, HolderName, RegionCode, Revocation, RevocationKind, TrainingRecord};
-use safecert_storage::StorageError;
+use safecert_storage::{Durability, StorageError};
+use tokio::task::JoinSet;
 
 use crate::{Platform, TenantConfig};
 pub use rng::Rng;
@@ -56,7 +57,17 @@ pub struct SeedReport {
     pub samples: Vec<SeededCertificate>,
 }
 
-const BATCH: usize = 2_000;
+const BATCH: usize = 5_000;
+/// Batches being written at once.
+const IN_FLIGHT: usize = 3;
+
+fn joined(done: Option<Result<Result<u64, StorageError>, tokio::task::JoinError>>) -> Result<u64, SeedError> {
+    match done {
+        None => Ok(0),
+        Some(Ok(result)) => Ok(result?),
+        Some(Err(e)) => Err(SeedError::Generated(format!("a write task failed: {e}"))),
+    }
+}
 
 struct TenantGenerator<'a> {
     tenant: &'a TenantConfig,
@@ -167,7 +178,7 @@ fn progress_bar(total: u64, visible: bool) -> indicatif::ProgressBar {
 }
 
 /// Generates and stores the certificates; see [`SeedOptions`].
-pub async fn run(platform: &Platform, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
+pub async fn run(platform: &Arc<Platform>, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
     let tenants: Vec<&TenantConfig> = if opts.only.is_empty() {
         platform.tenants.all()
     } else {
@@ -189,6 +200,8 @@ pub async fn run(platform: &Platform, opts: &SeedOptions) -> Result<SeedReport, 
     };
     let bar = progress_bar(opts.certs_per_tenant * tenants.len() as u64, opts.progress);
     let mut report = SeedReport::default();
+    // Batches are written while the next ones are generated.
+    let mut writes: JoinSet<Result<u64, StorageError>> = JoinSet::new();
     for tenant in tenants {
         bar.set_message(tenant.slug.to_string());
         let mut generator = TenantGenerator::new(tenant, opts.seed, opts.as_of, opts.certs_per_tenant)?;
@@ -224,11 +237,19 @@ pub async fn run(platform: &Platform, opts: &SeedOptions) -> Result<SeedReport, 
                     });
                 }
             }
-            report.inserted += platform.store.insert_new(&tenant.slug, &batch).await?;
+            while writes.len() >= IN_FLIGHT {
+                report.inserted += joined(writes.join_next().await)?;
+            }
+            let writer = Arc::clone(platform);
+            let slug = tenant.slug.clone();
+            writes.spawn(async move { writer.store.insert_new(&slug, &batch, Durability::Bulk).await });
             report.generated += n;
             left -= n;
             bar.inc(n);
         }
+    }
+    while let Some(done) = writes.join_next().await {
+        report.inserted += joined(Some(done))?;
     }
     if let Some(mut w) = export {
         w.flush().map_err(|e| SeedError::Export(e.to_string()))?;
