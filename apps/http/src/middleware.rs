@@ -57,7 +57,12 @@ pub async fn request_log(
     req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
     let method = req.method().clone();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    // Finding the route pattern walks the routes again: only when logged.
+    let route = if tracing::enabled!(tracing::Level::INFO) {
+        req.match_pattern().unwrap_or_else(|| "unmatched".to_owned())
+    } else {
+        String::new()
+    };
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let mut res = next.call(req).await?;
     let status = res.status().as_u16();

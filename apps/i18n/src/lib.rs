@@ -94,7 +94,10 @@ impl Localizer {
     /// The best language for an `Accept-Language` header; zh-CN when
     /// nothing matches.
     pub fn negotiate(&self, accept_language: Option<&str>) -> Locale {
-        let requested = parse_accept_language(accept_language.unwrap_or(""));
+        let Some(accept_language) = accept_language.filter(|h| !h.trim().is_empty()) else {
+            return Locale::default();
+        };
+        let requested = parse_accept_language(accept_language);
         let default = langid(Locale::default());
         let chosen = negotiate_languages(&requested, &self.available, Some(&default), NegotiationStrategy::Filtering);
         chosen.first().and_then(|id| Locale::parse(&id.to_string())).unwrap_or_default()
