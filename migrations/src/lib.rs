@@ -14,7 +14,10 @@ pub struct PlatformMigrator;
 
 impl MigratorTrait for PlatformMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(platform::m20261127_000001_tenants_and_directory::Migration)]
+        vec![
+            Box::new(platform::m20261127_000001_tenants_and_directory::Migration),
+            Box::new(platform::m20261127_000002_directory_public_fields::Migration),
+        ]
     }
 }
 

@@ -33,8 +33,16 @@ async fn a_changed_certificate_is_not_served_stale_from_the_cache() {
     let cert = rows.iter().find(|r| r.status == "valid").unwrap();
     assert_eq!(status_of(&app, &cert.tenant, &cert.cert_no).await, (200, "valid".into()));
     assert_eq!(status_of(&app, &cert.tenant, &cert.cert_no).await, (200, "valid".into()), "now cached");
+    assert_eq!(verified_status(&app, cert).await, "valid");
     revoke(&app, &cert.tenant, &cert.cert_no).await;
     assert_eq!(status_of(&app, &cert.tenant, &cert.cert_no).await, (200, "revoked".into()));
+    assert_eq!(verified_status(&app, cert).await, "revoked", "the national directory changed too");
+}
+
+async fn verified_status(app: &TestApp, cert: &safecert_tests::SeededRow) -> String {
+    let query = super::verify::url_encode(&[("cert_no", &cert.cert_no), ("name", &cert.holder_name)]);
+    let body: serde_json::Value = app.get(&format!("/api/v1/verify?{query}")).await.json().await.unwrap();
+    body["certificate"]["status"].as_str().unwrap_or_default().to_owned()
 }
 
 #[tokio::test]

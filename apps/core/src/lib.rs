@@ -10,7 +10,7 @@ mod tenants;
 mod verify;
 
 pub use config::{Config, ConfigError};
-pub use lookup::{CertificateView, LookupError, Visibility};
+pub use lookup::{CertificateView, LookupError};
 pub use platform::{Platform, StartError};
 pub use tenants::{TenantConfig, TenantError, TenantNames, TenantRegistry, TenantSettings};
 pub use verify::VerifyOutcome;

@@ -3,20 +3,10 @@
 
 use chrono::NaiveDate;
 use safecert_domain::{CertNo, Locale, Status, TenantSlug, mask_name};
-use safecert_storage::{CertificateRecord, StorageError};
+use safecert_storage::{CertificateRecord, DirectoryEntry, StorageError};
 use serde::Serialize;
 
 use crate::{Platform, TenantConfig};
-
-/// How much of a certificate the caller may see.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Visibility {
-    /// Anyone: status, dates, masked holder, province, authority.
-    Public,
-    /// Anyone who names the certificate in its own province: adds the
-    /// employer, position, industry and the masked ID number.
-    Masked,
-}
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ProvinceView {
@@ -53,33 +43,53 @@ pub struct CertificateView {
     pub industry: Option<String>,
 }
 
+fn province(tenant: &TenantConfig, locale: Locale) -> ProvinceView {
+    ProvinceView {
+        slug: tenant.slug.to_string(),
+        code: tenant.code.to_string(),
+        name: tenant.names.get(locale).to_owned(),
+    }
+}
+
 impl CertificateView {
-    pub fn build(
-        record: &CertificateRecord,
-        tenant: &TenantConfig,
-        today: NaiveDate,
-        locale: Locale,
-        visibility: Visibility,
-    ) -> Self {
-        let more = visibility == Visibility::Masked;
+    /// What anyone may see: status, dates, masked holder, province and
+    /// authority, from the national directory.
+    pub fn public(entry: &DirectoryEntry, tenant: &TenantConfig, today: NaiveDate, locale: Locale) -> Self {
+        Self {
+            cert_no: entry.cert_no.clone(),
+            holder_name: mask_name(&entry.holder_name),
+            status: entry.status_on(today, tenant.settings.expiring_window_days),
+            province: province(tenant, locale),
+            cert_type: entry.cert_type.clone(),
+            issuing_authority: entry.issuing_authority.clone(),
+            issue_date: entry.issue_date,
+            expiry_date: entry.expiry_date,
+            revoked_on: entry.revocation_on,
+            id_number: None,
+            employer_name: None,
+            position: None,
+            industry: None,
+        }
+    }
+
+    /// What anyone who names a certificate in its own province may see:
+    /// the public view plus employer, position, industry and the masked ID
+    /// number.
+    pub fn masked(record: &CertificateRecord, tenant: &TenantConfig, today: NaiveDate, locale: Locale) -> Self {
         Self {
             cert_no: record.cert_no.clone(),
             holder_name: mask_name(&record.holder_name),
             status: record.status_on(today, tenant.settings.expiring_window_days),
-            province: ProvinceView {
-                slug: tenant.slug.to_string(),
-                code: tenant.code.to_string(),
-                name: tenant.names.get(locale).to_owned(),
-            },
+            province: province(tenant, locale),
             cert_type: record.cert_type.clone(),
             issuing_authority: record.issuing_authority.clone(),
             issue_date: record.issue_date,
             expiry_date: record.expiry_date,
             revoked_on: record.revocation_on,
-            id_number: more.then(|| record.id_masked.clone()),
-            employer_name: more.then(|| record.employer_name.clone()),
-            position: more.then(|| record.position.clone()),
-            industry: more.then(|| record.industry.clone()),
+            id_number: Some(record.id_masked.clone()),
+            employer_name: Some(record.employer_name.clone()),
+            position: Some(record.position.clone()),
+            industry: Some(record.industry.clone()),
         }
     }
 }
@@ -99,7 +109,7 @@ impl Platform {
     pub async fn lookup(&self, tenant: &str, no: &CertNo, locale: Locale) -> Result<CertificateView, LookupError> {
         let tenant = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
         let record = self.store.get(&tenant.slug, no).await?.ok_or(LookupError::NotFound)?;
-        Ok(CertificateView::build(&record, tenant, self.today(), locale, Visibility::Masked))
+        Ok(CertificateView::masked(&record, tenant, self.today(), locale))
     }
 
     pub fn tenant(&self, slug: &TenantSlug) -> Option<&TenantConfig> {

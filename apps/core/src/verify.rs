@@ -4,7 +4,7 @@
 use safecert_domain::{CertNo, HolderName, Locale};
 use safecert_storage::StorageError;
 
-use crate::{CertificateView, Platform, Visibility};
+use crate::{CertificateView, Platform};
 
 /// The answer to a public verification. A wrong name and an unknown number
 /// are the same answer, so nobody can probe who holds a number.
@@ -22,16 +22,16 @@ fn comparable(name: &str) -> String {
 
 impl Platform {
     pub async fn verify(&self, no: &CertNo, name: &HolderName, locale: Locale) -> Result<VerifyOutcome, StorageError> {
-        let Some(slug) = self.store.locate(no).await? else {
+        let Some(entry) = self.store.public_entry(no).await? else {
             return Ok(VerifyOutcome::NoMatch);
         };
-        let (Some(tenant), Some(record)) = (self.tenant(&slug), self.store.get(&slug, no).await?) else {
+        let Some(tenant) = self.tenant(&entry.tenant) else {
             return Ok(VerifyOutcome::NoMatch);
         };
-        if comparable(&record.holder_name) != comparable(name.expose()) {
+        if comparable(&entry.holder_name) != comparable(name.expose()) {
             return Ok(VerifyOutcome::NoMatch);
         }
-        let view = CertificateView::build(&record, tenant, self.today(), locale, Visibility::Public);
+        let view = CertificateView::public(&entry, tenant, self.today(), locale);
         Ok(VerifyOutcome::Genuine(Box::new(view)))
     }
 }

@@ -16,7 +16,7 @@ use safecert_domain::{CertNo, TenantSlug};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CertificateRecord,
+    CertificateRecord, DirectoryEntry,
     redis_cache::{RedisConfig, RedisTier},
 };
 
@@ -42,7 +42,7 @@ pub struct CacheStats {
 
 pub struct LookupCache {
     certs: Cache<String, Entry<Arc<CertificateRecord>>>,
-    directory: Cache<String, Entry<TenantSlug>>,
+    directory: Cache<String, Entry<Arc<DirectoryEntry>>>,
     redis: Option<Arc<RedisTier>>,
     local_hits: AtomicU64,
     redis_hits: AtomicU64,
@@ -154,11 +154,11 @@ impl LookupCache {
         self.put(&self.certs, cert_key(tenant, no), entry).await
     }
 
-    pub(crate) async fn get_directory(&self, no: &CertNo) -> Option<Entry<TenantSlug>> {
+    pub(crate) async fn get_directory(&self, no: &CertNo) -> Option<Entry<Arc<DirectoryEntry>>> {
         self.get(&self.directory, directory_key(no)).await
     }
 
-    pub(crate) async fn put_directory(&self, no: &CertNo, entry: Entry<TenantSlug>) {
+    pub(crate) async fn put_directory(&self, no: &CertNo, entry: Entry<Arc<DirectoryEntry>>) {
         self.put(&self.directory, directory_key(no), entry).await
     }
 

@@ -10,11 +10,11 @@ use sea_orm::{
 };
 
 use crate::{
-    CertificateRecord, Databases, FieldCipher, LookupCache, StorageError,
+    CertificateRecord, Databases, DirectoryEntry, FieldCipher, LookupCache, StorageError,
     cache::Entry,
     db::Scoped,
     record::{CertificateRow, revocation_kind_code},
-    schema::{CertDirectory, Certificates, RECORD_COLUMNS},
+    schema::{CertDirectory, Certificates, DIRECTORY_COLUMNS, RECORD_COLUMNS},
 };
 
 /// Rows per INSERT statement: 24 parameters each stays well under the
@@ -81,18 +81,34 @@ impl CertificateStore {
         row.map(CertificateRecord::try_from).transpose()
     }
 
-    /// Which tenant holds this number, from the national directory.
-    pub async fn locate(&self, no: &CertNo) -> Result<Option<TenantSlug>, StorageError> {
+    /// What the national directory knows of a number: its province and
+    /// the fields public verification shows. One query, cached.
+    pub async fn public_entry(&self, no: &CertNo) -> Result<Option<Arc<DirectoryEntry>>, StorageError> {
         if let Some(entry) = self.cache.get_directory(no).await {
             return Ok(match entry {
-                Entry::Found(slug) => Some(slug),
+                Entry::Found(found) => Some(found),
                 Entry::Missing => None,
             });
         }
-        let found = self.dbs.directory_lookup(no).await?;
-        let entry = found.clone().map_or(Entry::Missing, Entry::Found);
-        self.cache.put_directory(no, entry).await;
+        let found = match self.dbs.directory_row(no).await? {
+            None => None,
+            Some(row) => {
+                let tenant = row.tenant(no.as_str())?;
+                match row.into_entry(no.as_str())? {
+                    Some(entry) => Some(entry),
+                    // A row from before the directory kept public fields.
+                    None => self.load(&tenant, no).await?.map(|r| DirectoryEntry::from_record(tenant, &r)),
+                }
+            }
+        };
+        let found = found.map(Arc::new);
+        self.cache.put_directory(no, found.clone().map_or(Entry::Missing, Entry::Found)).await;
         Ok(found)
+    }
+
+    /// Which tenant holds this number, from the national directory.
+    pub async fn locate(&self, no: &CertNo) -> Result<Option<TenantSlug>, StorageError> {
+        Ok(self.public_entry(no).await?.map(|e| e.tenant.clone()))
     }
 
     /// Every certificate of the tenant held by this ID number, found
@@ -165,11 +181,23 @@ impl CertificateStore {
             let mut dir_stmt = Query::insert();
             dir_stmt
                 .into_table(platform.table(CertDirectory::Table))
-                .columns([CertDirectory::CertNo, CertDirectory::TenantSlug, CertDirectory::UpdatedAt])
+                .columns([CertDirectory::CertNo, CertDirectory::UpdatedAt].into_iter().chain(DIRECTORY_COLUMNS))
                 .on_conflict(OnConflict::column(CertDirectory::CertNo).do_nothing().to_owned());
-            for cert in chunk {
+            for c in chunk {
+                let revocation = c.revocation.as_ref();
                 dir_stmt
-                    .values([cert.cert_no.as_str().into(), tenant.as_str().into(), now.into()])
+                    .values([
+                        c.cert_no.as_str().into(),
+                        now.into(),
+                        tenant.as_str().into(),
+                        c.holder_name.expose().into(),
+                        c.cert_type.as_str().into(),
+                        c.issuing_authority.as_str().into(),
+                        c.issue_date.into(),
+                        c.expiry_date.into(),
+                        revocation.map(|r| revocation_kind_code(r.kind)).into(),
+                        revocation.map(|r| r.on).into(),
+                    ])
                     .map_err(|e| StorageError::Corrupt(e.to_string()))?;
             }
             dir_stmts.push(dir_stmt);
@@ -267,8 +295,9 @@ impl CertificateStore {
         Ok(stmt)
     }
 
-    /// Revokes or suspends a certificate and drops it from every cache.
-    /// Returns false if the tenant has no such certificate.
+    /// Revokes or suspends a certificate, in its tenant's table and in the
+    /// national directory, and drops it from every cache. Returns false if
+    /// the tenant has no such certificate.
     pub async fn revoke(
         &self,
         tenant: &TenantSlug,
@@ -276,17 +305,40 @@ impl CertificateStore {
         revocation: &Revocation,
     ) -> Result<bool, StorageError> {
         let scoped = self.dbs.tenant(tenant)?;
-        let stmt = Query::update()
+        let platform = self.dbs.platform();
+        let kind = revocation_kind_code(revocation.kind);
+        let now = Utc::now().fixed_offset();
+        let cert_stmt = Query::update()
             .table(scoped.table(Certificates::Table))
             .values([
-                (Certificates::RevocationKind, revocation_kind_code(revocation.kind).into()),
+                (Certificates::RevocationKind, kind.into()),
                 (Certificates::RevocationOn, revocation.on.into()),
                 (Certificates::RevocationReason, revocation.reason.clone().into()),
-                (Certificates::UpdatedAt, Utc::now().fixed_offset().into()),
+                (Certificates::UpdatedAt, now.into()),
             ])
             .and_where(Expr::col(Certificates::CertNo).eq(no.as_str()))
             .to_owned();
-        let changed = scoped.conn.execute(&stmt).await?.rows_affected() > 0;
+        let dir_stmt = Query::update()
+            .table(platform.table(CertDirectory::Table))
+            .values([
+                (CertDirectory::RevocationKind, kind.into()),
+                (CertDirectory::RevocationOn, revocation.on.into()),
+                (CertDirectory::UpdatedAt, now.into()),
+            ])
+            .and_where(Expr::col(CertDirectory::CertNo).eq(no.as_str()))
+            .and_where(Expr::col(CertDirectory::TenantSlug).eq(tenant.as_str()))
+            .to_owned();
+        let txn = scoped.conn.begin().await?;
+        let changed = txn.execute(&cert_stmt).await?.rows_affected() > 0;
+        if changed && scoped.conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            txn.execute(&dir_stmt).await?;
+            txn.commit().await?;
+        } else {
+            txn.commit().await?;
+            if changed {
+                platform.conn.execute(&dir_stmt).await?;
+            }
+        }
         self.cache.invalidate(tenant, no).await;
         Ok(changed)
     }

@@ -2,7 +2,7 @@
 //! that says which province holds a certificate number.
 
 use chrono::Utc;
-use safecert_domain::{CertNo, TenantSlug};
+use safecert_domain::CertNo;
 use sea_orm::{
     ConnectionTrait, FromQueryResult,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
@@ -10,7 +10,8 @@ use sea_orm::{
 
 use crate::{
     Databases, StorageError,
-    schema::{CertDirectory, Tenants},
+    directory_entry::DirectoryRow,
+    schema::{CertDirectory, DIRECTORY_COLUMNS, Tenants},
 };
 
 /// A tenant as registered in the platform database.
@@ -85,21 +86,15 @@ impl Databases {
         Ok(TenantRow::find_by_statement(backend.build(&stmt)).all(&platform.conn).await?)
     }
 
-    /// Which tenant holds this certificate number, straight from the
-    /// database.
-    pub(crate) async fn directory_lookup(&self, no: &CertNo) -> Result<Option<TenantSlug>, StorageError> {
+    /// The directory's row for a number, straight from the database.
+    pub(crate) async fn directory_row(&self, no: &CertNo) -> Result<Option<DirectoryRow>, StorageError> {
         let platform = self.platform();
         let stmt = Query::select()
-            .column(CertDirectory::TenantSlug)
+            .columns(DIRECTORY_COLUMNS)
             .from(platform.table(CertDirectory::Table))
             .and_where(Expr::col(CertDirectory::CertNo).eq(no.as_str()))
             .to_owned();
-        let Some(row) = platform.conn.query_one(&stmt).await? else {
-            return Ok(None);
-        };
-        let slug: String = row.try_get("", "tenant_slug")?;
-        TenantSlug::parse(&slug)
-            .map(Some)
-            .map_err(|_| StorageError::Corrupt(format!("directory entry {no} names tenant {slug:?}")))
+        let backend = platform.conn.get_database_backend();
+        Ok(DirectoryRow::find_by_statement(backend.build(&stmt)).one(&platform.conn).await?)
     }
 }

@@ -70,17 +70,20 @@ pub(crate) fn revocation_kind_code(kind: RevocationKind) -> &'static str {
     }
 }
 
+pub(crate) fn parse_revocation_kind(code: Option<&str>, cert_no: &str) -> Result<Option<RevocationKind>, StorageError> {
+    match code {
+        None => Ok(None),
+        Some("revoked") => Ok(Some(RevocationKind::Revoked)),
+        Some("suspended") => Ok(Some(RevocationKind::Suspended)),
+        Some(other) => Err(StorageError::Corrupt(format!("certificate {cert_no}: unknown revocation kind {other:?}"))),
+    }
+}
+
 impl TryFrom<CertificateRow> for CertificateRecord {
     type Error = StorageError;
 
     fn try_from(row: CertificateRow) -> Result<Self, StorageError> {
-        let corrupt = |what: &str| StorageError::Corrupt(format!("certificate {}: {what}", row.cert_no));
-        let revocation_kind = match row.revocation_kind.as_deref() {
-            None => None,
-            Some("revoked") => Some(RevocationKind::Revoked),
-            Some("suspended") => Some(RevocationKind::Suspended),
-            Some(_) => return Err(corrupt("unknown revocation kind")),
-        };
+        let revocation_kind = parse_revocation_kind(row.revocation_kind.as_deref(), &row.cert_no)?;
         Ok(Self {
             cert_no: row.cert_no,
             holder_name: row.holder_name,

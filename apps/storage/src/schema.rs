@@ -49,7 +49,26 @@ pub enum CertDirectory {
     CertNo,
     TenantSlug,
     UpdatedAt,
+    HolderName,
+    CertType,
+    IssuingAuthority,
+    IssueDate,
+    ExpiryDate,
+    RevocationKind,
+    RevocationOn,
 }
+
+/// The directory columns public verification reads.
+pub const DIRECTORY_COLUMNS: [CertDirectory; 8] = [
+    CertDirectory::TenantSlug,
+    CertDirectory::HolderName,
+    CertDirectory::CertType,
+    CertDirectory::IssuingAuthority,
+    CertDirectory::IssueDate,
+    CertDirectory::ExpiryDate,
+    CertDirectory::RevocationKind,
+    CertDirectory::RevocationOn,
+];
 
 /// The columns a lookup reads, in one place so every reader agrees.
 pub const RECORD_COLUMNS: [Certificates; 17] = [

@@ -1,1 +1,2 @@
 pub mod m20261127_000001_tenants_and_directory;
+pub mod m20261127_000002_directory_public_fields;
