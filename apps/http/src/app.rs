@@ -64,7 +64,7 @@ impl Application {
                 .service(health::metrics)
                 .service(tenants::list)
                 .service(verify::verify)
-                .service(certificates::lookup)
+                .service(web::scope(certificates::SCOPE).default_service(web::to(certificates::tenant_api)))
                 .service(pages::show)
                 .service(pages::submit)
                 .service(pages::stylesheet)

@@ -1,4 +1,4 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, http::Method};
 use safecert_core::{CertificateView, LookupError};
 
 use crate::{
@@ -6,8 +6,36 @@ use crate::{
     lang::Lang,
 };
 
+/// The tenant-scoped API lives under this prefix. It is routed by the
+/// handlers below rather than by route patterns: matching a dynamic
+/// pattern costs a regular-expression run per request.
+pub const SCOPE: &str = "/api/v1/t";
+
+/// `{tenant}/certificates/{cert_no}` after the scope, if the path has that
+/// shape.
+fn certificate_path(rest: &str) -> Option<(&str, &str)> {
+    let mut parts = rest.strip_prefix('/')?.split('/');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(tenant), Some("certificates"), Some(no), None) if !tenant.is_empty() && !no.is_empty() => {
+            Some((tenant, no))
+        }
+        _ => None,
+    }
+}
+
+/// Everything under [`SCOPE`]: the shape of the path picks the handler.
+pub async fn tenant_api(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
+    let rest = req.path().strip_prefix(SCOPE).unwrap_or_default();
+    match certificate_path(rest) {
+        Some((tenant, no)) if req.method() == Method::GET => lookup(&req, &lang, tenant, no).await,
+        _ => Err(lang.error(ErrorKind::NotFound)),
+    }
+}
+
 /// One certificate of a province by its number, masked.
 #[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/certificates/{cert_no}",
     tag = "tenant",
     params(
         ("tenant" = String, Path, description = "Tenant slug, e.g. gd (see /api/v1/tenants)"),
@@ -20,19 +48,39 @@ use crate::{
         (status = 429, description = "Too many requests from this address", body = ErrorBody),
     )
 )]
-#[get("/api/v1/t/{tenant}/certificates/{cert_no}")]
-pub async fn lookup(req: HttpRequest, lang: Lang, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
-    super::rate_limit(&req, &lang)?;
-    let (tenant, raw_no) = path.into_inner();
+async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> Result<HttpResponse, ApiError> {
+    super::rate_limit(req, lang)?;
     let platform = &lang.app().platform;
-    if platform.tenants.find(&tenant).is_none() {
+    if platform.tenants.find(tenant).is_none() {
         return Err(lang.error(ErrorKind::UnknownTenant));
     }
-    let cert_no = super::parse_cert_no(&raw_no, &lang)?;
-    match platform.lookup(&tenant, &cert_no, lang.locale).await {
+    let cert_no = super::parse_cert_no(raw_no, lang)?;
+    match platform.lookup(tenant, &cert_no, lang.locale).await {
         Ok(view) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view)),
         Err(LookupError::UnknownTenant) => Err(lang.error(ErrorKind::UnknownTenant)),
         Err(LookupError::NotFound) => Err(lang.error(ErrorKind::CertificateNotFound)),
-        Err(LookupError::Storage(e)) => Err(super::unavailable(&e, &lang)),
+        Err(LookupError::Storage(e)) => Err(super::unavailable(&e, lang)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::certificate_path;
+
+    #[test]
+    fn only_the_certificate_shape_is_a_certificate_path() {
+        assert_eq!(certificate_path("/gd/certificates/GD1"), Some(("gd", "GD1")));
+        for other in [
+            "",
+            "/",
+            "/gd",
+            "/gd/certificates",
+            "/gd/certificates/",
+            "//certificates/x",
+            "/gd/other/x",
+            "/gd/certificates/x/y",
+        ] {
+            assert_eq!(certificate_path(other), None, "{other:?}");
+        }
     }
 }
