@@ -25,7 +25,8 @@ pub fn negotiate(req: &HttpRequest, state: &AppState) -> Locale {
         .query_string()
         .split('&')
         .find_map(|pair| pair.strip_prefix("lang="))
-        .and_then(|tag| Locale::parse(&tag.replace("%2D", "-").replace("%2d", "-")));
+        .and_then(crate::handlers::decode_component)
+        .and_then(|tag| Locale::parse(&tag));
     query_lang.unwrap_or_else(|| {
         let header = req.headers().get("accept-language").and_then(|v| v.to_str().ok());
         state.platform.localizer.negotiate(header)

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use chrono::Utc;
 use safecert_domain::{CertNo, Certificate, IdNumber, Revocation, TenantSlug};
 use sea_orm::{
-    ConnectionTrait, FromQueryResult, TransactionTrait,
+    ConnectionTrait, DatabaseTransaction, FromQueryResult, StatementBuilder, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, SimpleExpr},
 };
 
 use crate::{
-    CertificateRecord, Databases, DirectoryEntry, FieldCipher, LookupCache, StorageError,
+    Backend, CertificateRecord, Databases, DirectoryEntry, FieldCipher, LookupCache, StorageError,
     cache::Entry,
     db::Scoped,
     record::{CertificateRow, revocation_kind_code},
@@ -94,7 +94,7 @@ impl CertificateStore {
             None => None,
             Some(row) => {
                 let tenant = row.tenant(no.as_str())?;
-                match row.into_entry(no.as_str())? {
+                match row.into_entry(tenant.clone(), no.as_str())? {
                     Some(entry) => Some(entry),
                     // A row from before the directory kept public fields.
                     None => self.load(&tenant, no).await?.map(|r| DirectoryEntry::from_record(tenant, &r)),
@@ -202,31 +202,43 @@ impl CertificateStore {
             }
             dir_stmts.push(dir_stmt);
         }
-        let postgres = scoped.conn.get_database_backend() == sea_orm::DbBackend::Postgres;
         let txn = scoped.conn.begin().await?;
-        if postgres && durability == Durability::Bulk {
+        if self.dbs.backend() == Backend::Postgres && durability == Durability::Bulk {
             txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
         }
         let mut inserted = 0;
         for stmt in &cert_stmts {
             inserted += txn.execute(stmt).await?.rows_affected();
         }
-        if postgres {
-            // Both tables share one database: one transaction covers both.
-            for stmt in &dir_stmts {
+        self.commit_with_directory(txn, &dir_stmts).await?;
+        Ok(inserted)
+    }
+
+    /// Commits a tenant transaction together with the directory writes
+    /// that go with it. On PostgreSQL both live in one database, so one
+    /// transaction covers both; SQLite keeps the directory in another file,
+    /// written right after.
+    async fn commit_with_directory<S: StatementBuilder + Sync>(
+        &self,
+        txn: DatabaseTransaction,
+        dir_stmts: &[S],
+    ) -> Result<(), StorageError> {
+        if self.dbs.backend() == Backend::Postgres {
+            for stmt in dir_stmts {
                 txn.execute(stmt).await?;
             }
             txn.commit().await?;
-        } else {
-            // SQLite keeps the directory in another file, written after.
-            txn.commit().await?;
-            let dir_txn = platform.conn.begin().await?;
-            for stmt in &dir_stmts {
+            return Ok(());
+        }
+        txn.commit().await?;
+        if !dir_stmts.is_empty() {
+            let dir_txn = self.dbs.platform().conn.begin().await?;
+            for stmt in dir_stmts {
                 dir_txn.execute(stmt).await?;
             }
             dir_txn.commit().await?;
         }
-        Ok(inserted)
+        Ok(())
     }
 
     fn insert_statement(
@@ -330,15 +342,8 @@ impl CertificateStore {
             .to_owned();
         let txn = scoped.conn.begin().await?;
         let changed = txn.execute(&cert_stmt).await?.rows_affected() > 0;
-        if changed && scoped.conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-            txn.execute(&dir_stmt).await?;
-            txn.commit().await?;
-        } else {
-            txn.commit().await?;
-            if changed {
-                platform.conn.execute(&dir_stmt).await?;
-            }
-        }
+        let dir_stmts = if changed { vec![dir_stmt] } else { vec![] };
+        self.commit_with_directory(txn, &dir_stmts).await?;
         self.cache.invalidate(tenant, no).await;
         Ok(changed)
     }

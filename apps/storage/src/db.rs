@@ -264,11 +264,14 @@ impl Databases {
     }
 
     pub async fn close(&self) {
-        for pool in self.pg_pools.iter().chain([&self.platform]) {
+        // On PostgreSQL `platform` is the first of `pg_pools`.
+        let pools = if self.pg_pools.is_empty() { std::slice::from_ref(&self.platform) } else { &self.pg_pools[..] };
+        for pool in pools {
             let _ = pool.clone().close().await;
         }
-        let pools: Vec<_> = self.sqlite_tenants.read().map(|t| t.values().cloned().collect()).unwrap_or_default();
-        for pool in pools {
+        let tenant_pools: Vec<_> =
+            self.sqlite_tenants.read().map(|t| t.values().cloned().collect()).unwrap_or_default();
+        for pool in tenant_pools {
             let _ = pool.close().await;
         }
     }

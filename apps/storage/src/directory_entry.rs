@@ -67,9 +67,9 @@ impl DirectoryRow {
             .map_err(|_| StorageError::Corrupt(format!("directory entry {no} names tenant {:?}", self.tenant_slug)))
     }
 
-    /// The entry, or `Ok(None)` for an older row without public fields.
-    pub fn into_entry(self, no: &str) -> Result<Option<DirectoryEntry>, StorageError> {
-        let tenant = self.tenant(no)?;
+    /// The entry of `tenant` (from [`DirectoryRow::tenant`]), or `Ok(None)`
+    /// for an older row without public fields.
+    pub fn into_entry(self, tenant: TenantSlug, no: &str) -> Result<Option<DirectoryEntry>, StorageError> {
         let (Some(holder_name), Some(cert_type), Some(issuing_authority), Some(issue_date), Some(expiry_date)) =
             (self.holder_name, self.cert_type, self.issuing_authority, self.issue_date, self.expiry_date)
         else {

@@ -70,6 +70,12 @@ fn percent_decode(raw: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// One `name` or `value` of a query string, decoded; `None` for malformed
+/// escapes or invalid UTF-8.
+pub fn decode_component(raw: &str) -> Option<String> {
+    percent_decode(raw).and_then(|b| String::from_utf8(b).ok())
+}
+
 /// The query string as parameters. Unlike a lossy decoder, malformed
 /// escapes and invalid UTF-8 are refused with a clear error instead of
 /// being turned into replacement characters.
@@ -77,8 +83,7 @@ pub fn query_params(req: &HttpRequest, lang: &Lang) -> Result<HashMap<String, St
     let mut params = HashMap::new();
     for pair in req.query_string().split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| percent_decode(s).and_then(|b| String::from_utf8(b).ok());
-        let (Some(k), Some(v)) = (decode(k), decode(v)) else {
+        let (Some(k), Some(v)) = (decode_component(k), decode_component(v)) else {
             return Err(lang.error(ErrorKind::BadRequest));
         };
         params.entry(k).or_insert(v);
