@@ -1,0 +1,334 @@
+//! One tenant's compiled rules: the script's syntax tree, its field
+//! definitions and test cases, evaluated per certificate.
+
+use std::{panic::AssertUnwindSafe, sync::Arc};
+
+use chrono::NaiveDate;
+use rhai::{AST, Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Scope};
+use safecert_domain::Status;
+use serde::Deserialize;
+
+use crate::{
+    CertFacts, RuleError, RuleSettings,
+    dates::{from_day, to_day},
+    fields::{self, Field, FieldDef},
+    limits,
+    sandbox::{self, Location},
+    selftest::TestCase,
+};
+
+pub const SCRIPT_FILE: &str = "rules.rhai";
+pub const DATA_FILE: &str = "rules.toml";
+
+/// The text of a rule set as stored or uploaded.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RuleSource {
+    pub script: String,
+    /// rules.toml: custom fields and test cases.
+    #[serde(default)]
+    pub data: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleData {
+    #[serde(default)]
+    fields: Vec<FieldDef>,
+    #[serde(default)]
+    tests: Vec<TestCase>,
+}
+
+/// One thing wrong with a record: which field, and a stable code.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Problem {
+    pub field: String,
+    pub code: String,
+}
+
+impl Problem {
+    pub fn new(field: impl Into<String>, code: impl Into<String>) -> Self {
+        Self { field: field.into(), code: code.into() }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.field, self.code)
+    }
+}
+
+/// Expiry and status of a certificate on a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub expiry: NaiveDate,
+    pub status: Status,
+}
+
+/// The rules a script provides, one arm each of its `switch rule`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    Number,
+    Expiry,
+    Status,
+    Reminders,
+    Validate,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 5] = [Rule::Number, Rule::Expiry, Rule::Status, Rule::Reminders, Rule::Validate];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Number => "number",
+            Rule::Expiry => "expiry",
+            Rule::Status => "status",
+            Rule::Reminders => "reminders",
+            Rule::Validate => "validate",
+        }
+    }
+}
+
+pub struct RuleSet {
+    tenant: String,
+    version: String,
+    engine: Arc<Engine>,
+    ast: AST,
+    fields: Vec<Field>,
+    tests: Vec<TestCase>,
+    settings: RuleSettings,
+    names: [ImmutableString; 5],
+    source: RuleSource,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RuleSet({} {})", self.tenant, self.version)
+    }
+}
+
+fn toml_location(source: &str, span: Option<std::ops::Range<usize>>) -> Location {
+    let Some(span) = span else { return Location::default() };
+    let before = &source[..span.start.min(source.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Location { line, column }
+}
+
+impl RuleSet {
+    /// Compiles and checks a rule set. Nothing runs yet: see
+    /// [`crate::check`] for the test cases and the caller's dry run.
+    pub fn compile(
+        engine: &Arc<Engine>,
+        tenant: &str,
+        version: &str,
+        source: RuleSource,
+        settings: RuleSettings,
+    ) -> Result<Self, RuleError> {
+        let tag = |e: RuleError| e.of(tenant, version);
+        sandbox::check_source(&source.script).map_err(|r| tag(RuleError::at(SCRIPT_FILE, r.at, r.message)))?;
+        let ast = engine
+            .compile_with_scope(&sandbox::compile_scope(), &source.script)
+            .map_err(|e| tag(RuleError::at(SCRIPT_FILE, e.position().into(), e.err_type().to_string())))?;
+        sandbox::check_ast(&ast).map_err(|r| tag(RuleError::at(SCRIPT_FILE, r.at, r.message)))?;
+        let data: RuleData = toml::from_str(&source.data).map_err(|e| {
+            tag(RuleError::at(DATA_FILE, toml_location(&source.data, e.span()), e.message().to_owned()))
+        })?;
+        let fields =
+            fields::parse_fields(data.fields).map_err(|m| tag(RuleError::at(DATA_FILE, Location::default(), m)))?;
+        Ok(Self {
+            tenant: tenant.to_owned(),
+            version: version.to_owned(),
+            engine: Arc::clone(engine),
+            ast,
+            fields,
+            tests: data.tests,
+            settings,
+            names: Rule::ALL.map(|r| ImmutableString::from(r.name())),
+            source,
+        })
+    }
+
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub fn source(&self) -> &RuleSource {
+        &self.source
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &FieldDef> {
+        self.fields.iter().map(|f| &f.def)
+    }
+
+    pub(crate) fn tests(&self) -> &[TestCase] {
+        &self.tests
+    }
+
+    fn error(&self, rule: Rule, at: Location, message: impl Into<String>) -> RuleError {
+        let mut e = RuleError::at(SCRIPT_FILE, at, message).of(&self.tenant, &self.version);
+        e.rule = Some(rule.name());
+        e
+    }
+
+    fn run(
+        &self,
+        rule: Rule,
+        number: Dynamic,
+        cert: Option<&CertFacts>,
+        today: Option<INT>,
+        expiry: Option<INT>,
+    ) -> Result<Dynamic, RuleError> {
+        let mut scope = Scope::new();
+        scope.push_constant("rule", self.names[rule as usize].clone());
+        scope.push_constant_dynamic("number", number);
+        scope.push_constant_dynamic("cert", cert.map_or(Dynamic::UNIT, |c| Dynamic::from(c.clone())));
+        scope.push_constant_dynamic("today", today.map_or(Dynamic::UNIT, Dynamic::from_int));
+        scope.push_constant("settings", self.settings.clone());
+        scope.push_constant_dynamic("expiry", expiry.map_or(Dynamic::UNIT, Dynamic::from_int));
+        // The sandbox makes panics unexpected; if a helper ever did, it
+        // fails this rule, not the process.
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.engine.eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
+        }));
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(mut err)) => {
+                let at = err.take_position();
+                Err(self.error(rule, at.into(), describe(&err)))
+            }
+            Err(_) => Err(self.error(rule, Location::default(), "the rule stopped unexpectedly")),
+        }
+    }
+
+    fn wrong(&self, rule: Rule, expected: &str, got: &Dynamic) -> RuleError {
+        self.error(
+            rule,
+            Location::default(),
+            format!("must return {expected}, returned {} ({})", got.type_name(), short(got)),
+        )
+    }
+
+    /// The number in this province's normal form, or `None` when it can't
+    /// be one of its certificate numbers.
+    pub fn normalize_number(&self, raw: &str) -> Result<Option<String>, RuleError> {
+        let raw = raw.chars().take(64).collect::<String>();
+        let out = self.run(Rule::Number, ImmutableString::from(raw).into(), None, None, None)?;
+        if out.is_unit() {
+            return Ok(None);
+        }
+        match out.into_immutable_string() {
+            Ok(s) if !s.is_empty() && s.len() <= 64 => Ok(Some(s.to_string())),
+            Ok(s) => Err(self.wrong(Rule::Number, "a number of 1 to 64 bytes or ()", &s.into())),
+            Err(t) => {
+                Err(self.error(Rule::Number, Location::default(), format!("must return a string or (), returned {t}")))
+            }
+        }
+    }
+
+    fn expiry_day(&self, cert: &CertFacts) -> Result<INT, RuleError> {
+        let out = self.run(Rule::Expiry, cert.number.clone().into(), Some(cert), None, None)?;
+        match out.as_int() {
+            Ok(day) if from_day(day).is_some() => Ok(day),
+            _ => Err(self.wrong(Rule::Expiry, "a date (e.g. add_years(cert.issue_date, 3))", &out)),
+        }
+    }
+
+    pub fn expiry(&self, cert: &CertFacts) -> Result<NaiveDate, RuleError> {
+        let day = self.expiry_day(cert)?;
+        from_day(day).ok_or_else(|| self.error(Rule::Expiry, Location::default(), "returned an impossible date"))
+    }
+
+    fn status_on(&self, cert: &CertFacts, expiry: INT, today: INT) -> Result<Status, RuleError> {
+        let out = self.run(Rule::Status, cert.number.clone().into(), Some(cert), Some(today), Some(expiry))?;
+        let status = out.read_lock::<ImmutableString>().and_then(|s| match s.as_str() {
+            "valid" => Some(Status::Valid),
+            "expiring" => Some(Status::Expiring),
+            "expired" => Some(Status::Expired),
+            "revoked" => Some(Status::Revoked),
+            "suspended" => Some(Status::Suspended),
+            _ => None,
+        });
+        status.ok_or_else(|| self.wrong(Rule::Status, "one of valid, expiring, expired, revoked, suspended", &out))
+    }
+
+    /// Expiry and status on `today`.
+    pub fn outcome(&self, cert: &CertFacts, today: NaiveDate) -> Result<Outcome, RuleError> {
+        let expiry = self.expiry_day(cert)?;
+        let status = self.status_on(cert, expiry, to_day(today))?;
+        let expiry =
+            from_day(expiry).ok_or_else(|| self.error(Rule::Expiry, Location::default(), "impossible date"))?;
+        Ok(Outcome { expiry, status })
+    }
+
+    /// Days before expiry on which the holder is reminded, largest first.
+    pub fn reminders(&self, cert: &CertFacts) -> Result<Vec<u32>, RuleError> {
+        let expiry = self.expiry_day(cert)?;
+        let out = self.run(Rule::Reminders, cert.number.clone().into(), Some(cert), None, Some(expiry))?;
+        let expected =
+            format!("an array of at most {} day counts from 0 to {}", limits::MAX_REMINDERS, limits::MAX_REMINDER_DAYS);
+        let Some(days) = out.read_lock::<Array>().map(|a| a.clone()) else {
+            return Err(self.wrong(Rule::Reminders, &expected, &out));
+        };
+        if days.len() > limits::MAX_REMINDERS {
+            return Err(self.wrong(Rule::Reminders, &expected, &out));
+        }
+        let mut result = Vec::with_capacity(days.len());
+        for d in &days {
+            match d.as_int() {
+                Ok(n) if (0..=limits::MAX_REMINDER_DAYS).contains(&n) => result.push(n.unsigned_abs()),
+                _ => return Err(self.wrong(Rule::Reminders, &expected, &out)),
+            }
+        }
+        result.sort_unstable_by(|a, b| b.cmp(a));
+        result.dedup();
+        Ok(result)
+    }
+
+    /// Every problem with a whole record: its custom fields against the
+    /// definitions, then the script's own checks.
+    pub fn validate(
+        &self,
+        cert: &CertFacts,
+        custom: &serde_json::Map<String, serde_json::Value>,
+        today: NaiveDate,
+    ) -> Result<Vec<Problem>, RuleError> {
+        let (typed, mut problems) = fields::check_values(&self.fields, &cert.cert_type, custom);
+        let mut record = cert.record.as_deref().cloned().unwrap_or_default();
+        record.fields = typed;
+        let cert = cert.clone().with_record(record);
+        let out = self.run(Rule::Validate, cert.number.clone().into(), Some(&cert), Some(to_day(today)), None)?;
+        let expected = "an array of problem(field, code)";
+        let Some(list) = out.read_lock::<Array>().map(|a| a.clone()) else {
+            return Err(self.wrong(Rule::Validate, expected, &out));
+        };
+        for item in &list {
+            let found = item.read_lock::<Map>().and_then(|m| {
+                let text = |k: &str| m.get(k).and_then(|v| v.read_lock::<ImmutableString>().map(|s| s.to_string()));
+                Some(Problem::new(text("field")?, text("code")?))
+            });
+            match found {
+                Some(p) => problems.push(p),
+                None => return Err(self.wrong(Rule::Validate, expected, item)),
+            }
+        }
+        problems.sort();
+        problems.dedup();
+        Ok(problems)
+    }
+}
+
+fn describe(err: &EvalAltResult) -> String {
+    match err {
+        EvalAltResult::ErrorRuntime(value, _) => short(value),
+        other => other.to_string(),
+    }
+}
+
+fn short(value: &Dynamic) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 80 { format!("{}…", text.chars().take(80).collect::<String>()) } else { text }
+}

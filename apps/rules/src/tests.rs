@@ -1,0 +1,150 @@
+//! The engine's guarantees, tried with real scripts.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::{CertFacts, RuleError, RuleSet, RuleSettings, RuleSource, engine, run_tests, source};
+
+fn settings() -> RuleSettings {
+    RuleSettings::new([("expiring_window_days", rhai::Dynamic::from_int(30))])
+}
+
+fn compile(script: &str) -> Result<RuleSet, RuleError> {
+    RuleSet::compile(&engine(), "zz", "test", RuleSource { script: script.into(), data: String::new() }, settings())
+}
+
+fn tenants_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tenants")
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn cert() -> CertFacts {
+    CertFacts::new("GD20240000001", "安全生产管理人员安全生产知识和管理能力考核合格证", day("2024-03-01"))
+}
+
+fn expiry_of(arm: &str) -> Result<NaiveDate, RuleError> {
+    compile(&format!("switch rule {{ \"expiry\" => {{ {arm} }}, _ => () }}"))?.expiry(&cert())
+}
+
+#[test]
+fn the_national_rules_pass_their_own_test_cases() {
+    let base = source::baseline(&tenants_dir(), "_default").unwrap();
+    let rules = RuleSet::compile(&engine(), "_default", "baseline", base.source, settings()).unwrap();
+    let results = run_tests(&rules);
+    assert!(results.len() >= 10, "too few test cases: {}", results.len());
+    for r in results {
+        assert!(r.passed(), "{}: {:?}", r.name, r.failures);
+    }
+}
+
+#[test]
+fn loops_and_functions_are_syntax_errors_with_a_line() {
+    for (script, line) in [
+        ("let x = 1;\nloop { x = 2; }\nx", 2),
+        ("let x = 1;\nwhile true { x += 1 }\nx", 2),
+        ("\n\nfor i in 0..10 { }", 3),
+        ("fn f(n) { f(n) }\nf(1)", 1),
+    ] {
+        let err = compile(script).unwrap_err();
+        assert_eq!((err.file, err.line), ("rules.rhai", line), "{script}: {err}");
+        assert!(err.to_string().contains("rules of zz (version test)"), "{err}");
+    }
+}
+
+#[test]
+fn a_string_doubling_towards_a_gigabyte_is_stopped_at_its_line() {
+    let mut script = String::from("switch rule { \"expiry\" => {\nlet s = \"0123456789\";\n");
+    for _ in 0..30 {
+        script.push_str("s += s;\n");
+    }
+    script.push_str("cert.issue_date } }");
+    let err = compile(&script).unwrap().expiry(&cert()).unwrap_err();
+    assert!(err.message.contains("string too large"), "{err}");
+    assert_eq!(err.rule, Some("expiry"));
+    // 10 bytes doubled past 4 KiB on the 9th `s += s`, which is line 11.
+    assert_eq!(err.line, 11, "{err}");
+}
+
+#[test]
+fn arrays_and_maps_cannot_grow_without_bound() {
+    let doubled = format!("let a = [1, 2, 3, 4];\n{}0", "a += a;\n".repeat(20));
+    assert!(expiry_of(&doubled).unwrap_err().message.contains("too large"));
+    let added = format!("let a = [1, 2, 3, 4];\n{}0", "a = a + a;\n".repeat(20));
+    assert!(expiry_of(&added).unwrap_err().message.contains("too large"));
+    let pushed = format!("let a = [1];\n{}0", "a.push(a);\n".repeat(20));
+    assert!(expiry_of(&pushed).unwrap_err().message.contains("too large"));
+    let nested = "let a = [1, 2];\nlet b = [a, a];\n0";
+    assert!(compile(nested).unwrap_err().message.contains("cannot be put into an array"));
+    let self_map = "let m = #{a: 1};\nm.b = m;\n0";
+    assert!(compile(self_map).unwrap_err().message.contains("only whole variables can be assigned"));
+}
+
+#[test]
+fn what_escapes_the_caps_is_rejected_before_running() {
+    for (script, expect) in [
+        ("let s = `${cert.number}`; s", "back-ticks"),
+        ("eval(\"1\")", "eval"),
+        (&format!("{}1{}", "(".repeat(100), ")".repeat(100)), "nested deeper"),
+        (&format!("let x = {}{};\nx", "[".repeat(60), "]".repeat(60)), "nested deeper"),
+        (&"1 + ".repeat(9_000), "limit is"),
+        ("/* hidden */ 1", "block comments"),
+        ("let today = 1; today", "today"),
+        ("undefined_name + 1", "undefined_name"),
+    ] {
+        let short = &script[..script.len().min(40)];
+        let Err(err) = compile(script) else { panic!("{short} was accepted") };
+        assert!(err.to_string().contains(expect), "{short}: {err}");
+    }
+}
+
+#[test]
+fn a_long_flat_expression_is_refused_not_a_crash() {
+    // Within the size cap but deep as a syntax tree.
+    let script = format!("switch rule {{ \"expiry\" => {}1, _ => () }}", "1 + ".repeat(3_000));
+    assert!(compile(&script).unwrap_err().message.contains("nested too deeply"));
+}
+
+#[test]
+fn arithmetic_errors_are_rule_errors_not_panics() {
+    assert!(expiry_of("2147483647 + 1").unwrap_err().message.contains("overflow"));
+    assert!(expiry_of("let x = 0; 10 / x").unwrap_err().message.contains("division by zero"));
+    assert!(expiry_of("let x = 2147483647; x += 1; x").unwrap_err().message.contains("overflow"));
+    assert!(expiry_of("date(2026, 2, 30)").unwrap_err().message.contains("not a valid date"));
+}
+
+#[test]
+fn a_mistyped_result_names_the_rule_and_what_it_must_return() {
+    let err = expiry_of("\"2027-01-01\"").unwrap_err();
+    assert_eq!(err.rule, Some("expiry"));
+    assert!(err.message.contains("must return a date"), "{err}");
+    let rules = compile("switch rule { \"status\" => \"fine\", \"expiry\" => 0, _ => () }").unwrap();
+    let err = rules.outcome(&cert(), day("2026-01-01")).unwrap_err();
+    assert!(err.message.contains("one of valid, expiring"), "{err}");
+}
+
+#[test]
+fn data_errors_point_into_rules_toml() {
+    let data = "[[fields]]\nkey = \"category\"\ntype = \"colour\"\nlabel = \"x-category\"\n";
+    let source = RuleSource { script: "()".into(), data: data.into() };
+    let err = RuleSet::compile(&engine(), "zz", "test", source, settings()).unwrap_err();
+    assert_eq!((err.file, err.line), ("rules.toml", 3), "{err}");
+    assert!(err.message.contains("colour"), "{err}");
+    let data = "[[fields]]\nkey = \"category\"\ntype = \"choice\"\nlabel = \"x-category\"\n";
+    let source = RuleSource { script: "()".into(), data: data.into() };
+    let err = RuleSet::compile(&engine(), "zz", "test", source, settings()).unwrap_err();
+    assert!(err.message.contains("non-empty `values`"), "{err}");
+}
+
+#[test]
+fn scripts_read_settings_and_the_certificate_but_cannot_change_them() {
+    let rules =
+        compile("switch rule { \"expiry\" => add_days(cert.issue_date, settings.expiring_window_days), _ => () }")
+            .unwrap();
+    assert_eq!(rules.expiry(&cert()).unwrap(), day("2024-03-31"));
+    assert!(compile("cert = 1; 0").unwrap_err().to_string().contains("cert"));
+    assert!(expiry_of("settings.nothing").unwrap_err().message.contains("no setting named"));
+}
