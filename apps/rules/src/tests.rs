@@ -42,6 +42,26 @@ fn the_national_rules_pass_their_own_test_cases() {
 }
 
 #[test]
+fn each_province_with_its_own_rules_passes_its_test_cases() {
+    for (slug, window) in [("gd", 30), ("js", 30), ("sh", 60), ("zj", 30), ("xj", 30)] {
+        let base = source::baseline(&tenants_dir(), slug).unwrap();
+        assert_eq!(base.from, slug);
+        let settings = RuleSettings::new([("expiring_window_days", rhai::Dynamic::from_int(window))]);
+        let rules =
+            RuleSet::compile(&engine(), slug, "baseline", base.source, settings).unwrap_or_else(|e| panic!("{e}"));
+        let results = run_tests(&rules);
+        assert!(results.len() >= 5, "{slug}: too few test cases");
+        for r in results {
+            assert!(r.passed(), "{slug}: {}: {:?}", r.name, r.failures);
+        }
+        let labels: Vec<&str> = rules.fields().map(|f| f.label.as_str()).collect();
+        assert!(!labels.is_empty());
+        let missing = source::missing_labels(labels.iter().copied(), &source::label_texts(&base.dir));
+        assert!(missing.is_empty(), "{slug}: labels missing: {missing:?}");
+    }
+}
+
+#[test]
 fn loops_and_functions_are_syntax_errors_with_a_line() {
     for (script, line) in [
         ("let x = 1;\nloop { x = 2; }\nx", 2),

@@ -1,0 +1,1 @@
+gd-field-special-category = Special operations category

@@ -1,0 +1,1 @@
+gd-field-special-category = ئالاھىدە مەشغۇلات تۈرى

@@ -1,0 +1,1 @@
+gd-field-special-category = 特种作业类别

@@ -1,0 +1,1 @@
+js-field-training-institution = تەربىيەلەش ئورنى نومۇرى

@@ -1,0 +1,1 @@
+js-field-training-institution = 培训机构编号

@@ -1,0 +1,1 @@
+sh-field-district = رايون

@@ -1,0 +1,1 @@
+xj-field-exam-language = Exam language

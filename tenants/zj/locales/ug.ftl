@@ -1,0 +1,1 @@
+zj-field-industry-category = كەسىپ تۈرى
