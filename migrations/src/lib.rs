@@ -17,6 +17,7 @@ impl MigratorTrait for PlatformMigrator {
         vec![
             Box::new(platform::m20261127_000001_tenants_and_directory::Migration),
             Box::new(platform::m20261127_000002_directory_public_fields::Migration),
+            Box::new(platform::m20261127_000003_rules::Migration),
         ]
     }
 }
@@ -26,6 +27,9 @@ pub struct TenantMigrator;
 
 impl MigratorTrait for TenantMigrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(tenant::m20261127_000001_certificates::Migration)]
+        vec![
+            Box::new(tenant::m20261127_000001_certificates::Migration),
+            Box::new(tenant::m20261127_000002_review_and_status::Migration),
+        ]
     }
 }

@@ -5,6 +5,7 @@
 mod config;
 mod lookup;
 mod platform;
+mod rulebook;
 pub mod seed;
 mod tenants;
 mod verify;
@@ -12,5 +13,6 @@ mod verify;
 pub use config::{Config, ConfigError};
 pub use lookup::{CertificateView, LookupError};
 pub use platform::{Platform, StartError};
+pub use rulebook::{BASELINE, RuleBook, RulesStartError, certificate_facts, entry_facts, record_facts, rule_settings};
 pub use tenants::{TenantConfig, TenantError, TenantNames, TenantRegistry, TenantSettings};
-pub use verify::VerifyOutcome;
+pub use verify::{VerifyError, VerifyOutcome};

@@ -3,10 +3,11 @@
 
 use chrono::NaiveDate;
 use safecert_domain::{CertNo, Locale, Status, TenantSlug, mask_name};
+use safecert_rules::{RuleError, RuleSet};
 use safecert_storage::{CertificateRecord, DirectoryEntry, StorageError};
 use serde::Serialize;
 
-use crate::{Platform, TenantConfig};
+use crate::{Platform, TenantConfig, entry_facts, record_facts};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ProvinceView {
@@ -53,44 +54,59 @@ fn province(tenant: &TenantConfig, locale: Locale) -> ProvinceView {
 
 impl CertificateView {
     /// What anyone may see: status, dates, masked holder, province and
-    /// authority, from the national directory.
-    pub fn public(entry: &DirectoryEntry, tenant: &TenantConfig, today: NaiveDate, locale: Locale) -> Self {
-        Self {
+    /// authority, from the national directory. Expiry and status are the
+    /// province's rules' answer for `today`.
+    pub fn public(
+        entry: &DirectoryEntry,
+        tenant: &TenantConfig,
+        rules: &RuleSet,
+        today: NaiveDate,
+        locale: Locale,
+    ) -> Result<Self, RuleError> {
+        let outcome = rules.outcome(&entry_facts(entry), today)?;
+        Ok(Self {
             cert_no: entry.cert_no.clone(),
             holder_name: mask_name(&entry.holder_name),
-            status: entry.status_on(today, tenant.settings.expiring_window_days),
+            status: outcome.status,
             province: province(tenant, locale),
             cert_type: entry.cert_type.clone(),
             issuing_authority: entry.issuing_authority.clone(),
             issue_date: entry.issue_date,
-            expiry_date: entry.expiry_date,
+            expiry_date: outcome.expiry,
             revoked_on: entry.revocation_on,
             id_number: None,
             employer_name: None,
             position: None,
             industry: None,
-        }
+        })
     }
 
     /// What anyone who names a certificate in its own province may see:
     /// the public view plus employer, position, industry and the masked ID
     /// number.
-    pub fn masked(record: &CertificateRecord, tenant: &TenantConfig, today: NaiveDate, locale: Locale) -> Self {
-        Self {
+    pub fn masked(
+        record: &CertificateRecord,
+        tenant: &TenantConfig,
+        rules: &RuleSet,
+        today: NaiveDate,
+        locale: Locale,
+    ) -> Result<Self, RuleError> {
+        let outcome = rules.outcome(&record_facts(record), today)?;
+        Ok(Self {
             cert_no: record.cert_no.clone(),
             holder_name: mask_name(&record.holder_name),
-            status: record.status_on(today, tenant.settings.expiring_window_days),
+            status: outcome.status,
             province: province(tenant, locale),
             cert_type: record.cert_type.clone(),
             issuing_authority: record.issuing_authority.clone(),
             issue_date: record.issue_date,
-            expiry_date: record.expiry_date,
+            expiry_date: outcome.expiry,
             revoked_on: record.revocation_on,
             id_number: Some(record.id_masked.clone()),
             employer_name: Some(record.employer_name.clone()),
             position: Some(record.position.clone()),
             industry: Some(record.industry.clone()),
-        }
+        })
     }
 }
 
@@ -102,14 +118,21 @@ pub enum LookupError {
     NotFound,
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error(transparent)]
+    Rules(#[from] RuleError),
 }
 
 impl Platform {
     /// A certificate of one tenant by its number.
     pub async fn lookup(&self, tenant: &str, no: &CertNo, locale: Locale) -> Result<CertificateView, LookupError> {
         let tenant = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
-        let record = self.store.get(&tenant.slug, no).await?.ok_or(LookupError::NotFound)?;
-        Ok(CertificateView::masked(&record, tenant, self.today(), locale))
+        let rules = self.rules.get(&tenant.slug).ok_or(LookupError::UnknownTenant)?;
+        // The province's own number format: a number it can't have issued
+        // is not looked up.
+        let number = rules.normalize_number(no.as_str())?.ok_or(LookupError::NotFound)?;
+        let no = CertNo::parse(&number).map_err(|_| LookupError::NotFound)?;
+        let record = self.store.get(&tenant.slug, &no).await?.ok_or(LookupError::NotFound)?;
+        Ok(CertificateView::masked(&record, tenant, &rules, self.today(), locale)?)
     }
 
     pub fn tenant(&self, slug: &TenantSlug) -> Option<&TenantConfig> {

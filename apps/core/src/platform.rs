@@ -11,12 +11,14 @@ use safecert_storage::{
     StorageError, TenantRow,
 };
 
-use crate::{Config, TenantError, TenantRegistry};
+use crate::{Config, RuleBook, RulesStartError, TenantError, TenantRegistry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("tenants: {0}")]
     Tenants(#[from] TenantError),
+    #[error("{0}")]
+    Rules(#[from] RulesStartError),
     #[error("messages: {0}")]
     Messages(#[from] I18nError),
     #[error("field keys: {0}")]
@@ -38,6 +40,7 @@ pub struct Platform {
     pub tenants: TenantRegistry,
     pub localizer: Localizer,
     pub store: CertificateStore,
+    pub rules: RuleBook,
 }
 
 fn load_keys(config: &Config) -> Result<FieldKeys, StartError> {
@@ -63,6 +66,7 @@ impl Platform {
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let tenants = TenantRegistry::load(&config.tenants_dir)?;
         let localizer = Localizer::load(&config.locales_dir)?;
+        let rules = RuleBook::load(&config.tenants_dir, &tenants)?;
         for (locale, id) in localizer.missing_messages() {
             tracing::warn!(locale = locale.tag(), message_id = %id, "message missing; zh-CN is shown instead");
         }
@@ -87,7 +91,7 @@ impl Platform {
         })
         .await?;
         let store = CertificateStore::new(Arc::new(dbs), cipher, cache);
-        let platform = Self { config, tenants, localizer, store };
+        let platform = Self { config, tenants, localizer, store, rules };
         platform.sync_tenants().await?;
         Ok(platform)
     }

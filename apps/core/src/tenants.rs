@@ -37,7 +37,6 @@ impl TenantNames {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TenantSettings {
     pub expiring_window_days: u32,
-    pub validity_years: u32,
     pub issuing_authority: String,
     pub locales: Vec<Locale>,
 }
@@ -55,7 +54,6 @@ pub struct TenantConfig {
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     expiring_window_days: Option<u32>,
-    validity_years: Option<u32>,
     issuing_authority: Option<String>,
     locales: Option<Vec<String>>,
 }
@@ -142,12 +140,11 @@ impl TenantRegistry {
             .collect::<Result<Vec<_>, _>>()?;
         let settings = TenantSettings {
             expiring_window_days: s.expiring_window_days.or(defaults.expiring_window_days).unwrap_or(30),
-            validity_years: s.validity_years.or(defaults.validity_years).unwrap_or(3),
             issuing_authority: s.issuing_authority.or_else(|| defaults.issuing_authority.clone()).unwrap_or_default(),
             locales,
         };
-        if settings.validity_years == 0 || settings.validity_years > 20 {
-            return Err(invalid("validity_years must be between 1 and 20".into()));
+        if settings.expiring_window_days > 366 {
+            return Err(invalid("expiring_window_days must be at most 366".into()));
         }
         Ok(TenantConfig {
             slug,

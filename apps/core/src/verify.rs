@@ -2,6 +2,7 @@
 //! anyone, across every province.
 
 use safecert_domain::{CertNo, HolderName, Locale};
+use safecert_rules::RuleError;
 use safecert_storage::StorageError;
 
 use crate::{CertificateView, Platform};
@@ -20,8 +21,16 @@ fn comparable(name: &str) -> String {
     name.chars().filter(|c| !c.is_whitespace()).map(|c| if matches!(c, '•' | '.' | '・') { '·' } else { c }).collect()
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+}
+
 impl Platform {
-    pub async fn verify(&self, no: &CertNo, name: &HolderName, locale: Locale) -> Result<VerifyOutcome, StorageError> {
+    pub async fn verify(&self, no: &CertNo, name: &HolderName, locale: Locale) -> Result<VerifyOutcome, VerifyError> {
         let Some(entry) = self.store.public_entry(no).await? else {
             return Ok(VerifyOutcome::NoMatch);
         };
@@ -31,7 +40,10 @@ impl Platform {
         if comparable(&entry.holder_name) != comparable(name.expose()) {
             return Ok(VerifyOutcome::NoMatch);
         }
-        let view = CertificateView::public(&entry, tenant, self.today(), locale);
+        let Some(rules) = self.rules.get(&entry.tenant) else {
+            return Ok(VerifyOutcome::NoMatch);
+        };
+        let view = CertificateView::public(&entry, tenant, &rules, self.today(), locale)?;
         Ok(VerifyOutcome::Genuine(Box::new(view)))
     }
 }

@@ -43,14 +43,14 @@ pub struct Certificate {
     pub cert_type: String,
     pub issuing_authority: String,
     pub issue_date: NaiveDate,
+    /// The expiry the province's rules gave when the record was written.
     pub expiry_date: NaiveDate,
+    /// The last passed review (复审) or granted extension, if any.
+    pub reviewed_on: Option<NaiveDate>,
+    /// The status the province's rules gave when the record was written;
+    /// readers compute it afresh for their day.
+    pub status: Status,
     pub training: Vec<TrainingRecord>,
     pub revocation: Option<Revocation>,
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
-}
-
-impl Certificate {
-    pub fn status_on(&self, today: NaiveDate, expiring_window_days: u32) -> Status {
-        Status::on(today, self.expiry_date, self.revocation.as_ref().map(|r| r.kind), expiring_window_days)
-    }
 }

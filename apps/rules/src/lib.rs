@@ -32,7 +32,7 @@ pub fn engine() -> Arc<rhai::Engine> {
     Arc::new(sandbox::engine())
 }
 
-pub use rhai::Dynamic;
+pub use rhai::{Dynamic, Engine, ImmutableString, Map};
 
 #[cfg(test)]
 mod tests;

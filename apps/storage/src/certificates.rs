@@ -197,6 +197,7 @@ impl CertificateStore {
                         c.expiry_date.into(),
                         revocation.map(|r| revocation_kind_code(r.kind)).into(),
                         revocation.map(|r| r.on).into(),
+                        c.reviewed_on.into(),
                     ])
                     .map_err(|e| StorageError::Corrupt(e.to_string()))?;
             }
@@ -270,6 +271,8 @@ impl CertificateStore {
                 Certificates::RevocationKind,
                 Certificates::RevocationOn,
                 Certificates::RevocationReason,
+                Certificates::ReviewedOn,
+                Certificates::Status,
                 Certificates::Training,
                 Certificates::CustomFields,
                 Certificates::CreatedAt,
@@ -297,6 +300,8 @@ impl CertificateStore {
                 c.revocation.as_ref().map(|r| revocation_kind_code(r.kind)).into(),
                 c.revocation.as_ref().map(|r| r.on).into(),
                 c.revocation.as_ref().map(|r| r.reason.clone()).into(),
+                c.reviewed_on.into(),
+                c.status.code().into(),
                 training.into(),
                 serde_json::Value::Object(c.custom_fields.clone()).into(),
                 now.into(),

@@ -1,5 +1,5 @@
 use chrono::NaiveDate;
-use safecert_domain::{RevocationKind, Status, TenantSlug};
+use safecert_domain::{RevocationKind, TenantSlug};
 use sea_orm::FromQueryResult;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,7 @@ pub struct DirectoryEntry {
     pub expiry_date: NaiveDate,
     pub revocation_kind: Option<RevocationKind>,
     pub revocation_on: Option<NaiveDate>,
+    pub reviewed_on: Option<NaiveDate>,
 }
 
 impl std::fmt::Debug for DirectoryEntry {
@@ -28,10 +29,6 @@ impl std::fmt::Debug for DirectoryEntry {
 }
 
 impl DirectoryEntry {
-    pub fn status_on(&self, today: NaiveDate, expiring_window_days: u32) -> Status {
-        Status::on(today, self.expiry_date, self.revocation_kind, expiring_window_days)
-    }
-
     pub(crate) fn from_record(tenant: TenantSlug, record: &CertificateRecord) -> Self {
         Self {
             tenant,
@@ -43,6 +40,7 @@ impl DirectoryEntry {
             expiry_date: record.expiry_date,
             revocation_kind: record.revocation_kind,
             revocation_on: record.revocation_on,
+            reviewed_on: record.reviewed_on,
         }
     }
 }
@@ -59,6 +57,7 @@ pub(crate) struct DirectoryRow {
     expiry_date: Option<NaiveDate>,
     revocation_kind: Option<String>,
     revocation_on: Option<NaiveDate>,
+    reviewed_on: Option<NaiveDate>,
 }
 
 impl DirectoryRow {
@@ -85,6 +84,7 @@ impl DirectoryRow {
             expiry_date,
             revocation_kind: parse_revocation_kind(self.revocation_kind.as_deref(), no)?,
             revocation_on: self.revocation_on,
+            reviewed_on: self.reviewed_on,
         }))
     }
 }

@@ -1,5 +1,5 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use safecert_domain::{RevocationKind, Status};
+use safecert_domain::RevocationKind;
 use sea_orm::FromQueryResult;
 use serde::{Deserialize, Serialize};
 
@@ -26,18 +26,13 @@ pub struct CertificateRecord {
     pub revocation_kind: Option<RevocationKind>,
     pub revocation_on: Option<NaiveDate>,
     pub revocation_reason: Option<String>,
+    pub reviewed_on: Option<NaiveDate>,
     pub updated_at: DateTime<FixedOffset>,
 }
 
 impl std::fmt::Debug for CertificateRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "CertificateRecord({})", self.cert_no)
-    }
-}
-
-impl CertificateRecord {
-    pub fn status_on(&self, today: NaiveDate, expiring_window_days: u32) -> Status {
-        Status::on(today, self.expiry_date, self.revocation_kind, expiring_window_days)
     }
 }
 
@@ -60,6 +55,7 @@ pub(crate) struct CertificateRow {
     revocation_kind: Option<String>,
     revocation_on: Option<NaiveDate>,
     revocation_reason: Option<String>,
+    reviewed_on: Option<NaiveDate>,
     updated_at: DateTime<FixedOffset>,
 }
 
@@ -101,6 +97,7 @@ impl TryFrom<CertificateRow> for CertificateRecord {
             revocation_kind,
             revocation_on: row.revocation_on,
             revocation_reason: row.revocation_reason,
+            reviewed_on: row.reviewed_on,
             updated_at: row.updated_at,
         })
     }

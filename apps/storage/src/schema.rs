@@ -25,6 +25,8 @@ pub enum Certificates {
     RevocationKind,
     RevocationOn,
     RevocationReason,
+    ReviewedOn,
+    Status,
     Training,
     CustomFields,
     CreatedAt,
@@ -56,10 +58,11 @@ pub enum CertDirectory {
     ExpiryDate,
     RevocationKind,
     RevocationOn,
+    ReviewedOn,
 }
 
 /// The directory columns public verification reads.
-pub const DIRECTORY_COLUMNS: [CertDirectory; 8] = [
+pub const DIRECTORY_COLUMNS: [CertDirectory; 9] = [
     CertDirectory::TenantSlug,
     CertDirectory::HolderName,
     CertDirectory::CertType,
@@ -68,10 +71,11 @@ pub const DIRECTORY_COLUMNS: [CertDirectory; 8] = [
     CertDirectory::ExpiryDate,
     CertDirectory::RevocationKind,
     CertDirectory::RevocationOn,
+    CertDirectory::ReviewedOn,
 ];
 
 /// The columns a lookup reads, in one place so every reader agrees.
-pub const RECORD_COLUMNS: [Certificates; 17] = [
+pub const RECORD_COLUMNS: [Certificates; 18] = [
     Certificates::CertNo,
     Certificates::HolderName,
     Certificates::IdMasked,
@@ -88,5 +92,6 @@ pub const RECORD_COLUMNS: [Certificates; 17] = [
     Certificates::RevocationKind,
     Certificates::RevocationOn,
     Certificates::RevocationReason,
+    Certificates::ReviewedOn,
     Certificates::UpdatedAt,
 ];

@@ -1,2 +1,3 @@
 pub mod m20261127_000001_tenants_and_directory;
 pub mod m20261127_000002_directory_public_fields;
+pub mod m20261127_000003_rules;

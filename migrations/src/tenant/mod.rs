@@ -1,1 +1,2 @@
 pub mod m20261127_000001_certificates;
+pub mod m20261127_000002_review_and_status;

@@ -7,12 +7,15 @@ mod rng;
 
 use std::{collections::HashSet, io::Write, path::PathBuf, sync::Arc};
 
-use chrono::{Datelike, Months, NaiveDate, TimeDelta};
-use safecert_domain::{CertNo, Certificate, HolderName, RegionCode, Revocation, RevocationKind, TrainingRecord};
+use chrono::{Datelike, NaiveDate, TimeDelta};
+use safecert_domain::{
+    CertNo, Certificate, HolderName, RegionCode, Revocation, RevocationKind, Status, TrainingRecord,
+};
+use safecert_rules::{CertFacts, FieldKind, RuleError, RuleSet};
 use safecert_storage::{Durability, StorageError};
 use tokio::task::JoinSet;
 
-use crate::{Platform, TenantConfig};
+use crate::{Platform, TenantConfig, certificate_facts};
 pub use rng::Rng;
 
 #[derive(Clone, Debug)]
@@ -37,6 +40,10 @@ pub enum SeedError {
     Generated(String),
     #[error("unknown tenant {0:?}")]
     UnknownTenant(String),
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    #[error("the rules of {tenant} reject a generated certificate: {problems}")]
+    Rejected { tenant: String, problems: String },
 }
 
 /// One generated certificate as the export lists it, with plain values.
@@ -71,6 +78,7 @@ fn joined(done: Option<Result<Result<u64, StorageError>, tokio::task::JoinError>
 
 struct TenantGenerator<'a> {
     tenant: &'a TenantConfig,
+    rules: Arc<RuleSet>,
     rng: Rng,
     as_of: NaiveDate,
     sequence: u64,
@@ -79,11 +87,17 @@ struct TenantGenerator<'a> {
 }
 
 impl<'a> TenantGenerator<'a> {
-    fn new(tenant: &'a TenantConfig, seed: u64, as_of: NaiveDate, total: u64) -> Result<Self, SeedError> {
+    fn new(
+        tenant: &'a TenantConfig,
+        rules: Arc<RuleSet>,
+        seed: u64,
+        as_of: NaiveDate,
+        total: u64,
+    ) -> Result<Self, SeedError> {
         let mut rng = Rng::for_stream(seed, tenant.slug.as_str());
         let count = (total / 150).clamp(3, 2_000) as usize;
         let employers = (0..count).map(|_| people::employer(&mut rng, &tenant.code)).collect::<Result<_, _>>()?;
-        Ok(Self { tenant, rng, as_of, sequence: 0, used_ids: HashSet::new(), employers })
+        Ok(Self { tenant, rules, rng, as_of, sequence: 0, used_ids: HashSet::new(), employers })
     }
 
     fn region(&mut self) -> Result<RegionCode, SeedError> {
@@ -106,22 +120,37 @@ impl<'a> TenantGenerator<'a> {
         let employer = self.employers[self.rng.below(self.employers.len() as u64) as usize].clone();
         let kind = people::cert_kind(&mut self.rng);
         let settings = &self.tenant.settings;
+        // Most special-operations holders pass their review in time; a few
+        // managers have had their certificate extended.
+        let reviewed = self.rng.below(100) < if kind.number_is_id { 75 } else { 10 };
+        // How long this kind of certificate lasts under the province's
+        // rules, found by asking them about one issued today.
+        let probe_review = self.as_of + TimeDelta::days(review_offset(&self.rules, kind.cert_type, self.as_of)?);
+        let probe = CertFacts::new("PROBE", kind.cert_type, self.as_of).reviewed_on(reviewed.then_some(probe_review));
+        let span = (self.rules.expiry(&probe)? - self.as_of).num_days().max(1);
         let window = i64::from(settings.expiring_window_days.max(1));
-        let span = i64::from(settings.validity_years) * 365;
-        let expiry = match self.rng.below(100) {
+        let target_expiry = match self.rng.below(100) {
             0..22 => self.as_of - TimeDelta::days(1 + self.rng.below(900) as i64),
             22..30 => self.as_of + TimeDelta::days(self.rng.below(window as u64) as i64),
             _ => self.as_of + TimeDelta::days(window + self.rng.below((span - window).max(1) as u64) as i64),
         };
-        let issue = (expiry + TimeDelta::days(1))
-            .checked_sub_months(Months::new(12 * settings.validity_years))
-            .unwrap_or(expiry);
+        let issue = (target_expiry - TimeDelta::days(span)).min(self.as_of);
+        let reviewed_on = if reviewed {
+            Some(issue + TimeDelta::days(review_offset(&self.rules, kind.cert_type, issue)?))
+                .filter(|d| *d <= self.as_of)
+        } else {
+            None
+        };
         self.sequence += 1;
-        let cert_no = if kind.number_is_id {
+        let raw_no = if kind.number_is_id {
             format!("T{}", id_number.expose())
         } else {
             format!("{}{}{:07}", self.tenant.slug.as_str().to_ascii_uppercase(), issue.year(), self.sequence)
         };
+        let normalized = self.rules.normalize_number(&raw_no)?.ok_or_else(|| SeedError::Rejected {
+            tenant: self.tenant.slug.to_string(),
+            problems: format!("number {raw_no} is not in the province's format"),
+        })?;
         let revocation = match self.rng.below(100) {
             0..2 => Some(Revocation {
                 kind: RevocationKind::Revoked,
@@ -135,16 +164,17 @@ impl<'a> TenantGenerator<'a> {
             }),
             _ => None,
         };
-        let training = (0..1 + self.rng.below(3))
+        let training = (0..2 + self.rng.below(2))
             .map(|i| TrainingRecord {
                 course: people::COURSES[(i as usize + self.rng.below(4) as usize) % people::COURSES.len()].to_owned(),
-                hours: 16 + 8 * self.rng.below(5) as u32,
+                hours: 24 + 8 * self.rng.below(4) as u32,
                 exam_score: Some(60 + self.rng.below(41) as u32),
             })
             .collect();
-        Ok(Certificate {
+        let custom_fields = self.custom_fields(kind.cert_type);
+        let mut cert = Certificate {
             tenant: self.tenant.slug.clone(),
-            cert_no: CertNo::parse(&cert_no).map_err(|e| SeedError::Generated(e.to_string()))?,
+            cert_no: CertNo::parse(&normalized).map_err(|e| SeedError::Generated(e.to_string()))?,
             holder_name,
             id_number,
             employer_uscc: employer.uscc,
@@ -156,12 +186,45 @@ impl<'a> TenantGenerator<'a> {
             cert_type: kind.cert_type.to_owned(),
             issuing_authority: settings.issuing_authority.clone(),
             issue_date: issue,
-            expiry_date: expiry,
+            expiry_date: issue,
+            reviewed_on,
+            status: Status::Valid,
             training,
             revocation,
-            custom_fields: serde_json::Map::new(),
-        })
+            custom_fields,
+        };
+        let facts = certificate_facts(&cert);
+        let problems = self.rules.validate(&facts, &cert.custom_fields, self.as_of)?;
+        if !problems.is_empty() {
+            let problems = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            return Err(SeedError::Rejected { tenant: self.tenant.slug.to_string(), problems });
+        }
+        let outcome = self.rules.outcome(&facts, self.as_of)?;
+        cert.expiry_date = outcome.expiry;
+        cert.status = outcome.status;
+        Ok(cert)
     }
+
+    /// Values for the province's custom fields: every choice field gets one
+    /// of its values; other kinds are left out unless required.
+    fn custom_fields(&mut self, cert_type: &str) -> serde_json::Map<String, serde_json::Value> {
+        let mut fields = serde_json::Map::new();
+        for def in self.rules.fields() {
+            let required = def.required || def.required_for.iter().any(|t| t == cert_type);
+            if def.kind == FieldKind::Choice && (required || self.rng.below(2) == 0) {
+                let value = &def.values[self.rng.below(def.values.len() as u64) as usize];
+                fields.insert(def.key.clone(), value.clone().into());
+            }
+        }
+        fields
+    }
+}
+
+/// Days after `issue` a timely review or extension is granted: 30 days
+/// before the first expiry the rules give.
+fn review_offset(rules: &RuleSet, cert_type: &str, issue: NaiveDate) -> Result<i64, SeedError> {
+    let first = rules.expiry(&CertFacts::new("PROBE", cert_type, issue))?;
+    Ok(((first - issue).num_days() - 30).max(0))
 }
 
 fn progress_bar(total: u64, visible: bool) -> indicatif::ProgressBar {
@@ -204,13 +267,15 @@ pub async fn run(platform: &Arc<Platform>, opts: &SeedOptions) -> Result<SeedRep
     let mut writes: JoinSet<Result<u64, StorageError>> = JoinSet::new();
     for tenant in tenants {
         bar.set_message(tenant.slug.to_string());
-        let mut generator = TenantGenerator::new(tenant, opts.seed, opts.as_of, opts.certs_per_tenant)?;
+        let rules =
+            platform.rules.get(&tenant.slug).ok_or_else(|| SeedError::UnknownTenant(tenant.slug.to_string()))?;
+        let mut generator = TenantGenerator::new(tenant, rules, opts.seed, opts.as_of, opts.certs_per_tenant)?;
         let mut left = opts.certs_per_tenant;
         while left > 0 {
             let n = left.min(BATCH as u64);
             let batch = (0..n).map(|_| generator.next()).collect::<Result<Vec<_>, _>>()?;
             for (i, cert) in batch.iter().enumerate() {
-                let status = cert.status_on(opts.as_of, tenant.settings.expiring_window_days).code();
+                let status = cert.status.code();
                 if let Some(w) = export.as_mut() {
                     writeln!(
                         w,

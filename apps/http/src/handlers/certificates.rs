@@ -60,6 +60,7 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
         Err(LookupError::UnknownTenant) => Err(lang.error(ErrorKind::UnknownTenant)),
         Err(LookupError::NotFound) => Err(lang.error(ErrorKind::CertificateNotFound)),
         Err(LookupError::Storage(e)) => Err(super::unavailable(&e, lang)),
+        Err(LookupError::Rules(e)) => Err(super::unavailable(&e, lang)),
     }
 }
 

@@ -111,6 +111,6 @@ pub fn parse_name(raw: &str, lang: &Lang) -> Result<HolderName, ApiError> {
 /// Logs a storage failure with the request's context and turns it into a
 /// 503: the client learns nothing of the cause.
 pub fn unavailable(err: &dyn std::fmt::Display, lang: &Lang) -> ApiError {
-    tracing::error!(error = %err, "storage failed");
+    tracing::error!(error = %err, "storage or rules failed");
     lang.error(ErrorKind::Unavailable)
 }
