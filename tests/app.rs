@@ -66,6 +66,9 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The administrator token every test app accepts.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(SpawnOptions::default()).await
 }
@@ -118,8 +121,11 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         workers: 1,
         demo_certs_per_tenant: 0,
         cache_ttl: std::time::Duration::from_secs(60),
+        admin_token: Some(safecert_core::AdminToken::new(ADMIN_TOKEN)),
+        nightly_scan: false,
     };
     let platform = Arc::new(Platform::start(config).await.expect("platform starts"));
+    platform.spawn_background();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let app = Application::build(Arc::clone(&platform), listener, 1).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -163,6 +169,42 @@ impl TestApp {
         let row = conn.query_one_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap();
         conn.close().await.unwrap();
         row
+    }
+}
+
+/// A second server on the same databases (and Redis), as another replica
+/// of the service would be.
+pub struct Replica {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub platform: Arc<Platform>,
+}
+
+impl Replica {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).send().await.unwrap()
+    }
+}
+
+impl TestApp {
+    pub async fn replica(&self) -> Replica {
+        let config = self.platform.config.clone();
+        let platform = Arc::new(Platform::start(config).await.expect("replica starts"));
+        platform.spawn_background();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let app = Application::build(Arc::clone(&platform), listener, 1).unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.into_server());
+        Replica { address, client: reqwest::Client::new(), platform }
+    }
+
+    /// A request with the administrator token.
+    pub async fn admin_get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(ADMIN_TOKEN).send().await.unwrap()
+    }
+
+    pub async fn admin_post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client.post(self.url(path)).bearer_auth(ADMIN_TOKEN).json(body).send().await.unwrap()
     }
 }
 

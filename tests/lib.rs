@@ -12,5 +12,5 @@
 mod app;
 mod seeded;
 
-pub use app::{Backend, SpawnOptions, TestApp, repo_root, spawn_app, spawn_app_with};
+pub use app::{ADMIN_TOKEN, Backend, Replica, SpawnOptions, TestApp, repo_root, spawn_app, spawn_app_with};
 pub use seeded::SeededRow;

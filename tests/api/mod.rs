@@ -3,6 +3,7 @@ mod cache;
 mod health;
 mod lookup;
 mod page;
+mod rules;
 mod seed;
 mod storage;
 mod tenants;

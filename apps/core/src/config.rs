@@ -28,6 +28,38 @@ pub struct Config {
     pub workers: usize,
     pub demo_certs_per_tenant: u64,
     pub cache_ttl: Duration,
+    /// Guards the rules administration API until accounts exist; `None`
+    /// turns that API off.
+    pub admin_token: Option<AdminToken>,
+    /// Whether this replica runs the nightly status scan (02:30 in China).
+    pub nightly_scan: bool,
+}
+
+/// A shared secret that is never printed and is compared in constant time.
+#[derive(Clone)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    pub const MIN_LEN: usize = 24;
+
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    pub fn matches(&self, presented: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), presented.as_bytes());
+        let mut diff = a.len() ^ b.len();
+        for i in 0..a.len().max(b.len()) {
+            diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
+        }
+        diff == 0
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(***)")
+    }
 }
 
 fn var(name: &str) -> Option<String> {
@@ -61,6 +93,18 @@ impl Config {
                 why: "use postgres://… or sqlite://<directory>".into(),
             });
         }
+        let admin_token = match var("SAFECERT_ADMIN_TOKEN") {
+            Some(t) if t.trim().len() < AdminToken::MIN_LEN => {
+                return Err(ConfigError {
+                    name: "SAFECERT_ADMIN_TOKEN",
+                    why: format!(
+                        "use at least {} random characters (e.g. `openssl rand -hex 24`)",
+                        AdminToken::MIN_LEN
+                    ),
+                });
+            }
+            t => t.map(|t| AdminToken::new(t.trim())),
+        };
         let workers = number("SAFECERT_WORKERS", std::thread::available_parallelism().map_or(2, usize::from))?;
         Ok(Self {
             listen: var("SAFECERT_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
@@ -78,6 +122,8 @@ impl Config {
             workers: workers.max(1),
             demo_certs_per_tenant: number("SAFECERT_DEMO_CERTS_PER_TENANT", 40)?,
             cache_ttl: Duration::from_secs(number("SAFECERT_CACHE_TTL_SECS", 3600)?),
+            admin_token,
+            nightly_scan: var("SAFECERT_NIGHTLY_SCAN").is_none() || flag("SAFECERT_NIGHTLY_SCAN")?,
             data_dir,
         })
     }

@@ -2,17 +2,20 @@
 //! ties storage, cache and messages together, public verification, tenant
 //! lookups and synthetic data.
 
+mod background;
 mod config;
 mod lookup;
 mod platform;
+mod rule_admin;
 mod rulebook;
 pub mod seed;
 mod tenants;
 mod verify;
 
-pub use config::{Config, ConfigError};
+pub use config::{AdminToken, Config, ConfigError};
 pub use lookup::{CertificateView, LookupError};
 pub use platform::{Platform, StartError};
+pub use rule_admin::{ChangeExample, DryRun, RulesAdminError, RulesCheck, ScanReport, Transition, check_offline};
 pub use rulebook::{BASELINE, RuleBook, RulesStartError, certificate_facts, entry_facts, record_facts, rule_settings};
 pub use tenants::{TenantConfig, TenantError, TenantNames, TenantRegistry, TenantSettings};
 pub use verify::{VerifyError, VerifyOutcome};

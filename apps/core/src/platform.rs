@@ -39,7 +39,7 @@ pub struct Platform {
     pub config: Config,
     pub tenants: TenantRegistry,
     pub localizer: Localizer,
-    pub store: CertificateStore,
+    pub store: Arc<CertificateStore>,
     pub rules: RuleBook,
 }
 
@@ -90,9 +90,11 @@ impl Platform {
             pools: config.workers as u32,
         })
         .await?;
-        let store = CertificateStore::new(Arc::new(dbs), cipher, cache);
+        let store = Arc::new(CertificateStore::new(Arc::new(dbs), cipher, cache));
         let platform = Self { config, tenants, localizer, store, rules };
         platform.sync_tenants().await?;
+        // Versions activated through the API replace the baseline files.
+        platform.sync_rules().await?;
         Ok(platform)
     }
 

@@ -6,7 +6,10 @@
 use std::{
     collections::HashMap,
     path::Path,
-    sync::{Arc, RwLock},
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicI32, Ordering},
+    },
 };
 
 use safecert_domain::{Certificate, RevocationKind, TenantSlug};
@@ -32,6 +35,8 @@ pub struct RuleBook {
     engine: Arc<safecert_rules::Engine>,
     baselines: HashMap<TenantSlug, Arc<RuleSet>>,
     active: RwLock<HashMap<TenantSlug, Arc<RuleSet>>>,
+    /// The newest activation this process has applied.
+    seen: AtomicI32,
 }
 
 impl std::fmt::Debug for RuleBook {
@@ -67,7 +72,7 @@ impl RuleBook {
             let rules = Arc::new(rules);
             baselines.insert(tenant.slug.clone(), rules);
         }
-        Ok(Self { engine, active: RwLock::new(baselines.clone()), baselines })
+        Ok(Self { engine, active: RwLock::new(baselines.clone()), baselines, seen: AtomicI32::new(0) })
     }
 
     pub fn engine(&self) -> &Arc<safecert_rules::Engine> {
@@ -94,6 +99,14 @@ impl RuleBook {
             Err(poisoned) => poisoned.into_inner(),
         };
         active.insert(slug.clone(), rules);
+    }
+
+    pub fn last_seen_activation(&self) -> i32 {
+        self.seen.load(Ordering::Acquire)
+    }
+
+    pub fn seen_activation(&self, id: i32) {
+        self.seen.fetch_max(id, Ordering::AcqRel);
     }
 
     /// Compiles a version for a tenant with the tenant's settings.

@@ -13,9 +13,22 @@ pub enum ErrorKind {
     UnknownTenant,
     CertificateNotFound,
     NotFound,
-    RateLimited { retry_after: u64 },
+    RateLimited {
+        retry_after: u64,
+    },
     BadRequest,
     PayloadTooLarge,
+    /// The request body is not the JSON the operation expects.
+    InvalidBody,
+    /// No or a wrong administrator token.
+    Unauthorized,
+    /// The administration API is turned off (no token configured).
+    AdminDisabled,
+    /// An uploaded rules version fails its checks; details say where.
+    RulesRejected,
+    UnknownRulesVersion,
+    /// The version is already active, or another change came first.
+    RulesConflict,
     Unavailable,
     Internal,
 }
@@ -29,6 +42,12 @@ impl ErrorKind {
             Self::UnknownTenant | Self::CertificateNotFound | Self::NotFound => StatusCode::NOT_FOUND,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::InvalidBody => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::AdminDisabled => StatusCode::FORBIDDEN,
+            Self::RulesRejected => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::UnknownRulesVersion => StatusCode::NOT_FOUND,
+            Self::RulesConflict => StatusCode::CONFLICT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -46,6 +65,12 @@ impl ErrorKind {
             Self::RateLimited { .. } => "rate_limited",
             Self::BadRequest => "bad_request",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::InvalidBody => "invalid_body",
+            Self::Unauthorized => "unauthorized",
+            Self::AdminDisabled => "admin_disabled",
+            Self::RulesRejected => "rules_rejected",
+            Self::UnknownRulesVersion => "unknown_rules_version",
+            Self::RulesConflict => "rules_conflict",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -63,6 +88,12 @@ impl ErrorKind {
             Self::RateLimited { .. } => "error-rate-limited",
             Self::BadRequest => "error-bad-request",
             Self::PayloadTooLarge => "error-payload-too-large",
+            Self::InvalidBody => "error-invalid-body",
+            Self::Unauthorized => "error-unauthorized",
+            Self::AdminDisabled => "error-admin-disabled",
+            Self::RulesRejected => "error-rules-rejected",
+            Self::UnknownRulesVersion => "error-unknown-rules-version",
+            Self::RulesConflict => "error-rules-conflict",
             Self::Unavailable => "error-unavailable",
             Self::Internal => "error-internal",
         }
@@ -74,6 +105,15 @@ impl ErrorKind {
 pub struct ApiError {
     pub kind: ErrorKind,
     pub message: String,
+    /// Structured detail for errors that need it (what failed and where).
+    pub details: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    pub fn with_details(mut self, details: impl Serialize) -> Self {
+        self.details = serde_json::to_value(details).ok();
+        self
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -87,6 +127,11 @@ pub struct ErrorDetail {
     pub code: &'static str,
     /// Human-readable message in the language chosen by `Accept-Language`.
     pub message: String,
+    /// Present on some errors, e.g. `rules_rejected`: the checks that
+    /// failed, with file, line and column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -105,6 +150,11 @@ impl ResponseError for ApiError {
         if let ErrorKind::RateLimited { retry_after } = self.kind {
             response.insert_header(("Retry-After", retry_after.to_string()));
         }
-        response.json(ErrorBody { error: ErrorDetail { code: self.kind.code(), message: self.message.clone() } })
+        if matches!(self.kind, ErrorKind::Unauthorized) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(ErrorBody {
+            error: ErrorDetail { code: self.kind.code(), message: self.message.clone(), details: self.details.clone() },
+        })
     }
 }

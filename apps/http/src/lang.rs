@@ -52,7 +52,7 @@ impl Lang {
             _ => vec![],
         };
         let message = self.state.platform.localizer.message(self.locale, kind.message_id(), &args);
-        ApiError { kind, message }
+        ApiError { kind, message, details: None }
     }
 
     pub fn app(&self) -> &AppState {

@@ -23,6 +23,11 @@ enum Command {
         #[command(subcommand)]
         command: TenantsCommand,
     },
+    /// Province rules (tenants/<slug>/rules.rhai).
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
     /// Generate deterministic synthetic certificates.
     Seed {
         /// Certificates to create in each tenant.
@@ -40,6 +45,31 @@ enum Command {
         /// Only this tenant (repeatable); all tenants when absent.
         #[arg(long = "tenant")]
         tenants: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Compile a tenant's rules, run their test cases, check their labels
+    /// and show what they would change (a dry run over the tenant's
+    /// certificates). Exits non-zero on any failure.
+    Check {
+        /// A tenant slug, or `all`.
+        tenant: String,
+        /// A rules.rhai to check instead of the tenant's own.
+        script: Option<PathBuf>,
+        /// Its rules.toml (default: the one beside the script).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Skip the dry run (no database needed).
+        #[arg(long)]
+        no_dry_run: bool,
+    },
+    /// Store the expiry and status the rules in force give today for
+    /// every certificate (what the nightly scan does).
+    Scan {
+        #[arg(long)]
+        tenant: Option<String>,
     },
 }
 
@@ -82,6 +112,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             platform.shutdown().await;
             Ok(())
         }
+        Command::Rules { command: RulesCommand::Check { tenant, script, data, no_dry_run } } => {
+            crate::rules_cmd::check(crate::rules_cmd::CheckArgs { tenant, script, data, dry_run: !no_dry_run }).await
+        }
+        Command::Rules { command: RulesCommand::Scan { tenant } } => crate::rules_cmd::scan(tenant).await,
         Command::Seed { certs_per_tenant, seed, as_of, export, tenants } => {
             let platform = std::sync::Arc::new(open().await?);
             let opts = seed::SeedOptions {

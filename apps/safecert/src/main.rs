@@ -2,6 +2,7 @@
 
 mod cli;
 mod logging;
+mod rules_cmd;
 mod serve;
 
 use clap::Parser;

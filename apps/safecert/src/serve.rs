@@ -34,6 +34,7 @@ pub async fn run() -> anyhow::Result<()> {
     let workers = config.workers;
     let platform = Arc::new(Platform::start(config).await.context("starting the platform")?);
     let samples = demo_data(&platform).await.context("creating demo data")?;
+    platform.spawn_background();
     let app = Application::build(Arc::clone(&platform), listener, workers)?;
     let address = format!("http://{}/", platform.config.listen);
     tracing::info!(%address, tenants = platform.tenants.len(), "serving");

@@ -47,6 +47,7 @@ pub struct LookupCache {
     local_hits: AtomicU64,
     redis_hits: AtomicU64,
     misses: AtomicU64,
+    rules_changed: tokio::sync::Notify,
 }
 
 pub(crate) fn cert_key(tenant: &TenantSlug, no: &CertNo) -> String {
@@ -56,6 +57,10 @@ pub(crate) fn cert_key(tenant: &TenantSlug, no: &CertNo) -> String {
 pub(crate) fn directory_key(no: &CertNo) -> String {
     format!("dir:{no}")
 }
+
+/// Invalidation messages starting with this name a tenant whose rules
+/// changed, not a cache key.
+const RULES_KEY: &str = "rules:";
 
 impl LookupCache {
     /// An in-process cache only.
@@ -80,6 +85,7 @@ impl LookupCache {
             local_hits: AtomicU64::new(0),
             redis_hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            rules_changed: tokio::sync::Notify::new(),
         }
     }
 
@@ -98,7 +104,25 @@ impl LookupCache {
         );
     }
 
+    /// Wakes whoever waits for rule changes announced by any replica.
+    pub fn rules_changed(&self) -> &tokio::sync::Notify {
+        &self.rules_changed
+    }
+
+    /// Tells every replica (through Redis, when configured) that a
+    /// tenant's active rules changed.
+    pub async fn announce_rules_change(&self, tenant: &str) {
+        self.rules_changed.notify_one();
+        if let Some(redis) = &self.redis {
+            redis.invalidate(&[format!("{RULES_KEY}{tenant}")]).await;
+        }
+    }
+
     fn drop_local(&self, key: &str) {
+        if key.starts_with(RULES_KEY) {
+            self.rules_changed.notify_one();
+            return;
+        }
         self.certs.invalidate(key);
         self.directory.invalidate(key);
     }

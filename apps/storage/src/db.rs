@@ -75,6 +75,15 @@ impl Scoped {
         let schema = self.schema.as_ref().map(|s| SchemaName(None, Alias::new(s).into_iden()));
         TableRef::Table(TableName(schema, table.into_iden()), None)
     }
+
+    /// The table's name for hand-written SQL, quoted and qualified like
+    /// [`Scoped::table`]. Schema and table names are ours, never input.
+    pub fn qualified_name(&self, table: &str) -> String {
+        match &self.schema {
+            Some(schema) => format!("\"{schema}\".\"{table}\""),
+            None => format!("\"{table}\""),
+        }
+    }
 }
 
 pub struct Databases {

@@ -12,7 +12,9 @@ mod error;
 mod keys;
 mod record;
 mod redis_cache;
+mod rule_store;
 mod schema;
+mod status_scan;
 
 pub use cache::{CacheStats, LookupCache};
 pub use certificates::{CertificateStore, Durability};
@@ -24,3 +26,5 @@ pub use error::StorageError;
 pub use keys::{FieldKeys, KeyFileError};
 pub use record::CertificateRecord;
 pub use redis_cache::RedisConfig;
+pub use rule_store::{ActivateError, ActivationRow, RuleVersionRow};
+pub use status_scan::{StatusFacts, StatusUpdate};

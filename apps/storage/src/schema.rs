@@ -95,3 +95,29 @@ pub const RECORD_COLUMNS: [Certificates; 18] = [
     Certificates::ReviewedOn,
     Certificates::UpdatedAt,
 ];
+
+#[derive(DeriveIden, Clone, Copy)]
+pub enum RuleVersions {
+    Table,
+    Id,
+    TenantSlug,
+    Version,
+    Script,
+    Data,
+    Note,
+    UploadedBy,
+    UploadedAt,
+    Report,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub enum RuleActivations {
+    Table,
+    Id,
+    TenantSlug,
+    FromVersion,
+    ToVersion,
+    Actor,
+    Reason,
+    At,
+}

@@ -1,4 +1,4 @@
-use actix_web::{HttpRequest, HttpResponse, http::Method};
+use actix_web::{HttpRequest, HttpResponse, http::Method, web};
 use safecert_core::{CertificateView, LookupError};
 
 use crate::{
@@ -24,12 +24,22 @@ fn certificate_path(rest: &str) -> Option<(&str, &str)> {
 }
 
 /// Everything under [`SCOPE`]: the shape of the path picks the handler.
-pub async fn tenant_api(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
+pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> Result<HttpResponse, ApiError> {
     let rest = req.path().strip_prefix(SCOPE).unwrap_or_default();
-    match certificate_path(rest) {
-        Some((tenant, no)) if req.method() == Method::GET => lookup(&req, &lang, tenant, no).await,
-        _ => Err(lang.error(ErrorKind::NotFound)),
+    if let Some((tenant, no)) = certificate_path(rest) {
+        if req.method() == Method::GET {
+            return lookup(&req, &lang, tenant, no).await;
+        }
+        return Err(lang.error(ErrorKind::NotFound));
     }
+    let segments: Vec<&str> = rest.strip_prefix('/').unwrap_or_default().split('/').collect();
+    if let [tenant, "rules", more @ ..] = segments.as_slice()
+        && let Some(route) = super::rules::Route::parse(more, req.method())
+    {
+        let tenant = lang.app().platform.tenants.find(tenant).ok_or_else(|| lang.error(ErrorKind::UnknownTenant))?;
+        return super::rules::handle(&req, payload, &lang, tenant, route).await;
+    }
+    Err(lang.error(ErrorKind::NotFound))
 }
 
 /// One certificate of a province by its number, masked.

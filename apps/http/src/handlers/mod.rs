@@ -4,6 +4,7 @@
 pub mod certificates;
 pub mod health;
 pub mod pages;
+pub mod rules;
 pub mod tenants;
 pub mod verify;
 

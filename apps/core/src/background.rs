@@ -1,0 +1,60 @@
+//! Work a replica does on its own: following rule changes made elsewhere,
+//! and the nightly status scan.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{NaiveTime, TimeDelta, Utc};
+
+use crate::Platform;
+
+/// How long a replica may lag behind a rule change made on another, when
+/// no Redis message arrives sooner.
+const RULES_POLL: Duration = Duration::from_secs(2);
+
+/// When the nightly scan runs, in China's time.
+const SCAN_AT: NaiveTime = match NaiveTime::from_hms_opt(2, 30, 0) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
+
+fn until_next_scan() -> Duration {
+    let now = Utc::now().naive_utc() + TimeDelta::hours(8);
+    let mut next = now.date().and_time(SCAN_AT);
+    if next <= now {
+        next += TimeDelta::days(1);
+    }
+    (next - now).to_std().unwrap_or(Duration::from_secs(3600))
+}
+
+impl Platform {
+    /// Starts the background loops. Call once, inside the runtime.
+    pub fn spawn_background(self: &Arc<Self>) {
+        let platform = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                let changed = platform.store.cache().rules_changed();
+                let _ = tokio::time::timeout(RULES_POLL, changed.notified()).await;
+                if let Err(e) = platform.sync_rules().await {
+                    tracing::warn!(error = %e, "cannot read rule activations; retrying");
+                }
+            }
+        });
+        if !self.config.nightly_scan {
+            return;
+        }
+        let platform = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(until_next_scan()).await;
+                for tenant in platform.tenants.all() {
+                    match platform.rescan_statuses(tenant).await {
+                        Ok(r) => {
+                            tracing::info!(tenant = %tenant.slug, total = r.total, updated = r.updated, failed = r.failure_count, "nightly status scan")
+                        }
+                        Err(e) => tracing::error!(tenant = %tenant.slug, error = %e, "nightly status scan failed"),
+                    }
+                }
+            }
+        });
+    }
+}

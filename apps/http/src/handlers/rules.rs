@@ -1,0 +1,219 @@
+//! Province rules administration: upload a version (checked, self-tested
+//! and dry-run before it is kept), look at versions, activate one, roll
+//! back. Guarded by the administrator token (SAFECERT_ADMIN_TOKEN) until
+//! accounts and roles exist.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use safecert_core::{BASELINE, RulesAdminError, TenantConfig};
+use safecert_rules::RuleSource;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::{ApiError, ErrorKind},
+    lang::Lang,
+};
+
+/// Largest request body the rules API reads: a script at its size limit
+/// plus its data, JSON-escaped.
+const MAX_BODY: usize = 256 * 1024;
+
+/// An upload, or a candidate to dry-run.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RulesUpload {
+    /// The new rules.rhai.
+    pub script: String,
+    /// The new rules.toml (custom fields and test cases).
+    #[serde(default)]
+    pub data: String,
+    /// What changes and why; kept with the version.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RulesChange {
+    /// Why; kept in the audit log.
+    pub reason: String,
+}
+
+#[derive(Serialize)]
+struct VersionSummary {
+    version: String,
+    note: String,
+    uploaded_by: String,
+    uploaded_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+/// The routes under `/api/v1/t/{tenant}/rules`.
+pub enum Route<'a> {
+    List,
+    Upload,
+    DryRun,
+    Rollback,
+    Show(&'a str),
+    Activate(&'a str),
+}
+
+impl<'a> Route<'a> {
+    /// The route for the path segments after `rules`, if any.
+    pub fn parse(rest: &[&'a str], method: &actix_web::http::Method) -> Option<Self> {
+        let get = method == actix_web::http::Method::GET;
+        let post = method == actix_web::http::Method::POST;
+        match rest {
+            [] if get => Some(Self::List),
+            [] if post => Some(Self::Upload),
+            ["dry-run"] if post => Some(Self::DryRun),
+            ["rollback"] if post => Some(Self::Rollback),
+            [version] if get && !version.is_empty() => Some(Self::Show(version)),
+            [version, "activate"] if post && !version.is_empty() => Some(Self::Activate(version)),
+            _ => None,
+        }
+    }
+}
+
+/// The caller, when it presents the administrator token.
+fn admin(req: &HttpRequest, lang: &Lang) -> Result<String, ApiError> {
+    let app = lang.app();
+    let Some(token) = &app.platform.config.admin_token else {
+        return Err(lang.error(ErrorKind::AdminDisabled));
+    };
+    let presented = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !token.matches(presented.trim()) {
+        return Err(lang.error(ErrorKind::Unauthorized));
+    }
+    let from = super::client_addr(req, app.platform.config.trust_forwarded_for)
+        .map_or_else(|| "unknown address".to_owned(), |a| a.to_string());
+    Ok(format!("admin token from {from}"))
+}
+
+async fn json_body<T: for<'de> Deserialize<'de>>(mut payload: web::Payload, lang: &Lang) -> Result<T, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| lang.error(ErrorKind::BadRequest))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(lang.error(ErrorKind::PayloadTooLarge));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| {
+        let mut err = lang.error(ErrorKind::InvalidBody);
+        err.details = Some(serde_json::json!({ "reason": e.to_string() }));
+        err
+    })
+}
+
+fn admin_error(e: RulesAdminError, lang: &Lang) -> ApiError {
+    match e {
+        RulesAdminError::Rejected(check) => lang.error(ErrorKind::RulesRejected).with_details(*check),
+        RulesAdminError::UnknownVersion(_) => lang.error(ErrorKind::UnknownRulesVersion),
+        RulesAdminError::AlreadyActive(_) | RulesAdminError::NothingToRollBack | RulesAdminError::Conflict(_) => {
+            let reason = e.to_string();
+            lang.error(ErrorKind::RulesConflict).with_details(serde_json::json!({ "reason": reason }))
+        }
+        RulesAdminError::Rules(e) => {
+            lang.error(ErrorKind::RulesRejected).with_details(serde_json::json!({ "error": e }))
+        }
+        RulesAdminError::Storage(e) => super::unavailable(&e, lang),
+    }
+}
+
+fn reason(change: &RulesChange, lang: &Lang) -> Result<String, ApiError> {
+    let reason = change.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(lang.error(ErrorKind::MissingParameter("reason")));
+    }
+    Ok(reason.to_owned())
+}
+
+pub async fn handle(
+    req: &HttpRequest,
+    payload: web::Payload,
+    lang: &Lang,
+    tenant: &TenantConfig,
+    route: Route<'_>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = admin(req, lang)?;
+    let platform = &lang.app().platform;
+    let no_store = |mut r: actix_web::HttpResponseBuilder| {
+        r.insert_header(("Cache-Control", "no-store"));
+        r
+    };
+    match route {
+        Route::List => {
+            let dbs = platform.store.databases();
+            let versions = dbs.rule_versions(tenant.slug.as_str()).await.map_err(|e| super::unavailable(&e, lang))?;
+            let activations =
+                dbs.rule_activations(Some(tenant.slug.as_str()), 0).await.map_err(|e| super::unavailable(&e, lang))?;
+            let active = platform.rules.get(&tenant.slug).map(|r| r.version().to_owned());
+            let mut list = vec![VersionSummary {
+                version: BASELINE.into(),
+                note: format!("the files in tenants/{}", tenant.slug),
+                uploaded_by: String::new(),
+                uploaded_at: None,
+            }];
+            list.extend(versions.into_iter().map(|v| VersionSummary {
+                version: v.version,
+                note: v.note,
+                uploaded_by: v.uploaded_by,
+                uploaded_at: Some(v.uploaded_at),
+            }));
+            Ok(no_store(HttpResponse::Ok())
+                .json(serde_json::json!({ "active": active, "versions": list, "activations": activations })))
+        }
+        Route::Show(version) => {
+            let body = if version == BASELINE {
+                let rules =
+                    platform.rules.baseline(&tenant.slug).ok_or_else(|| lang.error(ErrorKind::UnknownRulesVersion))?;
+                serde_json::json!({ "version": BASELINE, "script": rules.source().script, "data": rules.source().data })
+            } else {
+                let row = platform
+                    .store
+                    .databases()
+                    .rule_version(tenant.slug.as_str(), version)
+                    .await
+                    .map_err(|e| super::unavailable(&e, lang))?
+                    .ok_or_else(|| lang.error(ErrorKind::UnknownRulesVersion))?;
+                serde_json::to_value(row).unwrap_or_default()
+            };
+            Ok(no_store(HttpResponse::Ok()).json(body))
+        }
+        Route::Upload => {
+            let upload: RulesUpload = json_body(payload, lang).await?;
+            let source = RuleSource { script: upload.script, data: upload.data };
+            let check = platform
+                .upload_rules(tenant, source, upload.note.trim(), &actor)
+                .await
+                .map_err(|e| admin_error(e, lang))?;
+            Ok(no_store(HttpResponse::Created()).json(check))
+        }
+        Route::DryRun => {
+            let upload: RulesUpload = json_body(payload, lang).await?;
+            let source = RuleSource { script: upload.script, data: upload.data };
+            let (check, _) = platform
+                .check_rules(tenant, "candidate", source, true)
+                .await
+                .map_err(|e| super::unavailable(&e, lang))?;
+            Ok(no_store(HttpResponse::Ok()).json(check))
+        }
+        Route::Activate(version) => {
+            let change: RulesChange = json_body(payload, lang).await?;
+            let why = reason(&change, lang)?;
+            let row = platform.activate_rules(tenant, version, &why, &actor).await.map_err(|e| admin_error(e, lang))?;
+            Ok(no_store(HttpResponse::Ok()).json(row))
+        }
+        Route::Rollback => {
+            let change: RulesChange = json_body(payload, lang).await?;
+            let why = reason(&change, lang)?;
+            let row = platform.rollback_rules(tenant, &why, &actor).await.map_err(|e| admin_error(e, lang))?;
+            Ok(no_store(HttpResponse::Ok()).json(row))
+        }
+    }
+}
