@@ -114,6 +114,35 @@ fn toml_location(source: &str, span: Option<std::ops::Range<usize>>) -> Location
     Location { line, column }
 }
 
+/// Stack for parsing untrusted scripts. The parser recurses once per
+/// nested expression and has no depth limit in this engine; a script within
+/// the size cap can nest a few thousand levels, which this covers. The
+/// memory is reserved, not used, until touched.
+const PARSE_STACK: usize = 256 * 1024 * 1024;
+
+/// Parses and checks a script on a thread with a deep stack. A script whose
+/// syntax tree is too deep is rejected, and dropped, there: what comes back
+/// is shallow enough for any thread.
+fn parse(engine: &Engine, script: &str) -> Result<AST, RuleError> {
+    let work = || {
+        let ast = engine
+            .compile_with_scope(&sandbox::compile_scope(), script)
+            .map_err(|e| RuleError::at(SCRIPT_FILE, e.position().into(), e.err_type().to_string()))?;
+        sandbox::check_ast(&ast).map_err(|r| RuleError::at(SCRIPT_FILE, r.at, r.message))?;
+        Ok(ast)
+    };
+    std::thread::scope(|scope| {
+        let parser =
+            std::thread::Builder::new().name("rules-parse".into()).stack_size(PARSE_STACK).spawn_scoped(scope, work);
+        match parser {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(RuleError::at(SCRIPT_FILE, Location::default(), "the script could not be parsed"))
+            }),
+            Err(e) => Err(RuleError::at(SCRIPT_FILE, Location::default(), format!("no thread to parse on: {e}"))),
+        }
+    })
+}
+
 impl RuleSet {
     /// Compiles and checks a rule set. Nothing runs yet: see
     /// [`crate::check`] for the test cases and the caller's dry run.
@@ -126,10 +155,7 @@ impl RuleSet {
     ) -> Result<Self, RuleError> {
         let tag = |e: RuleError| e.of(tenant, version);
         sandbox::check_source(&source.script).map_err(|r| tag(RuleError::at(SCRIPT_FILE, r.at, r.message)))?;
-        let ast = engine
-            .compile_with_scope(&sandbox::compile_scope(), &source.script)
-            .map_err(|e| tag(RuleError::at(SCRIPT_FILE, e.position().into(), e.err_type().to_string())))?;
-        sandbox::check_ast(&ast).map_err(|r| tag(RuleError::at(SCRIPT_FILE, r.at, r.message)))?;
+        let ast = parse(engine, &source.script).map_err(tag)?;
         let data: RuleData = toml::from_str(&source.data).map_err(|e| {
             tag(RuleError::at(DATA_FILE, toml_location(&source.data, e.span()), e.message().to_owned()))
         })?;

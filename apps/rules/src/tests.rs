@@ -168,3 +168,54 @@ fn scripts_read_settings_and_the_certificate_but_cannot_change_them() {
     assert!(compile("cert = 1; 0").unwrap_err().to_string().contains("cert"));
     assert!(expiry_of("settings.nothing").unwrap_err().message.contains("no setting named"));
 }
+
+/// Runs `f` on a thread with the stack of a server worker, so deep
+/// recursion shows up here as it would there.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new().stack_size(2 * 1024 * 1024).spawn(f).unwrap().join().unwrap()
+}
+
+#[test]
+fn scripts_at_the_size_and_nesting_caps_neither_overflow_the_stack_nor_pass() {
+    on_small_stack(|| {
+        // As long a chain as the size cap allows.
+        let terms = (crate::limits::MAX_SCRIPT_BYTES - 40) / 4;
+        let chain = format!("switch rule {{ \"expiry\" => {}1, _ => () }}", "1 + ".repeat(terms));
+        assert!(compile(&chain).is_err());
+        let mixed = format!("switch rule {{ \"expiry\" => {}1, _ => () }}", "1 * 2 - ".repeat(terms / 2));
+        assert!(compile(&mixed).is_err());
+        let unary = format!("switch rule {{ \"expiry\" => {}1, _ => () }}", "-".repeat(terms * 3));
+        assert!(compile(&unary).is_err());
+        let nots = format!("switch rule {{ \"expiry\" => if {}true {{ 1 }} else {{ 2 }}, _ => () }}", "!".repeat(terms * 3));
+        assert!(compile(&nots).is_err());
+    });
+}
+
+#[test]
+fn the_deepest_accepted_script_evaluates_on_a_worker_stack() {
+    on_small_stack(|| {
+        let depth = crate::limits::MAX_NESTING - 3;
+        let nested = format!(
+            "switch rule {{ \"expiry\" => {{ let x = {}1{}; add_days(cert.issue_date, x) }}, _ => () }}",
+            "(1 + ".repeat(depth),
+            ")".repeat(depth)
+        );
+        let rules = compile(&nested).unwrap();
+        assert_eq!(rules.expiry(&cert()).unwrap(), day("2024-03-01") + chrono::TimeDelta::days(depth as i64 + 1));
+        let terms = crate::limits::MAX_NESTING * 2 - 8;
+        let chain = format!("switch rule {{ \"expiry\" => add_days(cert.issue_date, {}1), _ => () }}", "1 + ".repeat(terms));
+        if let Ok(rules) = compile(&chain) {
+            assert_eq!(rules.expiry(&cert()).unwrap(), day("2024-03-01") + chrono::TimeDelta::days(terms as i64 + 1));
+        }
+    });
+}
+
+#[test]
+fn a_long_else_if_ladder_of_a_real_province_is_accepted() {
+    let arms: String = (0..20).map(|i| format!("if cert.issue_date < {i} {{ {i} }} else ")).collect();
+    let script = format!("switch rule {{ \"expiry\" => {{ {arms} {{ 99 }} }}, _ => () }}");
+    on_small_stack(move || {
+        let rules = compile(&script).unwrap_or_else(|e| panic!("{e}"));
+        assert!(rules.expiry(&cert()).is_ok());
+    });
+}
