@@ -209,3 +209,35 @@ async fn another_replica_runs_the_new_version_within_five_seconds() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn a_version_that_fails_on_some_stored_certificates_is_refused_by_its_dry_run() {
+    let app = jiangsu().await;
+    app.seed(30, 5).await;
+    // Passes its own (management-only) test cases, but divides by zero on
+    // every special-operations certificate.
+    let script = js_file("rules.rhai").replace(
+        "\"expiry\" => {",
+        "\"expiry\" => {\n        if cert.cert_type == \"特种作业操作证\" { let zero = 0; 1 / zero; }",
+    );
+    let fields = js_file("rules.toml").split("[[tests]]").next().unwrap().to_owned();
+    let data = fields
+        + r#"
+[[tests]]
+name = "managers are unaffected"
+today = "2026-06-20"
+cert = { number = "JS20230004567", cert_type = "主要负责人安全生产知识和管理能力考核合格证", issue_date = "2023-07-15" }
+expect = { expiry = "2026-07-14" }
+"#;
+    let res = app.admin_post("/api/v1/t/js/rules", &json!({ "script": script, "data": data })).await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    let dry = &body["error"]["details"]["dry_run"];
+    assert!(dry["failure_count"].as_u64().unwrap() > 0, "{dry}");
+    let first = &dry["failures"][0];
+    assert!(first["cert_no"].as_str().unwrap().starts_with('T'));
+    let error = first["error"].as_str().unwrap();
+    assert!(error.contains("division by zero") && error.contains("line 30"), "{error}");
+    let list: Value = app.admin_get("/api/v1/t/js/rules").await.json().await.unwrap();
+    assert_eq!(list["active"], "baseline");
+}

@@ -273,12 +273,18 @@ impl Platform {
         let on = self.today();
         let Some(rules) = self.rules.get(&tenant.slug) else { return Ok(ScanReport::default()) };
         let mut report = ScanReport::default();
-        let mut after = 0;
         let mut pending: Option<tokio::task::JoinHandle<Result<u64, StorageError>>> = None;
+        // Reading the next page while this one is evaluated and the last
+        // one written.
+        let read = |after: i64| {
+            let (store, slug) = (Arc::clone(&self.store), tenant.slug.clone());
+            tokio::spawn(async move { store.status_page(&slug, after, PAGE).await })
+        };
+        let mut next = read(0);
         loop {
-            let page = self.store.status_page(&tenant.slug, after, PAGE).await?;
+            let page = next.await.map_err(join_failed)??;
             let Some(last) = page.last() else { break };
-            after = last.id;
+            next = read(last.id);
             let rules = Arc::clone(&rules);
             let (updates, part) = tokio::task::spawn_blocking(move || {
                 let mut part = ScanReport::default();

@@ -92,7 +92,10 @@ pub struct RuleSet {
     tenant: String,
     version: String,
     engine: Arc<Engine>,
-    ast: AST,
+    /// The script after its leading constants.
+    body: AST,
+    /// The leading `const`/`let` of literal values, evaluated once.
+    prelude: Vec<Declared>,
     fields: Vec<Field>,
     tests: Vec<TestCase>,
     settings: RuleSettings,
@@ -143,6 +146,39 @@ fn parse(engine: &Engine, script: &str) -> Result<AST, RuleError> {
     })
 }
 
+/// A variable the script declares before its `switch`: name, whether it is
+/// a `const`, value.
+type Declared = (String, bool, Dynamic);
+
+/// Splits off the leading declarations of literal values (`const YEARS =
+/// 3;`), which are the same for every certificate, and evaluates them once.
+fn split_prelude(engine: &Engine, ast: &AST) -> Result<(Vec<Declared>, AST), RuleError> {
+    let statements = ast.statements();
+    let n = statements.iter().take_while(|s| matches!(s, rhai::Stmt::Var(x, ..) if x.1.is_constant())).count();
+    let mut scope = sandbox::compile_scope();
+    let provided = scope.len();
+    engine.run_ast_with_scope(&mut scope, &AST::new(statements[..n].iter().cloned())).map_err(|mut e| {
+        let at = e.take_position();
+        RuleError::at(SCRIPT_FILE, at.into(), describe(&e))
+    })?;
+    // `iter_raw` runs from the newest entry to the oldest.
+    let mut prelude: Vec<Declared> = scope
+        .iter_raw()
+        .take(scope.len() - provided)
+        .map(|(name, constant, v)| (name.to_owned(), constant, v.clone()))
+        .collect();
+    prelude.reverse();
+    Ok((prelude, AST::new(statements[n..].iter().cloned())))
+}
+
+/// What a rule gets to read.
+struct Inputs<'a> {
+    number: Dynamic,
+    cert: Option<&'a CertFacts>,
+    today: Option<INT>,
+    expiry: Option<INT>,
+}
+
 impl RuleSet {
     /// Compiles and checks a rule set. Nothing runs yet: see
     /// [`crate::check`] for the test cases and the caller's dry run.
@@ -156,6 +192,7 @@ impl RuleSet {
         let tag = |e: RuleError| e.of(tenant, version);
         sandbox::check_source(&source.script).map_err(|r| tag(RuleError::at(SCRIPT_FILE, r.at, r.message)))?;
         let ast = parse(engine, &source.script).map_err(tag)?;
+        let (prelude, body) = split_prelude(engine, &ast).map_err(tag)?;
         let data: RuleData = toml::from_str(&source.data).map_err(|e| {
             tag(RuleError::at(DATA_FILE, toml_location(&source.data, e.span()), e.message().to_owned()))
         })?;
@@ -165,7 +202,8 @@ impl RuleSet {
             tenant: tenant.to_owned(),
             version: version.to_owned(),
             engine: Arc::clone(engine),
-            ast,
+            body,
+            prelude,
             fields,
             tests: data.tests,
             settings,
@@ -200,26 +238,35 @@ impl RuleSet {
         e
     }
 
-    fn run(
-        &self,
-        rule: Rule,
-        number: Dynamic,
-        cert: Option<&CertFacts>,
-        today: Option<INT>,
-        expiry: Option<INT>,
-    ) -> Result<Dynamic, RuleError> {
-        let mut scope = Scope::new();
-        scope.push_constant("rule", self.names[rule as usize].clone());
-        scope.push_constant_dynamic("number", number);
-        scope.push_constant_dynamic("cert", cert.map_or(Dynamic::UNIT, |c| Dynamic::from(c.clone())));
-        scope.push_constant_dynamic("today", today.map_or(Dynamic::UNIT, Dynamic::from_int));
-        scope.push_constant("settings", self.settings.clone());
-        scope.push_constant_dynamic("expiry", expiry.map_or(Dynamic::UNIT, Dynamic::from_int));
+    /// A scope with the provided variables and the prelude. They are plain
+    /// variables so that they can be refilled between rules; the compile
+    /// checks keep scripts from assigning or redeclaring them.
+    fn scope(&self, rule: Rule, inputs: Inputs<'_>) -> Scope<'static> {
+        let mut scope = Scope::with_capacity(sandbox::PROVIDED.len() + self.prelude.len());
+        scope.push("rule", self.names[rule as usize].clone());
+        scope.push_dynamic("number", inputs.number);
+        scope.push_dynamic("cert", inputs.cert.map_or(Dynamic::UNIT, |c| Dynamic::from(c.clone())));
+        scope.push_dynamic("today", inputs.today.map_or(Dynamic::UNIT, Dynamic::from_int));
+        scope.push("settings", self.settings.clone());
+        scope.push_dynamic("expiry", inputs.expiry.map_or(Dynamic::UNIT, Dynamic::from_int));
+        for (name, constant, value) in &self.prelude {
+            if *constant {
+                scope.push_constant_dynamic(name.as_str(), value.clone());
+            } else {
+                scope.push_dynamic(name.as_str(), value.clone());
+            }
+        }
+        scope
+    }
+
+    fn eval(&self, rule: Rule, scope: &mut Scope<'static>) -> Result<Dynamic, RuleError> {
+        let base = scope.len();
         // The sandbox makes panics unexpected; if a helper ever did, it
         // fails this rule, not the process.
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            self.engine.eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
+            self.engine.eval_ast_with_scope::<Dynamic>(scope, &self.body)
         }));
+        scope.rewind(base);
         match result {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(mut err)) => {
@@ -228,6 +275,18 @@ impl RuleSet {
             }
             Err(_) => Err(self.error(rule, Location::default(), "the rule stopped unexpectedly")),
         }
+    }
+
+    fn run(
+        &self,
+        rule: Rule,
+        number: Dynamic,
+        cert: Option<&CertFacts>,
+        today: Option<INT>,
+        expiry: Option<INT>,
+    ) -> Result<Dynamic, RuleError> {
+        let mut scope = self.scope(rule, Inputs { number, cert, today, expiry });
+        self.eval(rule, &mut scope)
     }
 
     fn wrong(&self, rule: Rule, expected: &str, got: &Dynamic) -> RuleError {
@@ -268,8 +327,7 @@ impl RuleSet {
         from_day(day).ok_or_else(|| self.error(Rule::Expiry, Location::default(), "returned an impossible date"))
     }
 
-    fn status_on(&self, cert: &CertFacts, expiry: INT, today: INT) -> Result<Status, RuleError> {
-        let out = self.run(Rule::Status, cert.number.clone().into(), Some(cert), Some(today), Some(expiry))?;
+    fn status_value(&self, out: &Dynamic) -> Result<Status, RuleError> {
         let status = out.read_lock::<ImmutableString>().and_then(|s| match s.as_str() {
             "valid" => Some(Status::Valid),
             "expiring" => Some(Status::Expiring),
@@ -278,13 +336,41 @@ impl RuleSet {
             "suspended" => Some(Status::Suspended),
             _ => None,
         });
-        status.ok_or_else(|| self.wrong(Rule::Status, "one of valid, expiring, expired, revoked, suspended", &out))
+        status.ok_or_else(|| self.wrong(Rule::Status, "one of valid, expiring, expired, revoked, suspended", out))
     }
 
-    /// Expiry and status on `today`.
+    /// The status on `today` of a certificate whose expiry is known (as
+    /// stored, from these rules): one evaluation instead of two.
+    pub fn status(&self, cert: &CertFacts, expiry: NaiveDate, today: NaiveDate) -> Result<Status, RuleError> {
+        let inputs = Inputs {
+            number: cert.number.clone().into(),
+            cert: Some(cert),
+            today: Some(to_day(today)),
+            expiry: Some(to_day(expiry)),
+        };
+        let mut scope = self.scope(Rule::Status, inputs);
+        let out = self.eval(Rule::Status, &mut scope)?;
+        self.status_value(&out)
+    }
+
+    /// Expiry and status on `today`, in one scope.
     pub fn outcome(&self, cert: &CertFacts, today: NaiveDate) -> Result<Outcome, RuleError> {
-        let expiry = self.expiry_day(cert)?;
-        let status = self.status_on(cert, expiry, to_day(today))?;
+        let inputs =
+            Inputs { number: cert.number.clone().into(), cert: Some(cert), today: Some(to_day(today)), expiry: None };
+        let mut scope = self.scope(Rule::Expiry, inputs);
+        let out = self.eval(Rule::Expiry, &mut scope)?;
+        let expiry = match out.as_int() {
+            Ok(day) if from_day(day).is_some() => day,
+            _ => return Err(self.wrong(Rule::Expiry, "a date (e.g. add_years(cert.issue_date, 3))", &out)),
+        };
+        if let Some(v) = scope.get_mut("expiry") {
+            *v = Dynamic::from_int(expiry);
+        }
+        if let Some(v) = scope.get_mut("rule") {
+            *v = self.names[Rule::Status as usize].clone().into();
+        }
+        let out = self.eval(Rule::Status, &mut scope)?;
+        let status = self.status_value(&out)?;
         let expiry =
             from_day(expiry).ok_or_else(|| self.error(Rule::Expiry, Location::default(), "impossible date"))?;
         Ok(Outcome { expiry, status })

@@ -186,7 +186,8 @@ fn scripts_at_the_size_and_nesting_caps_neither_overflow_the_stack_nor_pass() {
         assert!(compile(&mixed).is_err());
         let unary = format!("switch rule {{ \"expiry\" => {}1, _ => () }}", "-".repeat(terms * 3));
         assert!(compile(&unary).is_err());
-        let nots = format!("switch rule {{ \"expiry\" => if {}true {{ 1 }} else {{ 2 }}, _ => () }}", "!".repeat(terms * 3));
+        let nots =
+            format!("switch rule {{ \"expiry\" => if {}true {{ 1 }} else {{ 2 }}, _ => () }}", "!".repeat(terms * 3));
         assert!(compile(&nots).is_err());
     });
 }
@@ -203,7 +204,8 @@ fn the_deepest_accepted_script_evaluates_on_a_worker_stack() {
         let rules = compile(&nested).unwrap();
         assert_eq!(rules.expiry(&cert()).unwrap(), day("2024-03-01") + chrono::TimeDelta::days(depth as i64 + 1));
         let terms = crate::limits::MAX_NESTING * 2 - 8;
-        let chain = format!("switch rule {{ \"expiry\" => add_days(cert.issue_date, {}1), _ => () }}", "1 + ".repeat(terms));
+        let chain =
+            format!("switch rule {{ \"expiry\" => add_days(cert.issue_date, {}1), _ => () }}", "1 + ".repeat(terms));
         if let Ok(rules) = compile(&chain) {
             assert_eq!(rules.expiry(&cert()).unwrap(), day("2024-03-01") + chrono::TimeDelta::days(terms as i64 + 1));
         }
@@ -218,4 +220,14 @@ fn a_long_else_if_ladder_of_a_real_province_is_accepted() {
         let rules = compile(&script).unwrap_or_else(|e| panic!("{e}"));
         assert!(rules.expiry(&cert()).is_ok());
     });
+}
+
+#[test]
+fn leading_constants_keep_their_order_and_values() {
+    let rules = compile(
+        "const A = 1;\nlet B = [\"x\", \"y\"];\nconst C = \"c\";\n\
+         switch rule { \"number\" => if A == 1 && \"y\" in B { C + number } else { () }, _ => () }",
+    )
+    .unwrap();
+    assert_eq!(rules.normalize_number("9").unwrap().as_deref(), Some("c9"));
 }
