@@ -39,3 +39,13 @@ async fn the_same_seed_and_date_give_the_same_data() {
     assert_eq!(a, b, "same seed, same export");
     assert_ne!(a, c, "another seed, other data");
 }
+
+#[tokio::test]
+async fn every_province_accepts_what_the_generator_makes_under_its_own_rules() {
+    let app =
+        safecert_tests::spawn_app_with(safecert_tests::SpawnOptions { tenants: None, ..Default::default() }).await;
+    let rows = app.seed(12, 21).await;
+    let mut provinces: Vec<&str> = rows.iter().map(|r| r.tenant.as_str()).collect();
+    provinces.dedup();
+    assert_eq!(provinces.len(), 32, "every province got certificates");
+}
