@@ -30,6 +30,7 @@ impl MigratorTrait for TenantMigrator {
         vec![
             Box::new(tenant::m20261127_000001_certificates::Migration),
             Box::new(tenant::m20261127_000002_review_and_status::Migration),
+            Box::new(tenant::m20261127_000003_room_for_status_updates::Migration),
         ]
     }
 }

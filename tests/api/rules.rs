@@ -241,3 +241,25 @@ expect = { expiry = "2026-07-14" }
     let list: Value = app.admin_get("/api/v1/t/js/rules").await.json().await.unwrap();
     assert_eq!(list["active"], "baseline");
 }
+
+#[tokio::test]
+async fn the_nightly_scan_stores_what_the_rules_say_today() {
+    let app = jiangsu().await;
+    // Statuses as they were a year ago: many have changed since.
+    let year_ago = app.platform.today() - chrono::TimeDelta::days(365);
+    app.seed_as_of(40, 6, year_ago).await;
+    let tenant = app.platform.tenants.find("js").unwrap().clone();
+    let first = app.platform.rescan_statuses(&tenant).await.unwrap();
+    assert_eq!(first.total, 40);
+    assert!(first.updated > 0, "a year changes some statuses");
+    assert_eq!(first.failure_count, 0);
+    let again = app.platform.rescan_statuses(&tenant).await.unwrap();
+    assert_eq!(again.updated, 0, "a second scan on the same day has nothing to do");
+    let row = app.raw_query_one("js", "ORDER BY id LIMIT 1", "cert_no, status, expiry_date").await.unwrap();
+    let no: String = row.try_get("", "cert_no").unwrap();
+    let stored: String = row.try_get("", "status").unwrap();
+    let stored_expiry: NaiveDate = row.try_get("", "expiry_date").unwrap();
+    let live: Value = app.get(&format!("/api/v1/t/js/certificates/{no}")).await.json().await.unwrap();
+    assert_eq!(live["status"], stored.as_str());
+    assert_eq!(live["expiry_date"], stored_expiry.to_string());
+}

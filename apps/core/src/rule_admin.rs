@@ -293,7 +293,12 @@ impl Platform {
                     part.total += 1;
                     match rules.outcome(&facts(row), on) {
                         Ok(o) if o.expiry != row.expiry_date || Some(o.status) != row.status => {
-                            updates.push(StatusUpdate { id: row.id, expiry_date: o.expiry, status: o.status });
+                            updates.push(StatusUpdate {
+                                id: row.id,
+                                expiry_date: o.expiry,
+                                expiry_changed: o.expiry != row.expiry_date,
+                                status: o.status,
+                            });
                         }
                         Ok(_) => {}
                         Err(e) => {

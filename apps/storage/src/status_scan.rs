@@ -36,11 +36,15 @@ struct StatusRow {
     status: Option<String>,
 }
 
+/// Rows per UPDATE statement.
+const UPDATE_CHUNK: usize = 2_500;
+
 /// A new expiry and status for one certificate, by id.
 #[derive(Clone, Copy, Debug)]
 pub struct StatusUpdate {
     pub id: i64,
     pub expiry_date: NaiveDate,
+    pub expiry_changed: bool,
     pub status: Status,
 }
 
@@ -89,39 +93,67 @@ impl CertificateStore {
 
     /// Writes new expiries and statuses, in one transaction. The values
     /// are dates, ids and status codes the service made, so they are
-    /// written into the statement as literals: one statement per thousand
-    /// rows instead of one per row.
+    /// written into the statement as literals: one statement per few thousand
+    /// rows instead of one per row. Rows whose expiry is unchanged get only
+    /// their status written, which PostgreSQL can do without touching an
+    /// index.
     pub async fn update_statuses(&self, tenant: &TenantSlug, updates: &[StatusUpdate]) -> Result<u64, StorageError> {
         if updates.is_empty() {
             return Ok(0);
         }
         let scoped = self.databases().tenant(tenant)?;
         let table = scoped.qualified_name("certificates");
+        let postgres = self.databases().backend() == Backend::Postgres;
         let txn = scoped.conn.begin().await?;
+        if postgres {
+            // A scan can always be run again.
+            txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
+        }
+        let (with_expiry, status_only): (Vec<&StatusUpdate>, Vec<&StatusUpdate>) =
+            updates.iter().partition(|u| u.expiry_changed);
         let mut changed = 0;
-        for chunk in updates.chunks(1_000) {
-            let values = chunk
-                .iter()
-                .map(|u| format!("({}, DATE '{}', '{}')", u.id, u.expiry_date.format("%Y-%m-%d"), u.status.code()))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = if self.databases().backend() == Backend::Postgres {
-                format!(
-                    "UPDATE {table} AS t SET expiry_date = v.e, status = v.s \
-                     FROM (VALUES {values}) AS v(id, e, s) WHERE t.id = v.id"
-                )
-            } else {
-                // SQLite has no DATE literal; its dates are text.
-                let values = values.replace("DATE '", "'");
-                format!(
-                    "WITH v(id, e, s) AS (VALUES {values}) \
-                     UPDATE {table} SET expiry_date = (SELECT e FROM v WHERE v.id = {table}.id), \
-                     status = (SELECT s FROM v WHERE v.id = {table}.id) WHERE id IN (SELECT id FROM v)"
-                )
-            };
-            changed += txn.execute_unprepared(&sql).await?.rows_affected();
+        for chunk in with_expiry.chunks(UPDATE_CHUNK) {
+            changed += txn.execute_unprepared(&update_sql(&table, chunk, true, postgres)).await?.rows_affected();
+        }
+        for chunk in status_only.chunks(UPDATE_CHUNK) {
+            changed += txn.execute_unprepared(&update_sql(&table, chunk, false, postgres)).await?.rows_affected();
         }
         txn.commit().await?;
         Ok(changed)
+    }
+}
+
+fn update_sql(table: &str, rows: &[&StatusUpdate], expiry: bool, postgres: bool) -> String {
+    // SQLite has no DATE literal; its dates are text.
+    let date = if postgres { "DATE " } else { "" };
+    let low = rows.iter().map(|u| u.id).min().unwrap_or(0);
+    let high = rows.iter().map(|u| u.id).max().unwrap_or(0);
+    let values = rows
+        .iter()
+        .map(|u| format!("({}, {date}'{}', '{}')", u.id, u.expiry_date.format("%Y-%m-%d"), u.status.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (postgres, expiry) {
+        // The id range lets PostgreSQL read only this stretch of the table
+        // instead of joining the values against all of it.
+        (true, true) => format!(
+            "UPDATE {table} AS t SET expiry_date = v.e, status = v.s FROM (VALUES {values}) AS v(id, e, s) \
+             WHERE t.id = v.id AND t.id BETWEEN {low} AND {high}"
+        ),
+        (true, false) => format!(
+            "UPDATE {table} AS t SET status = v.s FROM (VALUES {values}) AS v(id, e, s) \
+             WHERE t.id = v.id AND t.id BETWEEN {low} AND {high}"
+        ),
+        (false, with_expiry) => {
+            let expiry = if with_expiry {
+                format!("expiry_date = (SELECT e FROM v WHERE v.id = {table}.id), ")
+            } else {
+                String::new()
+            };
+            format!(
+                "WITH v(id, e, s) AS (VALUES {values}) UPDATE {table} SET {expiry}\
+                 status = (SELECT s FROM v WHERE v.id = {table}.id) WHERE id IN (SELECT id FROM v)"
+            )
+        }
     }
 }
