@@ -63,7 +63,7 @@ impl CertificateView {
         today: NaiveDate,
         locale: Locale,
     ) -> Result<Self, RuleError> {
-        let outcome = rules.outcome(&entry_facts(entry), today)?;
+        let outcome = rules.outcome_cached(&entry_facts(entry), today)?;
         Ok(Self {
             cert_no: entry.cert_no.clone(),
             holder_name: mask_name(&entry.holder_name),
@@ -91,7 +91,7 @@ impl CertificateView {
         today: NaiveDate,
         locale: Locale,
     ) -> Result<Self, RuleError> {
-        let outcome = rules.outcome(&record_facts(record), today)?;
+        let outcome = rules.outcome_cached(&record_facts(record), today)?;
         Ok(Self {
             cert_no: record.cert_no.clone(),
             holder_name: mask_name(&record.holder_name),
@@ -129,7 +129,7 @@ impl Platform {
         let rules = self.rules.get(&tenant.slug).ok_or(LookupError::UnknownTenant)?;
         // The province's own number format: a number it can't have issued
         // is not looked up.
-        let number = rules.normalize_number(no.as_str())?.ok_or(LookupError::NotFound)?;
+        let number = rules.normalize_number_cached(no.as_str())?.ok_or(LookupError::NotFound)?;
         let no = CertNo::parse(&number).map_err(|_| LookupError::NotFound)?;
         let record = self.store.get(&tenant.slug, &no).await?.ok_or(LookupError::NotFound)?;
         Ok(CertificateView::masked(&record, tenant, &rules, self.today(), locale)?)

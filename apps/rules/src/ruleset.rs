@@ -101,6 +101,23 @@ pub struct RuleSet {
     settings: RuleSettings,
     names: [ImmutableString; 5],
     source: RuleSource,
+    /// Answers already given to lookups, by facts and day. Scripts are
+    /// deterministic, so an answer holds for as long as this version does.
+    outcomes: moka::sync::Cache<OutcomeKey, Outcome>,
+    numbers: moka::sync::Cache<String, Option<String>>,
+}
+
+/// Answers remembered per version for lookups, at most this many each.
+const MEMO_ENTRIES: u64 = 10_000;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct OutcomeKey {
+    number: ImmutableString,
+    cert_type: ImmutableString,
+    issue_date: INT,
+    reviewed_on: Option<INT>,
+    revocation: Option<ImmutableString>,
+    today: INT,
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -209,6 +226,8 @@ impl RuleSet {
             settings,
             names: Rule::ALL.map(|r| ImmutableString::from(r.name())),
             source,
+            outcomes: moka::sync::Cache::new(MEMO_ENTRIES),
+            numbers: moka::sync::Cache::new(MEMO_ENTRIES),
         })
     }
 
@@ -351,6 +370,35 @@ impl RuleSet {
         let mut scope = self.scope(Rule::Status, inputs);
         let out = self.eval(Rule::Status, &mut scope)?;
         self.status_value(&out)
+    }
+
+    /// [`RuleSet::outcome`], remembered: for lookups, where the same
+    /// certificates come back. Errors are not remembered.
+    pub fn outcome_cached(&self, cert: &CertFacts, today: NaiveDate) -> Result<Outcome, RuleError> {
+        let key = OutcomeKey {
+            number: cert.number.clone(),
+            cert_type: cert.cert_type.clone(),
+            issue_date: cert.issue_date,
+            reviewed_on: cert.reviewed_on,
+            revocation: cert.revocation.clone(),
+            today: to_day(today),
+        };
+        if let Some(hit) = self.outcomes.get(&key) {
+            return Ok(hit);
+        }
+        let outcome = self.outcome(cert, today)?;
+        self.outcomes.insert(key, outcome);
+        Ok(outcome)
+    }
+
+    /// [`RuleSet::normalize_number`], remembered.
+    pub fn normalize_number_cached(&self, raw: &str) -> Result<Option<String>, RuleError> {
+        if let Some(hit) = self.numbers.get(raw) {
+            return Ok(hit);
+        }
+        let number = self.normalize_number(raw)?;
+        self.numbers.insert(raw.chars().take(64).collect(), number.clone());
+        Ok(number)
     }
 
     /// Expiry and status on `today`, in one scope.

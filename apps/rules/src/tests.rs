@@ -231,3 +231,18 @@ fn leading_constants_keep_their_order_and_values() {
     .unwrap();
     assert_eq!(rules.normalize_number("9").unwrap().as_deref(), Some("c9"));
 }
+
+#[test]
+fn remembered_answers_are_the_answers() {
+    let base = source::baseline(&tenants_dir(), "_default").unwrap();
+    let rules = RuleSet::compile(&engine(), "_default", "baseline", base.source, settings()).unwrap();
+    for (today, revocation) in [("2026-06-01", None), ("2027-02-10", None), ("2027-02-10", Some("revoked"))] {
+        let facts = cert().revocation(revocation);
+        let fresh = rules.outcome(&facts, day(today)).unwrap();
+        assert_eq!(rules.outcome_cached(&facts, day(today)).unwrap(), fresh);
+        assert_eq!(rules.outcome_cached(&facts, day(today)).unwrap(), fresh, "{today} {revocation:?}");
+    }
+    assert_eq!(rules.normalize_number_cached(" gd-2024 0000001").unwrap().as_deref(), Some("GD20240000001"));
+    assert_eq!(rules.normalize_number_cached(" gd-2024 0000001").unwrap().as_deref(), Some("GD20240000001"));
+    assert_eq!(rules.normalize_number_cached("x").unwrap(), None);
+}
