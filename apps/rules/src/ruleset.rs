@@ -134,6 +134,19 @@ fn toml_location(source: &str, span: Option<std::ops::Range<usize>>) -> Location
     Location { line, column }
 }
 
+/// A parse error, with what to do instead when it is about something rules
+/// may not do.
+fn explain(message: &str) -> String {
+    let hint = if ["'loop'", "'while'", "'for'", "'do'"].iter().any(|k| message.contains(k)) {
+        "rules cannot loop; use if … else if … or switch, and helpers such as sum_of"
+    } else if message.contains("'fn'") {
+        "rules cannot define functions; compute values with let"
+    } else {
+        return message.to_owned();
+    };
+    format!("{message}: {hint}")
+}
+
 /// Stack for parsing untrusted scripts. The parser recurses once per
 /// nested expression and has no depth limit in this engine; a script within
 /// the size cap can nest a few thousand levels, which this covers. The
@@ -147,7 +160,7 @@ fn parse(engine: &Engine, script: &str) -> Result<AST, RuleError> {
     let work = || {
         let ast = engine
             .compile_with_scope(&sandbox::compile_scope(), script)
-            .map_err(|e| RuleError::at(SCRIPT_FILE, e.position().into(), e.err_type().to_string()))?;
+            .map_err(|e| RuleError::at(SCRIPT_FILE, e.position().into(), explain(&e.err_type().to_string())))?;
         sandbox::check_ast(&ast).map_err(|r| RuleError::at(SCRIPT_FILE, r.at, r.message))?;
         Ok(ast)
     };
