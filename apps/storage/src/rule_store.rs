@@ -12,6 +12,28 @@ use crate::{
     schema::{RuleActivations, RuleVersions},
 };
 
+/// A version's columns, in the order rows are written and read.
+const VERSION_COLUMNS: [RuleVersions; 8] = [
+    RuleVersions::TenantSlug,
+    RuleVersions::Version,
+    RuleVersions::Script,
+    RuleVersions::Data,
+    RuleVersions::Note,
+    RuleVersions::UploadedBy,
+    RuleVersions::UploadedAt,
+    RuleVersions::Report,
+];
+
+/// An activation's columns besides its id.
+const ACTIVATION_COLUMNS: [RuleActivations; 6] = [
+    RuleActivations::TenantSlug,
+    RuleActivations::FromVersion,
+    RuleActivations::ToVersion,
+    RuleActivations::Actor,
+    RuleActivations::Reason,
+    RuleActivations::At,
+];
+
 /// An uploaded version as stored.
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
 pub struct RuleVersionRow {
@@ -91,16 +113,7 @@ impl Databases {
         let version = format!("v{}", n + 1);
         let insert = Query::insert()
             .into_table(platform.table(RuleVersions::Table))
-            .columns([
-                RuleVersions::TenantSlug,
-                RuleVersions::Version,
-                RuleVersions::Script,
-                RuleVersions::Data,
-                RuleVersions::Note,
-                RuleVersions::UploadedBy,
-                RuleVersions::UploadedAt,
-                RuleVersions::Report,
-            ])
+            .columns(VERSION_COLUMNS)
             .values([
                 tenant.into(),
                 version.clone().into(),
@@ -121,16 +134,7 @@ impl Databases {
     pub async fn rule_version(&self, tenant: &str, version: &str) -> Result<Option<RuleVersionRow>, StorageError> {
         let platform = self.platform();
         let stmt = Query::select()
-            .columns([
-                RuleVersions::TenantSlug,
-                RuleVersions::Version,
-                RuleVersions::Script,
-                RuleVersions::Data,
-                RuleVersions::Note,
-                RuleVersions::UploadedBy,
-                RuleVersions::UploadedAt,
-                RuleVersions::Report,
-            ])
+            .columns(VERSION_COLUMNS)
             .from(platform.table(RuleVersions::Table))
             .and_where(Expr::col(RuleVersions::TenantSlug).eq(tenant))
             .and_where(Expr::col(RuleVersions::Version).eq(version))
@@ -166,15 +170,8 @@ impl Databases {
     pub async fn rule_activations(&self, tenant: Option<&str>, after: i32) -> Result<Vec<ActivationRow>, StorageError> {
         let platform = self.platform();
         let mut stmt = Query::select()
-            .columns([
-                RuleActivations::Id,
-                RuleActivations::TenantSlug,
-                RuleActivations::FromVersion,
-                RuleActivations::ToVersion,
-                RuleActivations::Actor,
-                RuleActivations::Reason,
-                RuleActivations::At,
-            ])
+            .column(RuleActivations::Id)
+            .columns(ACTIVATION_COLUMNS)
             .from(platform.table(RuleActivations::Table))
             .and_where(Expr::col(RuleActivations::Id).gt(after))
             .order_by(RuleActivations::Id, Order::Desc)
@@ -232,14 +229,7 @@ impl Databases {
         let now = Utc::now().fixed_offset();
         let insert = Query::insert()
             .into_table(platform.table(RuleActivations::Table))
-            .columns([
-                RuleActivations::TenantSlug,
-                RuleActivations::FromVersion,
-                RuleActivations::ToVersion,
-                RuleActivations::Actor,
-                RuleActivations::Reason,
-                RuleActivations::At,
-            ])
+            .columns(ACTIVATION_COLUMNS)
             .values([tenant.into(), current.clone().into(), to.into(), actor.into(), reason.into(), now.into()])
             .map_err(|e| StorageError::Corrupt(e.to_string()))?
             .returning_col(RuleActivations::Id)
