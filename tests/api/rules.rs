@@ -263,3 +263,20 @@ async fn the_nightly_scan_stores_what_the_rules_say_today() {
     assert_eq!(live["status"], stored.as_str());
     assert_eq!(live["expiry_date"], stored_expiry.to_string());
 }
+
+#[tokio::test]
+async fn a_version_too_slow_for_lookups_is_refused_by_its_dry_run() {
+    let app = jiangsu().await;
+    app.seed(30, 8).await;
+    // Valid, terminating and within every size limit, but it copies a
+    // 4 KB string a few hundred times for every certificate.
+    let long = "a".repeat(4_000);
+    let work: String = (0..600).map(|i| format!("let n{i} = s.replace(\"a\", \"b\").len();\n")).collect();
+    let script = js_file("rules.rhai")
+        .replace("\"expiry\" => {", &format!("\"expiry\" => {{\n        let s = \"{long}\";\n{work}"));
+    let res = app.admin_post("/api/v1/t/js/rules", &json!({ "script": script, "data": js_file("rules.toml") })).await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    let failures = body["error"]["details"]["dry_run"]["failures"].to_string();
+    assert!(failures.contains("per certificate; the limit is"), "{failures}");
+}

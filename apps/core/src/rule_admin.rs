@@ -130,6 +130,12 @@ fn facts(row: &StatusFacts) -> CertFacts {
 
 /// One page of a dry run, evaluated off the async threads.
 fn compare_page(current: &RuleSet, candidate: &RuleSet, page: &[StatusFacts], on: NaiveDate, into: &mut DryRunTally) {
+    let started = std::time::Instant::now();
+    compare_rows(current, candidate, page, on, into);
+    into.evaluating += started.elapsed();
+}
+
+fn compare_rows(current: &RuleSet, candidate: &RuleSet, page: &[StatusFacts], on: NaiveDate, into: &mut DryRunTally) {
     for row in page {
         let facts = facts(row);
         let before = current
@@ -146,6 +152,7 @@ fn compare_page(current: &RuleSet, candidate: &RuleSet, page: &[StatusFacts], on
 struct DryRunTally {
     report: DryRun,
     transitions: BTreeMap<(Status, Status), u64>,
+    evaluating: std::time::Duration,
 }
 
 impl DryRunTally {
@@ -177,6 +184,28 @@ impl DryRunTally {
         if r.failures.len() < ERRORS_LISTED {
             r.failures.push(CertificateFailure { cert_no: row.cert_no.clone(), error: e.to_string() });
         }
+    }
+
+    /// Whether the version has shown itself too slow to serve lookups: on
+    /// average over at least 20 certificates (both versions' rules timed
+    /// together, so the bound is generous).
+    fn too_slow(&mut self) -> bool {
+        let n = u128::from(self.report.total.max(1));
+        let per_certificate = self.evaluating.as_micros() / n;
+        if self.report.total < 20 || per_certificate <= safecert_rules::limits::MAX_MICROS_PER_CERTIFICATE {
+            return false;
+        }
+        self.report.failure_count += 1;
+        self.report.failures.push(CertificateFailure {
+            cert_no: String::new(),
+            error: format!(
+                "stopped after {} certificates: the rules take {per_certificate} µs per certificate; \
+                 the limit is {} µs. Do less work per certificate.",
+                self.report.total,
+                safecert_rules::limits::MAX_MICROS_PER_CERTIFICATE
+            ),
+        });
+        true
     }
 
     fn finish(mut self, on: NaiveDate) -> DryRun {
@@ -262,6 +291,9 @@ impl Platform {
             })
             .await
             .map_err(join_failed)?;
+            if tally.too_slow() {
+                break;
+            }
         }
         Ok(tally.finish(on))
     }

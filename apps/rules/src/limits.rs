@@ -15,5 +15,11 @@ pub const MAX_ITEMS: usize = 1_000;
 /// Most reminders a rule may ask for, and the furthest ahead, in days.
 pub const MAX_REMINDERS: usize = 12;
 pub const MAX_REMINDER_DAYS: i32 = 3 * 366;
+/// Longest a version may take, on average over a dry run, to give one
+/// certificate's expiry and status. The national rules take under 10 µs
+/// (optimized build); a script near this limit would make lookups slow and
+/// a dry run over a province take hours, so it is refused. Unoptimized
+/// (test) builds run scripts about twenty times slower.
+pub const MAX_MICROS_PER_CERTIFICATE: u128 = if cfg!(debug_assertions) { 10_000 } else { 500 };
 /// Most custom fields one tenant may define.
 pub const MAX_FIELDS: usize = 64;
