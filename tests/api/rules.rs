@@ -15,19 +15,27 @@ fn js_file(name: &str) -> String {
     std::fs::read_to_string(repo_root().join("tenants/js").join(name)).unwrap()
 }
 
+/// Jiangsu's rules.toml with its fields and, instead of its test cases,
+/// one case on a principal's certificate issued 2023-07-15, seen on
+/// 2026-06-20, expecting `expect`.
+fn js_fields_with_test(name: &str, expect: &str) -> String {
+    let rules = js_file("rules.toml");
+    let fields = rules.split("[[tests]]").next().unwrap();
+    format!(
+        "{fields}\n[[tests]]\nname = \"{name}\"\ntoday = \"2026-06-20\"\n\
+         cert = {{ number = \"JS20230004567\", cert_type = \"主要负责人安全生产知识和管理能力考核合格证\", issue_date = \"2023-07-15\" }}\n\
+         expect = {{ {expect} }}\n"
+    )
+}
+
 /// Jiangsu's rules with four years of validity instead of three, and test
 /// cases that say so.
 fn four_year_rules() -> Value {
     let script = js_file("rules.rhai").replace("const VALIDITY_YEARS = 3;", "const VALIDITY_YEARS = 4;");
-    let fields = js_file("rules.toml").split("[[tests]]").next().unwrap().to_owned();
-    let data = fields
-        + r#"
-[[tests]]
-name = "a principal's certificate is valid for four years"
-today = "2026-06-20"
-cert = { number = "JS20230004567", cert_type = "主要负责人安全生产知识和管理能力考核合格证", issue_date = "2023-07-15" }
-expect = { expiry = "2027-07-14", status = "valid" }
-"#;
+    let data = js_fields_with_test(
+        "a principal's certificate is valid for four years",
+        "expiry = \"2027-07-14\", status = \"valid\"",
+    );
     json!({ "script": script, "data": data, "note": "validity four years from 2027" })
 }
 
@@ -220,15 +228,7 @@ async fn a_version_that_fails_on_some_stored_certificates_is_refused_by_its_dry_
         "\"expiry\" => {",
         "\"expiry\" => {\n        if cert.cert_type == \"特种作业操作证\" { let zero = 0; 1 / zero; }",
     );
-    let fields = js_file("rules.toml").split("[[tests]]").next().unwrap().to_owned();
-    let data = fields
-        + r#"
-[[tests]]
-name = "managers are unaffected"
-today = "2026-06-20"
-cert = { number = "JS20230004567", cert_type = "主要负责人安全生产知识和管理能力考核合格证", issue_date = "2023-07-15" }
-expect = { expiry = "2026-07-14" }
-"#;
+    let data = js_fields_with_test("managers are unaffected", "expiry = \"2026-07-14\"");
     let res = app.admin_post("/api/v1/t/js/rules", &json!({ "script": script, "data": data })).await;
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.unwrap();

@@ -120,12 +120,9 @@ pub struct ScanReport {
 }
 
 fn facts(row: &StatusFacts) -> CertFacts {
-    CertFacts::new(&row.cert_no, &row.cert_type, row.issue_date).reviewed_on(row.reviewed_on).revocation(
-        row.revocation_kind.map(|k| match k {
-            RevocationKind::Revoked => "revoked",
-            RevocationKind::Suspended => "suspended",
-        }),
-    )
+    CertFacts::new(&row.cert_no, &row.cert_type, row.issue_date)
+        .reviewed_on(row.reviewed_on)
+        .revocation(row.revocation_kind.map(RevocationKind::code))
 }
 
 /// One page of a dry run, evaluated off the async threads.
@@ -263,14 +260,13 @@ impl Platform {
         version: &str,
         source: RuleSource,
         dry_run: bool,
-    ) -> Result<(RulesCheck, Option<Arc<RuleSet>>), StorageError> {
+    ) -> Result<RulesCheck, StorageError> {
         let (mut check, compiled) =
             check_offline(self.rules.engine(), tenant, &self.config.tenants_dir, version, source);
-        let Some(compiled) = compiled else { return Ok((check, None)) };
-        if dry_run {
+        if let (Some(compiled), true) = (compiled, dry_run) {
             check.dry_run = Some(self.dry_run(tenant, &compiled).await?);
         }
-        Ok((check, Some(compiled)))
+        Ok(check)
     }
 
     /// Compares `candidate` with the rules in force over every certificate
@@ -372,7 +368,7 @@ impl Platform {
         note: &str,
         actor: &str,
     ) -> Result<RulesCheck, RulesAdminError> {
-        let (mut check, _) = self.check_rules(tenant, "upload", source.clone(), true).await?;
+        let mut check = self.check_rules(tenant, "upload", source.clone(), true).await?;
         if !check.passed() {
             return Err(RulesAdminError::Rejected(Box::new(check)));
         }
@@ -380,7 +376,7 @@ impl Platform {
         let version = self
             .store
             .databases()
-            .save_rule_version(tenant.slug.as_str(), &source.script, &source.data, note, actor, report)
+            .save_rule_version(&tenant.slug, &source.script, &source.data, note, actor, report)
             .await?;
         check.version = version;
         Ok(check)
@@ -414,11 +410,7 @@ impl Platform {
             return Err(RulesAdminError::AlreadyActive(version.into()));
         }
         let rules = self.load_version(tenant, version).await?;
-        let row = self
-            .store
-            .databases()
-            .activate_rule_version(tenant.slug.as_str(), &current, version, actor, reason)
-            .await?;
+        let row = self.store.databases().activate_rule_version(&tenant.slug, &current, version, actor, reason).await?;
         self.rules.install(&tenant.slug, rules);
         self.rules.seen_activation(row.id);
         tracing::info!(tenant = %tenant.slug, from = %row.from_version, to = %row.to_version, "rules activated");

@@ -115,25 +115,18 @@ impl RuleBook {
     }
 }
 
-fn revocation_code(kind: Option<RevocationKind>) -> Option<&'static str> {
-    kind.map(|k| match k {
-        RevocationKind::Revoked => "revoked",
-        RevocationKind::Suspended => "suspended",
-    })
-}
-
 /// The facts expiry and status are computed from, as the directory holds
 /// them.
 pub fn entry_facts(entry: &DirectoryEntry) -> CertFacts {
     CertFacts::new(&entry.cert_no, &entry.cert_type, entry.issue_date)
         .reviewed_on(entry.reviewed_on)
-        .revocation(revocation_code(entry.revocation_kind))
+        .revocation(entry.revocation_kind.map(RevocationKind::code))
 }
 
 pub fn record_facts(record: &CertificateRecord) -> CertFacts {
     CertFacts::new(&record.cert_no, &record.cert_type, record.issue_date)
         .reviewed_on(record.reviewed_on)
-        .revocation(revocation_code(record.revocation_kind))
+        .revocation(record.revocation_kind.map(RevocationKind::code))
 }
 
 /// Every fact of a new certificate, for validation.
@@ -154,7 +147,7 @@ pub fn certificate_facts(cert: &Certificate) -> CertFacts {
         .collect();
     CertFacts::new(cert.cert_no.as_str(), &cert.cert_type, cert.issue_date)
         .reviewed_on(cert.reviewed_on)
-        .revocation(revocation_code(cert.revocation.as_ref().map(|r| r.kind)))
+        .revocation(cert.revocation.as_ref().map(|r| r.kind.code()))
         .with_record(RecordFacts {
             holder_name: cert.holder_name.expose().into(),
             id_number: cert.id_number.expose().into(),

@@ -10,6 +10,16 @@ pub enum RevocationKind {
     Suspended,
 }
 
+impl RevocationKind {
+    /// The stable code stored and given to the province's rules.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Revoked => "revoked",
+            Self::Suspended => "suspended",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Revocation {
     pub kind: RevocationKind,

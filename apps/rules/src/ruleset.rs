@@ -346,28 +346,21 @@ impl RuleSet {
         }
     }
 
-    fn expiry_day(&self, cert: &CertFacts) -> Result<INT, RuleError> {
-        let out = self.run(Rule::Expiry, cert.number.clone().into(), Some(cert), None, None)?;
-        match out.as_int() {
-            Ok(day) if from_day(day).is_some() => Ok(day),
-            _ => Err(self.wrong(Rule::Expiry, "a date (e.g. add_years(cert.issue_date, 3))", &out)),
-        }
+    /// What the expiry rule returned, as a date.
+    fn expiry_value(&self, out: &Dynamic) -> Result<NaiveDate, RuleError> {
+        out.as_int()
+            .ok()
+            .and_then(from_day)
+            .ok_or_else(|| self.wrong(Rule::Expiry, "a date (e.g. add_years(cert.issue_date, 3))", out))
     }
 
     pub fn expiry(&self, cert: &CertFacts) -> Result<NaiveDate, RuleError> {
-        let day = self.expiry_day(cert)?;
-        from_day(day).ok_or_else(|| self.error(Rule::Expiry, Location::default(), "returned an impossible date"))
+        let out = self.run(Rule::Expiry, cert.number.clone().into(), Some(cert), None, None)?;
+        self.expiry_value(&out)
     }
 
     fn status_value(&self, out: &Dynamic) -> Result<Status, RuleError> {
-        let status = out.read_lock::<ImmutableString>().and_then(|s| match s.as_str() {
-            "valid" => Some(Status::Valid),
-            "expiring" => Some(Status::Expiring),
-            "expired" => Some(Status::Expired),
-            "revoked" => Some(Status::Revoked),
-            "suspended" => Some(Status::Suspended),
-            _ => None,
-        });
+        let status = out.read_lock::<ImmutableString>().and_then(|s| s.parse::<Status>().ok());
         status.ok_or_else(|| self.wrong(Rule::Status, "one of valid, expiring, expired, revoked, suspended", out))
     }
 
@@ -420,26 +413,21 @@ impl RuleSet {
             Inputs { number: cert.number.clone().into(), cert: Some(cert), today: Some(to_day(today)), expiry: None };
         let mut scope = self.scope(Rule::Expiry, inputs);
         let out = self.eval(Rule::Expiry, &mut scope)?;
-        let expiry = match out.as_int() {
-            Ok(day) if from_day(day).is_some() => day,
-            _ => return Err(self.wrong(Rule::Expiry, "a date (e.g. add_years(cert.issue_date, 3))", &out)),
-        };
+        let expiry = self.expiry_value(&out)?;
         if let Some(v) = scope.get_mut("expiry") {
-            *v = Dynamic::from_int(expiry);
+            *v = Dynamic::from_int(to_day(expiry));
         }
         if let Some(v) = scope.get_mut("rule") {
             *v = self.names[Rule::Status as usize].clone().into();
         }
         let out = self.eval(Rule::Status, &mut scope)?;
         let status = self.status_value(&out)?;
-        let expiry =
-            from_day(expiry).ok_or_else(|| self.error(Rule::Expiry, Location::default(), "impossible date"))?;
         Ok(Outcome { expiry, status })
     }
 
     /// Days before expiry on which the holder is reminded, largest first.
     pub fn reminders(&self, cert: &CertFacts) -> Result<Vec<u32>, RuleError> {
-        let expiry = self.expiry_day(cert)?;
+        let expiry = to_day(self.expiry(cert)?);
         let out = self.run(Rule::Reminders, cert.number.clone().into(), Some(cert), None, Some(expiry))?;
         let expected =
             format!("an array of at most {} day counts from 0 to {}", limits::MAX_REMINDERS, limits::MAX_REMINDER_DAYS);

@@ -13,7 +13,7 @@ use crate::{
     Backend, CertificateRecord, Databases, DirectoryEntry, FieldCipher, LookupCache, StorageError,
     cache::Entry,
     db::Scoped,
-    record::{CertificateRow, revocation_kind_code},
+    record::CertificateRow,
     schema::{CertDirectory, Certificates, DIRECTORY_COLUMNS, RECORD_COLUMNS},
 };
 
@@ -195,7 +195,7 @@ impl CertificateStore {
                         c.issuing_authority.as_str().into(),
                         c.issue_date.into(),
                         c.expiry_date.into(),
-                        revocation.map(|r| revocation_kind_code(r.kind)).into(),
+                        revocation.map(|r| r.kind.code()).into(),
                         revocation.map(|r| r.on).into(),
                         c.reviewed_on.into(),
                     ])
@@ -297,7 +297,7 @@ impl CertificateStore {
                 c.issuing_authority.as_str().into(),
                 c.issue_date.into(),
                 c.expiry_date.into(),
-                c.revocation.as_ref().map(|r| revocation_kind_code(r.kind)).into(),
+                c.revocation.as_ref().map(|r| r.kind.code()).into(),
                 c.revocation.as_ref().map(|r| r.on).into(),
                 c.revocation.as_ref().map(|r| r.reason.clone()).into(),
                 c.reviewed_on.into(),
@@ -323,7 +323,7 @@ impl CertificateStore {
     ) -> Result<bool, StorageError> {
         let scoped = self.dbs.tenant(tenant)?;
         let platform = self.dbs.platform();
-        let kind = revocation_kind_code(revocation.kind);
+        let kind = revocation.kind.code();
         let now = Utc::now().fixed_offset();
         let cert_stmt = Query::update()
             .table(scoped.table(Certificates::Table))

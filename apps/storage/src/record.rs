@@ -59,13 +59,6 @@ pub(crate) struct CertificateRow {
     updated_at: DateTime<FixedOffset>,
 }
 
-pub(crate) fn revocation_kind_code(kind: RevocationKind) -> &'static str {
-    match kind {
-        RevocationKind::Revoked => "revoked",
-        RevocationKind::Suspended => "suspended",
-    }
-}
-
 pub(crate) fn parse_revocation_kind(code: Option<&str>, cert_no: &str) -> Result<Option<RevocationKind>, StorageError> {
     match code {
         None => Ok(None),

@@ -2,6 +2,7 @@
 //! active version of a tenant is the target of its latest activation.
 
 use chrono::{DateTime, FixedOffset, Utc};
+use safecert_domain::TenantSlug;
 use sea_orm::{
     ConnectionTrait, FromQueryResult, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func, Order, Query},
@@ -77,10 +78,9 @@ impl From<sea_orm::DbErr> for ActivateError {
 }
 
 /// Serializes rule changes of one tenant across replicas (PostgreSQL).
-async fn lock_tenant_rules(txn: &sea_orm::DatabaseTransaction, tenant: &str) -> Result<(), StorageError> {
-    let slug = safecert_domain::TenantSlug::parse(tenant)
-        .map_err(|_| StorageError::Corrupt(format!("not a tenant slug: {tenant:?}")))?;
-    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock(hashtext('rules:{slug}'))")).await?;
+/// A slug is lower-case letters only, so it can stand in the statement.
+async fn lock_tenant_rules(txn: &sea_orm::DatabaseTransaction, tenant: &TenantSlug) -> Result<(), StorageError> {
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock(hashtext('rules:{tenant}'))")).await?;
     Ok(())
 }
 
@@ -89,7 +89,7 @@ impl Databases {
     /// and returns that name.
     pub async fn save_rule_version(
         &self,
-        tenant: &str,
+        tenant: &TenantSlug,
         script: &str,
         data: &str,
         note: &str,
@@ -104,7 +104,7 @@ impl Databases {
         let count = Query::select()
             .expr_as(Func::count(Expr::col(RuleVersions::Id)), "n")
             .from(platform.table(RuleVersions::Table))
-            .and_where(Expr::col(RuleVersions::TenantSlug).eq(tenant))
+            .and_where(Expr::col(RuleVersions::TenantSlug).eq(tenant.as_str()))
             .to_owned();
         let n: i64 = match txn.query_one(&count).await? {
             Some(row) => row.try_get("", "n")?,
@@ -115,7 +115,7 @@ impl Databases {
             .into_table(platform.table(RuleVersions::Table))
             .columns(VERSION_COLUMNS)
             .values([
-                tenant.into(),
+                tenant.as_str().into(),
                 version.clone().into(),
                 script.into(),
                 data.into(),
@@ -201,7 +201,7 @@ impl Databases {
     /// activation happened or it didn't.
     pub async fn activate_rule_version(
         &self,
-        tenant: &str,
+        tenant: &TenantSlug,
         expected: &str,
         to: &str,
         actor: &str,
@@ -215,7 +215,7 @@ impl Databases {
         let latest = Query::select()
             .column(RuleActivations::ToVersion)
             .from(platform.table(RuleActivations::Table))
-            .and_where(Expr::col(RuleActivations::TenantSlug).eq(tenant))
+            .and_where(Expr::col(RuleActivations::TenantSlug).eq(tenant.as_str()))
             .order_by(RuleActivations::Id, Order::Desc)
             .limit(1)
             .to_owned();
@@ -230,7 +230,14 @@ impl Databases {
         let insert = Query::insert()
             .into_table(platform.table(RuleActivations::Table))
             .columns(ACTIVATION_COLUMNS)
-            .values([tenant.into(), current.clone().into(), to.into(), actor.into(), reason.into(), now.into()])
+            .values([
+                tenant.as_str().into(),
+                current.clone().into(),
+                to.into(),
+                actor.into(),
+                reason.into(),
+                now.into(),
+            ])
             .map_err(|e| StorageError::Corrupt(e.to_string()))?
             .returning_col(RuleActivations::Id)
             .to_owned();
@@ -241,7 +248,7 @@ impl Databases {
         txn.commit().await?;
         Ok(ActivationRow {
             id,
-            tenant_slug: tenant.to_owned(),
+            tenant_slug: tenant.to_string(),
             from_version: current,
             to_version: to.to_owned(),
             actor: actor.to_owned(),

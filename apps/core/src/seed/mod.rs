@@ -5,7 +5,12 @@
 mod people;
 mod rng;
 
-use std::{collections::HashSet, io::Write, path::PathBuf, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    io::Write,
+    path::PathBuf,
+    sync::Arc,
+};
 
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use safecert_domain::{
@@ -84,6 +89,9 @@ struct TenantGenerator<'a> {
     sequence: u64,
     used_ids: HashSet<String>,
     employers: Vec<people::Employer>,
+    /// How long each kind of certificate lasts, reviewed or not, under the
+    /// province's rules: asked once per generator, not per certificate.
+    spans: HashMap<(&'static str, bool), i64>,
 }
 
 impl<'a> TenantGenerator<'a> {
@@ -97,7 +105,20 @@ impl<'a> TenantGenerator<'a> {
         let mut rng = Rng::for_stream(seed, tenant.slug.as_str());
         let count = (total / 150).clamp(3, 2_000) as usize;
         let employers = (0..count).map(|_| people::employer(&mut rng, &tenant.code)).collect::<Result<_, _>>()?;
-        Ok(Self { tenant, rules, rng, as_of, sequence: 0, used_ids: HashSet::new(), employers })
+        Ok(Self { tenant, rules, rng, as_of, sequence: 0, used_ids: HashSet::new(), employers, spans: HashMap::new() })
+    }
+
+    /// Days from issue to expiry of a certificate of this type issued on
+    /// the generator's day, reviewed in time or not.
+    fn span(&mut self, cert_type: &'static str, reviewed: bool) -> Result<i64, SeedError> {
+        if let Some(span) = self.spans.get(&(cert_type, reviewed)) {
+            return Ok(*span);
+        }
+        let review = self.as_of + TimeDelta::days(review_offset(&self.rules, cert_type, self.as_of)?);
+        let probe = CertFacts::new("PROBE", cert_type, self.as_of).reviewed_on(reviewed.then_some(review));
+        let span = (self.rules.expiry(&probe)? - self.as_of).num_days().max(1);
+        self.spans.insert((cert_type, reviewed), span);
+        Ok(span)
     }
 
     fn region(&mut self) -> Result<RegionCode, SeedError> {
@@ -119,15 +140,11 @@ impl<'a> TenantGenerator<'a> {
             HolderName::parse(&people::name(&mut self.rng)).map_err(|e| SeedError::Generated(e.to_string()))?;
         let employer = self.employers[self.rng.below(self.employers.len() as u64) as usize].clone();
         let kind = people::cert_kind(&mut self.rng);
-        let settings = &self.tenant.settings;
         // Most special-operations holders pass their review in time; a few
         // managers have had their certificate extended.
         let reviewed = self.rng.below(100) < if kind.number_is_id { 75 } else { 10 };
-        // How long this kind of certificate lasts under the province's
-        // rules, found by asking them about one issued today.
-        let probe_review = self.as_of + TimeDelta::days(review_offset(&self.rules, kind.cert_type, self.as_of)?);
-        let probe = CertFacts::new("PROBE", kind.cert_type, self.as_of).reviewed_on(reviewed.then_some(probe_review));
-        let span = (self.rules.expiry(&probe)? - self.as_of).num_days().max(1);
+        let span = self.span(kind.cert_type, reviewed)?;
+        let settings = &self.tenant.settings;
         let window = i64::from(settings.expiring_window_days.max(1));
         let target_expiry = match self.rng.below(100) {
             0..22 => self.as_of - TimeDelta::days(1 + self.rng.below(900) as i64),

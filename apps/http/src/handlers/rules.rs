@@ -197,7 +197,7 @@ pub async fn handle(
         Route::DryRun => {
             let upload: RulesUpload = json_body(payload, lang).await?;
             let source = RuleSource { script: upload.script, data: upload.data };
-            let (check, _) = platform
+            let check = platform
                 .check_rules(tenant, "candidate", source, true)
                 .await
                 .map_err(|e| super::unavailable(&e, lang))?;
