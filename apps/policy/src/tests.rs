@@ -1,0 +1,120 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use crate::*;
+
+const NOW: &str = "2026-11-28T10:00:00";
+const ACME: &str = "91440300MA5EXAMPLE";
+const OTHER: &str = "91440300MA5OTHERCO";
+
+async fn authorizer(grants: Vec<Grant>) -> Authorizer {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+    Authorizer::new(PolicyFiles::load(&dir).unwrap(), grants).await.unwrap()
+}
+
+fn cert(region: &str, enterprise: &str, dept: &str, holder: &str) -> Resource {
+    Resource::new(ObjectKind::Certificate, "gd").region(region).enterprise(enterprise).dept(dept).holder(holder)
+}
+
+fn grant(account_id: i64, kind: GrantKind, value: &str, action: Action, until: Option<&str>) -> Grant {
+    Grant {
+        account_id,
+        tenant: "gd".into(),
+        object: ObjectKind::Certificate,
+        action,
+        target: GrantTarget { kind, value: value.into() },
+        effect: GrantEffect::Allow,
+        until: until.map(str::to_owned),
+    }
+}
+
+fn allowed(a: &Authorizer, s: &Subject, r: &Resource, act: Action) -> bool {
+    a.decide_at(s, &r.tenant, r, act, NOW).is_allowed()
+}
+
+#[tokio::test]
+async fn a_department_admin_sees_the_subtree_of_their_department_only() {
+    let a = authorizer(vec![]).await;
+    let admin = Subject::new(1, Role::DepartmentAdmin, "gd").enterprise(ACME).dept("/1/2/");
+    assert!(allowed(&a, &admin, &cert("440305", ACME, "/1/2/", "h1"), Action::Read));
+    assert!(allowed(&a, &admin, &cert("440305", ACME, "/1/2/5/", "h1"), Action::ReadPersonal));
+    assert!(!allowed(&a, &admin, &cert("440305", ACME, "/1/3/", "h1"), Action::Read));
+    assert!(!allowed(&a, &admin, &cert("440305", OTHER, "/1/2/", "h1"), Action::Read));
+    assert!(!allowed(&a, &admin, &cert("440305", ACME, "/1/2/", "h1"), Action::Export));
+}
+
+#[tokio::test]
+async fn empty_attributes_never_match() {
+    let a = authorizer(vec![]).await;
+    let nobody = Subject::new(2, Role::EnterpriseAdmin, "gd");
+    assert!(!allowed(&a, &nobody, &cert("440305", "", "", ""), Action::Read));
+    let unbound = Subject::new(3, Role::Individual, "gd");
+    assert!(!allowed(&a, &unbound, &cert("440305", ACME, "/1/", ""), Action::Read));
+}
+
+#[tokio::test]
+async fn a_regulator_sees_their_region_and_not_the_next_city() {
+    let a = authorizer(vec![]).await;
+    let shenzhen = Subject::new(4, Role::Regulator, "gd").region("4403");
+    assert!(allowed(&a, &shenzhen, &cert("440305", ACME, "", ""), Action::ReadPersonal));
+    assert!(!allowed(&a, &shenzhen, &cert("440105", ACME, "", ""), Action::Read));
+    // Nor the same region code in another tenant.
+    let elsewhere = Resource { tenant: "js".into(), ..cert("440305", ACME, "", "") };
+    assert!(!allowed(&a, &shenzhen, &elsewhere, Action::Read));
+}
+
+#[tokio::test]
+async fn a_region_grant_opens_the_region_until_it_ends() {
+    let a = authorizer(vec![grant(4, GrantKind::Region, "4401", Action::Read, Some("2026-11-28T12:00:00"))]).await;
+    let shenzhen = Subject::new(4, Role::Regulator, "gd").region("4403");
+    let guangzhou = cert("440105", ACME, "", "");
+    assert!(a.decide_at(&shenzhen, "gd", &guangzhou, Action::Read, NOW).is_allowed());
+    assert!(!a.decide_at(&shenzhen, "gd", &guangzhou, Action::ReadPersonal, NOW).is_allowed());
+    assert!(!a.decide_at(&shenzhen, "gd", &guangzhou, Action::Read, "2026-11-28T12:00:00").is_allowed());
+    let other_regulator = Subject::new(5, Role::Regulator, "gd").region("4403");
+    assert!(!a.decide_at(&other_regulator, "gd", &guangzhou, Action::Read, NOW).is_allowed());
+}
+
+#[tokio::test]
+async fn a_deny_grant_takes_away_what_the_role_gives() {
+    let mut less = grant(6, GrantKind::Department, "/1/9/", Action::Export, None);
+    less.effect = GrantEffect::Deny;
+    let a = authorizer(vec![less]).await;
+    let admin = Subject::new(6, Role::EnterpriseAdmin, "gd").enterprise(ACME);
+    assert!(allowed(&a, &admin, &cert("440305", ACME, "/1/2/", ""), Action::Export));
+    assert!(!allowed(&a, &admin, &cert("440305", ACME, "/1/9/4/", ""), Action::Export));
+    assert!(allowed(&a, &admin, &cert("440305", ACME, "/1/9/4/", ""), Action::Read));
+}
+
+#[tokio::test]
+async fn scope_names_the_slices_a_query_may_cover() {
+    let a = authorizer(vec![grant(7, GrantKind::Department, "/1/5/", Action::Read, None)]).await;
+    let member = Subject::new(7, Role::Employee, "gd").enterprise(ACME).dept("/1/2/").holder("h7");
+    let scope = a.scope_at(&member, "gd", ObjectKind::Certificate, Action::Read, NOW);
+    assert!(!scope.whole_tenant);
+    assert!(scope.covers("440305", ACME, "/1/5/3/", "someone"));
+    assert!(scope.covers("440305", OTHER, "", "h7"));
+    assert!(!scope.covers("440305", ACME, "/1/2/", "someone"));
+    let province = Subject::new(8, Role::ProvincialAdmin, "gd").region("44");
+    assert!(a.scope_at(&province, "gd", ObjectKind::Certificate, Action::Read, NOW).whole_tenant);
+    assert!(a.scope_at(&province, "js", ObjectKind::Certificate, Action::Read, NOW).is_empty());
+}
+
+#[tokio::test]
+async fn ten_thousand_grants_still_decide_by_the_callers_lines_only() {
+    let grants: Vec<Grant> =
+        (0..10_000).map(|i| grant(1000 + i, GrantKind::Region, "4401", Action::Read, None)).collect();
+    let a = authorizer(grants).await;
+    assert_eq!(a.grant_holders(), (10_000, 0));
+    let holder = Subject::new(1500, Role::Regulator, "gd").region("4403");
+    assert!(allowed(&a, &holder, &cert("440105", "", "", ""), Action::Read));
+    let stranger = Subject::new(99, Role::Regulator, "gd").region("4403");
+    assert!(!allowed(&a, &stranger, &cert("440105", "", "", ""), Action::Read));
+}
+
+#[test]
+fn a_malformed_role_line_names_its_file_and_line() {
+    let err = PolicyFiles::parse("", "# c\np, x, *, spaceship, read, \"true\"\n", "").unwrap_err();
+    assert_eq!(err.to_string(), "roles.csv:2: unknown object \"spaceship\"");
+}
