@@ -4,8 +4,9 @@ use std::{
     sync::Arc,
 };
 
-use safecert_core::{Config, Platform};
+use safecert_core::{Config, Platform, identity::NewStaff};
 use safecert_http::Application;
+use safecert_policy::Role;
 use sea_orm::{ConnectionTrait, Database};
 
 pub fn repo_root() -> PathBuf {
@@ -51,6 +52,8 @@ pub struct TestApp {
     database_url: Option<String>,
     admin_url: Option<String>,
     database_name: Option<String>,
+    /// A signed-in platform operator's session: what plain `get` sends.
+    pub operator: String,
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -123,6 +126,8 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         cache_ttl: std::time::Duration::from_secs(60),
         admin_token: Some(safecert_core::AdminToken::new(ADMIN_TOKEN)),
         nightly_scan: false,
+        sms: None,
+        mail: None,
     };
     let platform = Arc::new(Platform::start(config).await.expect("platform starts"));
     platform.spawn_background();
@@ -130,8 +135,58 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
     let app = Application::build(Arc::clone(&platform), listener, 1).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.into_server());
+    safecert_notify::install_tls_crypto();
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, client, platform, backend, dir, database_url, admin_url, database_name }
+    let mut app = TestApp {
+        address,
+        client,
+        platform,
+        backend,
+        dir,
+        database_url,
+        admin_url,
+        database_name,
+        operator: String::new(),
+    };
+    let staff = NewStaff {
+        role: Role::PlatformAdmin,
+        tenant: "gd",
+        region: None,
+        login: "operator",
+        password: OPERATOR_PASSWORD,
+        email: None,
+        phone: None,
+        second_factor: "totp",
+    };
+    let (_, totp) = app.platform.identity.create_staff(staff, None).await.expect("operator account");
+    app.operator = app.sign_in_totp("operator", OPERATOR_PASSWORD, &totp.expect("totp").secret).await;
+    app
+}
+
+pub const OPERATOR_PASSWORD: &str = "Night-Watch-2026";
+
+/// RFC 4648 base32 (no padding), for authenticator secrets.
+pub fn base32_decode(s: &str) -> Vec<u8> {
+    let (mut out, mut buffer, mut bits) = (Vec::new(), 0u32, 0u32);
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => continue,
+        };
+        buffer = (buffer << 5) | u32::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// The current code of an authenticator app holding this secret.
+pub fn totp_now(secret_base32: &str) -> String {
+    safecert_core::identity::totp::code_at(&base32_decode(secret_base32), chrono::Utc::now().timestamp()).unwrap()
 }
 
 impl TestApp {
@@ -139,12 +194,51 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// A GET as the signed-in operator (public endpoints ignore the token).
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
+        self.client.get(self.url(path)).bearer_auth(&self.operator).send().await.unwrap()
     }
 
     pub async fn get_lang(&self, path: &str, lang: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).header("Accept-Language", lang).send().await.unwrap()
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&self.operator)
+            .header("Accept-Language", lang)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+    }
+
+    /// Signs in with a password and the authenticator code; the session token.
+    pub async fn sign_in_totp(&self, login: &str, password: &str, secret: &str) -> String {
+        let started: serde_json::Value = self
+            .client
+            .post(self.url("/api/v1/auth/sign-in"))
+            .json(&serde_json::json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let res = self
+            .client
+            .post(self.url("/api/v1/auth/verify"))
+            .json(&serde_json::json!({ "challenge": started["challenge"], "code": totp_now(secret) }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "sign-in of {login}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
     }
 
     /// A raw connection to one tenant's table space, to look at what is
@@ -178,11 +272,12 @@ pub struct Replica {
     pub address: String,
     pub client: reqwest::Client,
     pub platform: Arc<Platform>,
+    operator: String,
 }
 
 impl Replica {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.address)).send().await.unwrap()
+        self.client.get(format!("{}{path}", self.address)).bearer_auth(&self.operator).send().await.unwrap()
     }
 }
 
@@ -195,7 +290,8 @@ impl TestApp {
         let app = Application::build(Arc::clone(&platform), listener, 1).unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.into_server());
-        Replica { address, client: reqwest::Client::new(), platform }
+        safecert_notify::install_tls_crypto();
+        Replica { address, client: reqwest::Client::new(), platform, operator: self.operator.clone() }
     }
 
     /// A request with the administrator token.

@@ -12,5 +12,8 @@
 mod app;
 mod seeded;
 
-pub use app::{ADMIN_TOKEN, Backend, Replica, SpawnOptions, TestApp, repo_root, spawn_app, spawn_app_with};
+pub use app::{
+    ADMIN_TOKEN, Backend, OPERATOR_PASSWORD, Replica, SpawnOptions, TestApp, base32_decode, repo_root, spawn_app,
+    spawn_app_with, totp_now,
+};
 pub use seeded::SeededRow;

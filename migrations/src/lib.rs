@@ -18,6 +18,7 @@ impl MigratorTrait for PlatformMigrator {
             Box::new(platform::m20261127_000001_tenants_and_directory::Migration),
             Box::new(platform::m20261127_000002_directory_public_fields::Migration),
             Box::new(platform::m20261127_000003_rules::Migration),
+            Box::new(platform::m20261128_000001_identity::Migration),
         ]
     }
 }

@@ -1,3 +1,4 @@
+mod accounts;
 mod bad_input;
 mod cache;
 mod health;

@@ -39,6 +39,17 @@ impl Platform {
                 }
             }
         });
+        // Grants made on any replica, and grants that ended, within 2 s.
+        let platform = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(RULES_POLL).await;
+                let ended = platform.identity.authorizer().has_ended_grants();
+                if let Err(e) = platform.identity.refresh_grants(ended).await {
+                    tracing::warn!(error = %e, "cannot read grants; retrying");
+                }
+            }
+        });
         if !self.config.nightly_scan {
             return;
         }

@@ -33,6 +33,10 @@ pub struct Config {
     pub admin_token: Option<AdminToken>,
     /// Whether this replica runs the nightly status scan (02:30 in China).
     pub nightly_scan: bool,
+    /// Sign-in codes by SMS (Aliyun SendSms); `None` turns SMS off.
+    pub sms: Option<safecert_notify::SmsConfig>,
+    /// Sign-in codes and notices by email; `None` turns email off.
+    pub mail: Option<safecert_notify::MailConfig>,
 }
 
 /// A shared secret that is never printed and is compared in constant time.
@@ -105,6 +109,29 @@ impl Config {
             }
             t => t.map(|t| AdminToken::new(t.trim())),
         };
+        let sms = match var("SAFECERT_SMS_ACCESS_KEY_ID") {
+            None => None,
+            Some(access_key_id) => {
+                let need = |name: &'static str| {
+                    var(name).ok_or_else(|| ConfigError {
+                        name,
+                        why: "required when SAFECERT_SMS_ACCESS_KEY_ID is set".into(),
+                    })
+                };
+                Some(safecert_notify::SmsConfig {
+                    endpoint: var("SAFECERT_SMS_ENDPOINT").unwrap_or_else(|| "https://dysmsapi.aliyuncs.com/".into()),
+                    access_key_id,
+                    access_key_secret: need("SAFECERT_SMS_ACCESS_KEY_SECRET")?,
+                    sign_name: need("SAFECERT_SMS_SIGN_NAME")?,
+                    code_template: need("SAFECERT_SMS_TEMPLATE_CODE")?,
+                    notice_template: need("SAFECERT_SMS_TEMPLATE_NOTICE")?,
+                })
+            }
+        };
+        let mail = var("SAFECERT_SMTP_URL").map(|smtp_url| safecert_notify::MailConfig {
+            smtp_url,
+            from: var("SAFECERT_MAIL_FROM").unwrap_or_else(|| "SafeCert <no-reply@localhost>".into()),
+        });
         let workers = number("SAFECERT_WORKERS", std::thread::available_parallelism().map_or(2, usize::from))?;
         Ok(Self {
             listen: var("SAFECERT_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
@@ -124,6 +151,8 @@ impl Config {
             cache_ttl: Duration::from_secs(number("SAFECERT_CACHE_TTL_SECS", 3600)?),
             admin_token,
             nightly_scan: var("SAFECERT_NIGHTLY_SCAN").is_none() || flag("SAFECERT_NIGHTLY_SCAN")?,
+            sms,
+            mail,
             data_dir,
         })
     }

@@ -4,6 +4,7 @@
 
 mod background;
 mod config;
+pub mod identity;
 mod lookup;
 mod platform;
 mod rule_admin;

@@ -7,7 +7,9 @@ use safecert_rules::{RuleError, RuleSet};
 use safecert_storage::{CertificateRecord, DirectoryEntry, StorageError};
 use serde::Serialize;
 
-use crate::{Platform, TenantConfig, entry_facts, record_facts};
+use safecert_policy::{Action, ObjectKind, Resource};
+
+use crate::{Platform, TenantConfig, entry_facts, identity::Caller, record_facts};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ProvinceView {
@@ -116,6 +118,8 @@ pub enum LookupError {
     UnknownTenant,
     #[error("certificate not found")]
     NotFound,
+    #[error("not allowed to see this certificate")]
+    Forbidden,
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
@@ -133,6 +137,44 @@ impl Platform {
         let no = CertNo::parse(&number).map_err(|_| LookupError::NotFound)?;
         let record = self.store.get(&tenant.slug, &no).await?.ok_or(LookupError::NotFound)?;
         Ok(CertificateView::masked(&record, tenant, &rules, self.today(), locale)?)
+    }
+
+    /// A certificate as this caller may see it: in full (ID number shown)
+    /// where the policy allows personal data, masked where it allows
+    /// reading, refused otherwise. A refusal looks like "not found" to
+    /// callers who may not know the certificate exists.
+    pub async fn lookup_as(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        no: &CertNo,
+        locale: Locale,
+    ) -> Result<CertificateView, LookupError> {
+        let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
+        let rules = self.rules.get(&config.slug).ok_or(LookupError::UnknownTenant)?;
+        let number = rules.normalize_number_cached(no.as_str())?.ok_or(LookupError::NotFound)?;
+        let no = CertNo::parse(&number).map_err(|_| LookupError::NotFound)?;
+        let record = self.store.get(&config.slug, &no).await?.ok_or(LookupError::NotFound)?;
+        let mut resource = Resource::new(ObjectKind::Certificate, config.slug.as_str())
+            .region(&record.region_code)
+            .enterprise(&record.employer_uscc)
+            .holder(&record.id_index);
+        if caller.enterprise_uscc.as_deref() == Some(record.employer_uscc.as_str())
+            && let Some(path) =
+                self.store.databases().department_path(&record.employer_uscc, &record.department).await?
+        {
+            resource = resource.dept(&path);
+        }
+        if !self.identity.authorize(caller, Action::Read, &resource) {
+            return Err(LookupError::Forbidden);
+        }
+        let mut view = CertificateView::masked(&record, config, &rules, self.today(), locale)?;
+        if self.identity.authorize(caller, Action::ReadPersonal, &resource)
+            && let Some(id) = self.store.reveal_id_number(&config.slug, &no).await?
+        {
+            view.id_number = Some(id.expose().to_owned());
+        }
+        Ok(view)
     }
 
     pub fn tenant(&self, slug: &TenantSlug) -> Option<&TenantConfig> {

@@ -11,7 +11,10 @@ use safecert_storage::{
     StorageError, TenantRow,
 };
 
-use crate::{Config, RuleBook, RulesStartError, TenantError, TenantRegistry};
+use safecert_notify::{Mailer, SmsSender};
+use safecert_policy::PolicyFiles;
+
+use crate::{Config, RuleBook, RulesStartError, TenantError, TenantRegistry, identity::Identity};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -31,6 +34,8 @@ pub enum StartError {
     KeyFileRequired,
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
+    #[error("accounts and access policy: {0}")]
+    Identity(String),
     #[error("SAFECERT_REDIS_URL is malformed: {0}")]
     Redis(String),
 }
@@ -41,6 +46,7 @@ pub struct Platform {
     pub localizer: Localizer,
     pub store: Arc<CertificateStore>,
     pub rules: RuleBook,
+    pub identity: Identity,
 }
 
 fn load_keys(config: &Config) -> Result<FieldKeys, StartError> {
@@ -59,6 +65,13 @@ fn load_keys(config: &Config) -> Result<FieldKeys, StartError> {
             Ok(keys)
         }
     }
+}
+
+async fn start_identity(config: &Config, dbs: Arc<Databases>, cipher: FieldCipher) -> Result<Identity, StartError> {
+    let policies = PolicyFiles::load(&config.policies_dir).map_err(|e| StartError::Identity(e.to_string()))?;
+    let sms = config.sms.clone().map(SmsSender::new).transpose().map_err(|e| StartError::Identity(e.to_string()))?;
+    let mailer = config.mail.as_ref().map(Mailer::new).transpose().map_err(|e| StartError::Identity(e.to_string()))?;
+    Identity::start(dbs, cipher, policies, sms, mailer).await.map_err(|e| StartError::Identity(e.to_string()))
 }
 
 impl Platform {
@@ -90,8 +103,10 @@ impl Platform {
             pools: config.workers as u32,
         })
         .await?;
-        let store = Arc::new(CertificateStore::new(Arc::new(dbs), cipher, cache));
-        let platform = Self { config, tenants, localizer, store, rules };
+        let dbs = Arc::new(dbs);
+        let identity = start_identity(&config, Arc::clone(&dbs), cipher.clone()).await?;
+        let store = Arc::new(CertificateStore::new(dbs, cipher, cache));
+        let platform = Self { config, tenants, localizer, store, rules, identity };
         platform.sync_tenants().await?;
         // Versions activated through the API replace the baseline files.
         platform.sync_rules().await?;

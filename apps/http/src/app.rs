@@ -10,7 +10,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     ApiDoc, RateLimit,
     error::ErrorKind,
-    handlers::{certificates, health, pages, tenants, verify},
+    handlers::{certificates, health, identity, pages, tenants, verify},
     lang::Lang,
     metrics::Metrics,
     middleware::request_log,
@@ -64,6 +64,14 @@ impl Application {
                 .service(health::metrics)
                 .service(tenants::list)
                 .service(verify::verify)
+                .service(identity::register_enterprise)
+                .service(identity::sign_in)
+                .service(identity::verify_code)
+                .service(identity::sign_out)
+                .service(identity::me)
+                .service(identity::create_department)
+                .service(identity::list_departments)
+                .service(identity::create_account)
                 .service(web::scope(certificates::SCOPE).default_service(web::to(certificates::tenant_api)))
                 .service(pages::show)
                 .service(pages::submit)

@@ -29,6 +29,19 @@ pub enum ErrorKind {
     UnknownRulesVersion,
     /// The version is already active, or another change came first.
     RulesConflict,
+    /// Not signed in, or the session ended.
+    Unauthenticated,
+    /// Signed in, but the policy does not allow it.
+    Forbidden,
+    /// A second-factor code that is wrong, expired or used.
+    InvalidCode,
+    TooManyCodes,
+    /// A field of the request is malformed; details name it and why.
+    InvalidInput,
+    WeakPassword,
+    SecondFactorUnavailable,
+    AlreadyRegistered,
+    UnknownDepartment,
     Unavailable,
     Internal,
 }
@@ -48,6 +61,12 @@ impl ErrorKind {
             Self::RulesRejected => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnknownRulesVersion => StatusCode::NOT_FOUND,
             Self::RulesConflict => StatusCode::CONFLICT,
+            Self::Unauthenticated | Self::InvalidCode => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::TooManyCodes => StatusCode::TOO_MANY_REQUESTS,
+            Self::InvalidInput | Self::WeakPassword | Self::SecondFactorUnavailable => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::AlreadyRegistered => StatusCode::CONFLICT,
+            Self::UnknownDepartment => StatusCode::NOT_FOUND,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -71,6 +90,15 @@ impl ErrorKind {
             Self::RulesRejected => "rules_rejected",
             Self::UnknownRulesVersion => "unknown_rules_version",
             Self::RulesConflict => "rules_conflict",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::InvalidCode => "invalid_code",
+            Self::TooManyCodes => "too_many_codes",
+            Self::InvalidInput => "invalid_input",
+            Self::WeakPassword => "weak_password",
+            Self::SecondFactorUnavailable => "second_factor_unavailable",
+            Self::AlreadyRegistered => "already_registered",
+            Self::UnknownDepartment => "unknown_department",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -94,6 +122,15 @@ impl ErrorKind {
             Self::RulesRejected => "error-rules-rejected",
             Self::UnknownRulesVersion => "error-unknown-rules-version",
             Self::RulesConflict => "error-rules-conflict",
+            Self::Unauthenticated => "error-unauthenticated",
+            Self::Forbidden => "error-forbidden",
+            Self::InvalidCode => "error-invalid-code",
+            Self::TooManyCodes => "error-too-many-codes",
+            Self::InvalidInput => "error-invalid-input",
+            Self::WeakPassword => "error-weak-password",
+            Self::SecondFactorUnavailable => "error-second-factor-unavailable",
+            Self::AlreadyRegistered => "error-already-registered",
+            Self::UnknownDepartment => "error-unknown-department",
             Self::Unavailable => "error-unavailable",
             Self::Internal => "error-internal",
         }
@@ -150,7 +187,7 @@ impl ResponseError for ApiError {
         if let ErrorKind::RateLimited { retry_after } = self.kind {
             response.insert_header(("Retry-After", retry_after.to_string()));
         }
-        if matches!(self.kind, ErrorKind::Unauthorized) {
+        if matches!(self.kind, ErrorKind::Unauthorized | ErrorKind::Unauthenticated) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         response.json(ErrorBody {

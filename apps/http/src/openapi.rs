@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use crate::{
     error::{ErrorBody, ErrorDetail},
-    handlers::{certificates, health, tenants, verify},
+    handlers::{certificates, health, identity, tenants, verify},
 };
 
 #[derive(OpenApi)]
@@ -22,12 +22,21 @@ use crate::{
         tenants::list,
         verify::verify,
         certificates::lookup,
+        identity::register_enterprise,
+        identity::sign_in,
+        identity::verify_code,
+        identity::sign_out,
+        identity::me,
+        identity::create_department,
+        identity::list_departments,
+        identity::create_account,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     tags(
         (name = "public", description = "Open to anyone, rate-limited per client address"),
         (name = "tenant", description = "One province's certificates"),
         (name = "operations", description = "Health and metrics"),
+        (name = "accounts", description = "Registration, sign-in with a second factor, departments and sub-accounts"),
     )
 )]
 pub struct ApiDoc;

@@ -40,7 +40,7 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(config: &MailConfig) -> Result<Self, MailError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::install_tls_crypto();
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
             .map_err(|e| MailError::Url(e.to_string()))?
             .build();

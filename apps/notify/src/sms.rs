@@ -63,7 +63,7 @@ impl SmsSender {
         // reqwest's rustls carries no crypto of its own here: use ring,
         // which the database driver already brings. Installing twice is
         // harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::install_tls_crypto();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()

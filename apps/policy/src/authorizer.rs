@@ -49,6 +49,12 @@ impl Authorizer {
         Ok(())
     }
 
+    /// Whether a grant in force has passed its end (time to reload).
+    pub fn has_ended_grants(&self) -> bool {
+        let now = now();
+        self.current().grants.iter().any(|g| g.until.as_deref().is_some_and(|u| u <= now.as_str()))
+    }
+
     /// How many accounts hold grants (allowing, denying).
     pub fn grant_holders(&self) -> (usize, usize) {
         let state = self.current();

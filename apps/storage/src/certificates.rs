@@ -111,6 +111,11 @@ impl CertificateStore {
         Ok(self.public_entry(no).await?.map(|e| e.tenant.clone()))
     }
 
+    /// The holder key of an ID number: the blind index certificates carry.
+    pub fn holder_index(&self, id: &IdNumber) -> String {
+        self.cipher.blind_index("id_number", id.expose())
+    }
+
     /// Every certificate of the tenant held by this ID number, found
     /// through the blind index.
     pub async fn find_by_id_number(
@@ -119,7 +124,7 @@ impl CertificateStore {
         id: &IdNumber,
     ) -> Result<Vec<CertificateRecord>, StorageError> {
         let scoped = self.dbs.tenant(tenant)?;
-        let index = self.cipher.blind_index("id_number", id.expose());
+        let index = self.holder_index(id);
         let stmt = select_records(&scoped)
             .and_where(Expr::col(Certificates::IdIndex).eq(index))
             .order_by(Certificates::CertNo, sea_orm::sea_query::Order::Asc)

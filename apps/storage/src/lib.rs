@@ -2,6 +2,7 @@
 //! or SQLite with a file per tenant), the encryption of personal data, and
 //! the lookup cache (in-process, with Redis behind it when configured).
 
+mod accounts;
 mod cache;
 mod certificates;
 mod crypto;
@@ -16,6 +17,9 @@ mod rule_store;
 mod schema;
 mod status_scan;
 
+pub use accounts::{
+    AccountRow, ChallengeRow, DepartmentRow, EnterpriseRow, GrantRow, InsertError, NewAccount, SessionRow,
+};
 pub use cache::{CacheStats, LookupCache};
 pub use certificates::{CertificateStore, Durability};
 pub use crypto::{CryptoError, FieldCipher};

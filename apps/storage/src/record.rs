@@ -13,6 +13,10 @@ pub struct CertificateRecord {
     pub cert_no: String,
     pub holder_name: String,
     pub id_masked: String,
+    /// The keyed blind index of the ID number: who the holder is, for
+    /// access decisions, without the number itself.
+    #[serde(default)]
+    pub id_index: String,
     pub employer_uscc: String,
     pub employer_name: String,
     pub department: String,
@@ -42,6 +46,7 @@ pub(crate) struct CertificateRow {
     cert_no: String,
     holder_name: String,
     id_masked: String,
+    id_index: String,
     employer_uscc: String,
     employer_name: String,
     department: String,
@@ -77,6 +82,7 @@ impl TryFrom<CertificateRow> for CertificateRecord {
             cert_no: row.cert_no,
             holder_name: row.holder_name,
             id_masked: row.id_masked,
+            id_index: row.id_index,
             employer_uscc: row.employer_uscc,
             employer_name: row.employer_name,
             department: row.department,

@@ -75,10 +75,11 @@ pub const DIRECTORY_COLUMNS: [CertDirectory; 9] = [
 ];
 
 /// The columns a lookup reads, in one place so every reader agrees.
-pub const RECORD_COLUMNS: [Certificates; 18] = [
+pub const RECORD_COLUMNS: [Certificates; 19] = [
     Certificates::CertNo,
     Certificates::HolderName,
     Certificates::IdMasked,
+    Certificates::IdIndex,
     Certificates::EmployerUscc,
     Certificates::EmployerName,
     Certificates::Department,

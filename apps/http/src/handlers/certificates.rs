@@ -42,7 +42,8 @@ pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> 
     Err(lang.error(ErrorKind::NotFound))
 }
 
-/// One certificate of a province by its number, masked.
+/// One certificate of a province by its number, as the signed-in caller's
+/// role allows: in full, masked, or refused.
 #[utoipa::path(
     get,
     path = "/api/v1/t/{tenant}/certificates/{cert_no}",
@@ -54,6 +55,8 @@ pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> 
     responses(
         (status = 200, body = CertificateView),
         (status = 400, description = "Malformed certificate number", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller's role does not cover this certificate", body = ErrorBody),
         (status = 404, description = "Unknown tenant or certificate", body = ErrorBody),
         (status = 429, description = "Too many requests from this address", body = ErrorBody),
     )
@@ -65,10 +68,12 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
         return Err(lang.error(ErrorKind::UnknownTenant));
     }
     let cert_no = super::parse_cert_no(raw_no, lang)?;
-    match platform.lookup(tenant, &cert_no, lang.locale).await {
+    let caller = super::identity::caller(req, lang).await?;
+    match platform.lookup_as(&caller, tenant, &cert_no, lang.locale).await {
         Ok(view) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view)),
         Err(LookupError::UnknownTenant) => Err(lang.error(ErrorKind::UnknownTenant)),
         Err(LookupError::NotFound) => Err(lang.error(ErrorKind::CertificateNotFound)),
+        Err(LookupError::Forbidden) => Err(lang.error(ErrorKind::Forbidden)),
         Err(LookupError::Storage(e)) => Err(super::unavailable(&e, lang)),
         Err(LookupError::Rules(e)) => Err(super::unavailable(&e, lang)),
     }

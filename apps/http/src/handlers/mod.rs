@@ -3,6 +3,7 @@
 
 pub mod certificates;
 pub mod health;
+pub mod identity;
 pub mod pages;
 pub mod rules;
 pub mod tenants;

@@ -75,7 +75,17 @@ impl<'a> Route<'a> {
 }
 
 /// The caller, when it presents the administrator token.
-fn admin(req: &HttpRequest, lang: &Lang) -> Result<String, ApiError> {
+/// Who may change a province's rules: a signed-in account the policy
+/// allows (`rules`/`manage`), or the operator's token.
+async fn admin(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<String, ApiError> {
+    if super::identity::session_token(req).is_some() {
+        let caller = super::identity::caller(req, lang).await?;
+        let resource = safecert_policy::Resource::new(safecert_policy::ObjectKind::Rules, tenant);
+        if !lang.app().platform.identity.authorize(&caller, safecert_policy::Action::Manage, &resource) {
+            return Err(lang.error(ErrorKind::Forbidden));
+        }
+        return Ok(format!("account {} ({})", caller.account_id, caller.login));
+    }
     let app = lang.app();
     let Some(token) = &app.platform.config.admin_token else {
         return Err(lang.error(ErrorKind::AdminDisabled));
@@ -94,7 +104,10 @@ fn admin(req: &HttpRequest, lang: &Lang) -> Result<String, ApiError> {
     Ok(format!("admin token from {from}"))
 }
 
-async fn json_body<T: for<'de> Deserialize<'de>>(mut payload: web::Payload, lang: &Lang) -> Result<T, ApiError> {
+pub(super) async fn json_body<T: for<'de> Deserialize<'de>>(
+    mut payload: web::Payload,
+    lang: &Lang,
+) -> Result<T, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| lang.error(ErrorKind::BadRequest))?;
@@ -140,7 +153,7 @@ pub async fn handle(
     tenant: &TenantConfig,
     route: Route<'_>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = admin(req, lang)?;
+    let actor = admin(req, lang, tenant.slug.as_str()).await?;
     let platform = &lang.app().platform;
     let no_store = |mut r: actix_web::HttpResponseBuilder| {
         r.insert_header(("Cache-Control", "no-store"));

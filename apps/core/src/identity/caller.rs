@@ -1,0 +1,81 @@
+//! Who is asking: the account behind a session token, with the attributes
+//! the access policy looks at.
+
+use std::sync::Arc;
+
+use safecert_domain::RegionCode;
+use safecert_policy::{Role, Subject};
+
+use super::{Identity, IdentityError, token_hash};
+
+/// A signed-in account.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub account_id: i32,
+    pub login: String,
+    pub role: Role,
+    pub tenant: String,
+    pub enterprise_id: Option<i32>,
+    pub enterprise_uscc: Option<String>,
+    pub department_id: Option<i32>,
+    pub subject: Subject,
+}
+
+impl Identity {
+    /// The caller behind a session token, if the session is live.
+    pub async fn caller(&self, token: &str) -> Result<Arc<Caller>, IdentityError> {
+        let hash = token_hash(token);
+        if let Some(caller) = self.callers.get(&hash) {
+            return Ok(caller);
+        }
+        let session = self.dbs.session(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
+        if session.revoked_at.is_some() || session.expires_at < chrono::Utc::now() {
+            return Err(IdentityError::Unauthenticated);
+        }
+        let caller = Arc::new(self.caller_of_account(session.account_id).await?);
+        self.callers.insert(hash, Arc::clone(&caller));
+        Ok(caller)
+    }
+
+    pub(crate) async fn caller_of_account(&self, account_id: i32) -> Result<Caller, IdentityError> {
+        let account = self.dbs.account(account_id).await?.ok_or(IdentityError::Unauthenticated)?;
+        let role: Role = account.role.parse().map_err(|_| IdentityError::Unauthenticated)?;
+        let mut subject = Subject::new(i64::from(account.id), role, &account.tenant_slug);
+        if let Some(region) = account.region_code.as_deref().and_then(|r| RegionCode::parse(r).ok()) {
+            subject = subject.region(region.prefix());
+        }
+        let mut enterprise_uscc = None;
+        if let Some(id) = account.enterprise_id
+            && let Some(enterprise) = self.dbs.enterprise(id).await?
+        {
+            subject = subject.enterprise(&enterprise.uscc);
+            enterprise_uscc = Some(enterprise.uscc);
+            if let Some(dept_id) = account.department_id
+                && let Some(dept) = self.dbs.departments(id).await?.into_iter().find(|d| d.id == dept_id)
+            {
+                subject = subject.dept(&dept.path);
+            }
+        }
+        if let Some(holder) = &account.holder_index {
+            subject = subject.holder(holder);
+        }
+        Ok(Caller {
+            account_id: account.id,
+            login: account.login,
+            role,
+            tenant: account.tenant_slug,
+            enterprise_id: account.enterprise_id,
+            enterprise_uscc,
+            department_id: account.department_id,
+            subject,
+        })
+    }
+
+    /// Ends a session at once (on this replica; others within seconds).
+    pub async fn sign_out(&self, token: &str) -> Result<(), IdentityError> {
+        let hash = token_hash(token);
+        self.callers.invalidate(&hash);
+        self.dbs.revoke_session(&hash).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,284 @@
+//! Enterprises register themselves; their admin builds the department tree
+//! and the sub-accounts in it.
+
+use safecert_domain::{IdNumber, Uscc};
+use safecert_policy::{Action, ObjectKind, Resource, Role};
+use safecert_storage::{DepartmentRow, NewAccount};
+
+use super::{
+    Caller, Identity, IdentityError, Login, Password, Phone, SecondFactor,
+    contact::parse_email,
+    signin::{phone_context, totp_context},
+    totp,
+};
+
+pub struct RegisterEnterprise {
+    pub uscc: String,
+    pub name: String,
+    pub login: String,
+    pub password: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub second_factor: String,
+}
+
+/// Shown once: the key for an authenticator app.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TotpEnrollment {
+    /// Base32, for typing into the app.
+    pub secret: String,
+    /// `otpauth://…`, for a QR code.
+    pub uri: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub enterprise_id: i32,
+    pub account_id: i32,
+    pub tenant: String,
+    pub totp: Option<TotpEnrollment>,
+}
+
+pub struct NewSubAccount {
+    pub login: String,
+    pub password: String,
+    pub role: String,
+    pub department_id: i32,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub second_factor: String,
+    /// Binds the account to its holder's own certificates.
+    pub id_number: Option<String>,
+}
+
+/// A new account's credentials, checked and sealed.
+struct Credentials {
+    login: Login,
+    password_hash: String,
+    email: Option<String>,
+    phone_cipher: Option<Vec<u8>>,
+    phone_masked: Option<String>,
+    factor: SecondFactor,
+    totp_secret: Option<[u8; 20]>,
+    totp_cipher: Option<Vec<u8>>,
+}
+
+impl Identity {
+    async fn credentials(
+        &self,
+        login: &str,
+        password: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+        factor: &str,
+    ) -> Result<Credentials, IdentityError> {
+        let login = Login::parse(login)?;
+        let password = Password::parse(password, login.as_str())?;
+        let email = email.filter(|e| !e.trim().is_empty()).map(parse_email).transpose()?;
+        let phone = phone.filter(|p| !p.trim().is_empty()).map(Phone::parse).transpose()?;
+        let factor =
+            SecondFactor::parse(factor).ok_or(IdentityError::Invalid("second_factor is sms, email or totp"))?;
+        match factor {
+            SecondFactor::Sms if phone.is_none() || self.sms.is_none() => {
+                return Err(IdentityError::FactorUnavailable("SMS and a phone number"));
+            }
+            SecondFactor::Email if email.is_none() || self.mailer.is_none() => {
+                return Err(IdentityError::FactorUnavailable("email and an email address"));
+            }
+            _ => {}
+        }
+        let seal = |context: String, plain: &str| {
+            self.cipher.encrypt(&context, plain).map_err(safecert_storage::StorageError::from)
+        };
+        let phone_cipher = phone.as_ref().map(|p| seal(phone_context(login.as_str()), p.expose())).transpose()?;
+        let (totp_secret, totp_cipher) = if factor == SecondFactor::Totp {
+            let mut secret = [0u8; 20];
+            getrandom::fill(&mut secret).map_err(|_| IdentityError::Invalid("no randomness"))?;
+            let sealed = seal(totp_context(login.as_str()), &hex::encode(secret))?;
+            (Some(secret), Some(sealed))
+        } else {
+            (None, None)
+        };
+        let password_hash =
+            self.hashing.hash(password.expose()).await.ok_or(IdentityError::Invalid("hashing failed"))?;
+        Ok(Credentials {
+            phone_masked: phone.as_ref().map(Phone::masked),
+            login,
+            password_hash,
+            email,
+            phone_cipher,
+            factor,
+            totp_secret,
+            totp_cipher,
+        })
+    }
+
+    fn enrollment(creds: &Credentials) -> Option<TotpEnrollment> {
+        creds
+            .totp_secret
+            .map(|s| TotpEnrollment { secret: totp::base32(&s), uri: totp::provisioning_uri(&s, creds.login.as_str()) })
+    }
+
+    /// Registers an enterprise and its admin account. The tenant is the
+    /// province of the registration authority in the USCC.
+    pub async fn register_enterprise(
+        &self,
+        req: RegisterEnterprise,
+        tenant_of_region: impl Fn(&str) -> Option<String>,
+    ) -> Result<Registered, IdentityError> {
+        let uscc = Uscc::parse(req.uscc.trim()).map_err(|e| IdentityError::Uscc(e.to_string()))?;
+        let name = req.name.trim();
+        if name.is_empty() || name.chars().count() > 128 {
+            return Err(IdentityError::Invalid("the enterprise name is 1 to 128 characters"));
+        }
+        let region = &uscc.as_str()[2..8];
+        let tenant = tenant_of_region(region).ok_or(IdentityError::NoTenantForRegion)?;
+        let creds = self
+            .credentials(&req.login, &req.password, req.email.as_deref(), req.phone.as_deref(), &req.second_factor)
+            .await?;
+        let admin = self.new_account(&creds, Role::EnterpriseAdmin, &tenant, None, None, None);
+        let (enterprise_id, account_id) =
+            self.dbs.insert_enterprise(uscc.as_str(), name, &tenant, region, admin).await?;
+        Ok(Registered { enterprise_id, account_id, tenant, totp: Self::enrollment(&creds) })
+    }
+
+    fn new_account(
+        &self,
+        c: &Credentials,
+        role: Role,
+        tenant: &str,
+        department_id: Option<i32>,
+        holder_index: Option<String>,
+        created_by: Option<i32>,
+    ) -> NewAccount {
+        NewAccount {
+            login: c.login.as_str().to_owned(),
+            role: role.as_str().to_owned(),
+            tenant_slug: tenant.to_owned(),
+            region_code: None,
+            enterprise_id: None,
+            department_id,
+            holder_index,
+            email: c.email.clone(),
+            phone_cipher: c.phone_cipher.clone(),
+            phone_masked: c.phone_masked.clone(),
+            password_hash: c.password_hash.clone(),
+            second_factor: c.factor.as_str().to_owned(),
+            totp_cipher: c.totp_cipher.clone(),
+            created_by,
+        }
+    }
+
+    /// The resource "this caller's enterprise", for decisions about it.
+    fn enterprise_resource(caller: &Caller, kind: ObjectKind) -> Resource {
+        Resource::new(kind, &caller.tenant).enterprise(caller.enterprise_uscc.as_deref().unwrap_or_default())
+    }
+
+    pub async fn create_department(
+        &self,
+        caller: &Caller,
+        name: &str,
+        parent_id: Option<i32>,
+    ) -> Result<DepartmentRow, IdentityError> {
+        let enterprise_id = caller.enterprise_id.ok_or(IdentityError::Forbidden)?;
+        if !self.authorize(caller, Action::Manage, &Self::enterprise_resource(caller, ObjectKind::Department)) {
+            return Err(IdentityError::Forbidden);
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(IdentityError::Invalid("a department name is 1 to 64 characters"));
+        }
+        let departments = self.dbs.departments(enterprise_id).await?;
+        let parent = match parent_id {
+            None => None,
+            Some(id) => Some(departments.iter().find(|d| d.id == id).ok_or(IdentityError::UnknownDepartment)?),
+        };
+        if departments.iter().any(|d| d.parent_id == parent.map(|p| p.id) && d.name == name) {
+            return Err(IdentityError::Duplicate);
+        }
+        Ok(self.dbs.insert_department(enterprise_id, parent, name).await?)
+    }
+
+    pub async fn departments(&self, caller: &Caller) -> Result<Vec<DepartmentRow>, IdentityError> {
+        let enterprise_id = caller.enterprise_id.ok_or(IdentityError::Forbidden)?;
+        Ok(self.dbs.departments(enterprise_id).await?)
+    }
+
+    /// A sub-account in one of the caller's departments.
+    pub async fn create_sub_account(
+        &self,
+        caller: &Caller,
+        req: NewSubAccount,
+        holder_index_of: impl Fn(&IdNumber) -> String,
+    ) -> Result<(i32, Option<TotpEnrollment>), IdentityError> {
+        let enterprise_id = caller.enterprise_id.ok_or(IdentityError::Forbidden)?;
+        if !self.authorize(caller, Action::Manage, &Self::enterprise_resource(caller, ObjectKind::Account)) {
+            return Err(IdentityError::Forbidden);
+        }
+        let role = match req.role.as_str() {
+            "employee" => Role::Employee,
+            "department_admin" => Role::DepartmentAdmin,
+            _ => return Err(IdentityError::Invalid("a sub-account's role is employee or department_admin")),
+        };
+        let departments = self.dbs.departments(enterprise_id).await?;
+        if !departments.iter().any(|d| d.id == req.department_id) {
+            return Err(IdentityError::UnknownDepartment);
+        }
+        let holder = req
+            .id_number
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| IdNumber::parse(n.trim()).map_err(|e| IdentityError::IdNumber(e.to_string())))
+            .transpose()?
+            .map(|id| holder_index_of(&id));
+        let creds = self
+            .credentials(&req.login, &req.password, req.email.as_deref(), req.phone.as_deref(), &req.second_factor)
+            .await?;
+        let mut account =
+            self.new_account(&creds, role, &caller.tenant, Some(req.department_id), holder, Some(caller.account_id));
+        account.enterprise_id = Some(enterprise_id);
+        let id = self.dbs.insert_account(&account).await?;
+        Ok((id, Self::enrollment(&creds)))
+    }
+}
+
+/// A staff account of the platform or a province: platform and
+/// provincial administrators, regulators.
+pub struct NewStaff<'a> {
+    pub role: Role,
+    pub tenant: &'a str,
+    pub region: Option<safecert_domain::RegionCode>,
+    pub login: &'a str,
+    pub password: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub second_factor: &'a str,
+}
+
+impl Identity {
+    /// Creates a staff account. With a creator, the policy decides
+    /// (`account`/`manage` in the tenant); without one, this is the
+    /// operator's own bootstrap from the command line.
+    pub async fn create_staff(
+        &self,
+        staff: NewStaff<'_>,
+        creator: Option<&Caller>,
+    ) -> Result<(i32, Option<TotpEnrollment>), IdentityError> {
+        if !matches!(staff.role, Role::PlatformAdmin | Role::ProvincialAdmin | Role::Regulator) {
+            return Err(IdentityError::Invalid("staff roles are platform_admin, provincial_admin and regulator"));
+        }
+        if let Some(creator) = creator {
+            let resource = Resource::new(ObjectKind::Account, staff.tenant)
+                .region(staff.region.as_ref().map_or("", |r| r.as_str()));
+            if !self.authorize(creator, Action::Manage, &resource) {
+                return Err(IdentityError::Forbidden);
+            }
+        }
+        let creds =
+            self.credentials(staff.login, staff.password, staff.email, staff.phone, staff.second_factor).await?;
+        let mut account = self.new_account(&creds, staff.role, staff.tenant, None, None, creator.map(|c| c.account_id));
+        account.region_code = staff.region.map(|r| r.as_str().to_owned());
+        let id = self.dbs.insert_account(&account).await?;
+        Ok((id, Self::enrollment(&creds)))
+    }
+}

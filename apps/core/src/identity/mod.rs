@@ -1,0 +1,182 @@
+//! Accounts, sign-in with a second factor, sessions, and the one function
+//! every authorization decision goes through ([`Identity::authorize`]).
+
+mod caller;
+mod contact;
+mod enterprise;
+mod password;
+mod signin;
+pub mod totp;
+
+use std::{sync::Arc, time::Duration};
+
+use safecert_notify::{Mailer, SmsSender};
+use safecert_policy::{Action, Authorizer, Grant, GrantEffect, GrantKind, GrantTarget, ObjectKind, PolicyFiles};
+use safecert_storage::{Databases, FieldCipher, GrantRow};
+use sha2::{Digest, Sha256};
+
+pub use caller::Caller;
+pub use contact::{ContactError, Login, Phone};
+pub use enterprise::{NewStaff, NewSubAccount, RegisterEnterprise, Registered, TotpEnrollment};
+pub use password::{Password, PasswordHashing, WeakPassword};
+pub use signin::{Origin, SecondFactor, SessionIssued, SignInStarted};
+
+/// What can go wrong with accounts, in words a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error(transparent)]
+    Contact(#[from] ContactError),
+    #[error(transparent)]
+    WeakPassword(#[from] WeakPassword),
+    #[error("the USCC is not valid: {0}")]
+    Uscc(String),
+    #[error("the ID number is not valid: {0}")]
+    IdNumber(String),
+    #[error("no tenant covers the region of this USCC")]
+    NoTenantForRegion,
+    #[error("that enterprise or sign-in name is already registered")]
+    Duplicate,
+    #[error("that second factor needs {0}, which is not configured or not given")]
+    FactorUnavailable(&'static str),
+    #[error("the code is wrong, expired or already used")]
+    InvalidCode,
+    #[error("too many codes were requested; wait a few minutes")]
+    TooManyCodes,
+    #[error("the code could not be sent: {0}")]
+    NotSent(String),
+    #[error("not signed in, or the session ended")]
+    Unauthenticated,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("no such department in this enterprise")]
+    UnknownDepartment,
+    #[error("{0}")]
+    Invalid(&'static str),
+    #[error(transparent)]
+    Storage(#[from] safecert_storage::StorageError),
+}
+
+impl From<safecert_storage::InsertError> for IdentityError {
+    fn from(e: safecert_storage::InsertError) -> Self {
+        match e {
+            safecert_storage::InsertError::Duplicate => IdentityError::Duplicate,
+            safecert_storage::InsertError::Storage(e) => IdentityError::Storage(e),
+        }
+    }
+}
+
+pub struct Identity {
+    dbs: Arc<Databases>,
+    cipher: FieldCipher,
+    hashing: PasswordHashing,
+    authorizer: Authorizer,
+    sms: Option<SmsSender>,
+    mailer: Option<Mailer>,
+    callers: moka::sync::Cache<String, Arc<Caller>>,
+    dummy_hash: String,
+    grants_seen: std::sync::Mutex<(i32, i64)>,
+}
+
+/// SHA-256 hex of a secret token: what the database keeps.
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// 32 random bytes, hex.
+pub(crate) fn new_token() -> Option<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).ok()?;
+    Some(hex::encode(bytes))
+}
+
+impl Identity {
+    pub async fn start(
+        dbs: Arc<Databases>,
+        cipher: FieldCipher,
+        policies: PolicyFiles,
+        sms: Option<SmsSender>,
+        mailer: Option<Mailer>,
+    ) -> Result<Self, IdentityStartError> {
+        let grants = dbs.active_grants().await?;
+        let seen = dbs.grants_version().await?;
+        let authorizer = Authorizer::new(policies, grants.iter().filter_map(grant_of_row).collect())
+            .await
+            .map_err(|e| IdentityStartError::Policy(e.to_string()))?;
+        let hashing = PasswordHashing::new();
+        let dummy_hash = hashing.hash("no account has this password").await.unwrap_or_default();
+        Ok(Self {
+            dbs,
+            cipher,
+            dummy_hash,
+            hashing,
+            authorizer,
+            sms,
+            mailer,
+            callers: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(5)).build(),
+            grants_seen: std::sync::Mutex::new(seen),
+        })
+    }
+
+    pub fn authorizer(&self) -> &Authorizer {
+        &self.authorizer
+    }
+
+    /// The one authorization function: may this caller do this to this?
+    pub fn authorize(&self, caller: &Caller, action: Action, resource: &safecert_policy::Resource) -> bool {
+        let allowed = self.authorizer.decide(&caller.subject, &resource.tenant, resource, action).is_allowed();
+        if !allowed {
+            tracing::info!(account = caller.account_id, action = action.as_str(), object = resource.kind, tenant = %resource.tenant, "denied");
+        }
+        allowed
+    }
+
+    /// The part of a tenant a query by this caller may cover.
+    pub fn scope(&self, caller: &Caller, tenant: &str, kind: ObjectKind, action: Action) -> safecert_policy::Scope {
+        self.authorizer.scope(&caller.subject, tenant, kind, action)
+    }
+
+    /// Reloads the grants when another replica (or this one) changed them;
+    /// returns whether anything changed. Ended grants drop out here too.
+    pub async fn refresh_grants(&self, force: bool) -> Result<bool, IdentityStartError> {
+        let seen = self.dbs.grants_version().await?;
+        {
+            let last = self.grants_seen.lock().unwrap_or_else(|p| p.into_inner());
+            if !force && *last == seen {
+                return Ok(false);
+            }
+        }
+        let grants = self.dbs.active_grants().await?;
+        self.authorizer
+            .replace_grants(grants.iter().filter_map(grant_of_row).collect())
+            .await
+            .map_err(|e| IdentityStartError::Policy(e.to_string()))?;
+        *self.grants_seen.lock().unwrap_or_else(|p| p.into_inner()) = seen;
+        Ok(true)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityStartError {
+    #[error("the access policy could not be loaded: {0}")]
+    Policy(String),
+    #[error(transparent)]
+    Storage(#[from] safecert_storage::StorageError),
+}
+
+fn grant_of_row(row: &GrantRow) -> Option<Grant> {
+    let parsed = (|| {
+        Some(Grant {
+            account_id: i64::from(row.account_id),
+            tenant: row.tenant_slug.clone(),
+            object: ObjectKind::parse(&row.object)?,
+            action: Action::parse(&row.action)?,
+            target: GrantTarget { kind: GrantKind::parse(&row.kind)?, value: row.target.clone() },
+            effect: GrantEffect::parse(&row.effect)?,
+            until: row.until.map(|u| u.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string()),
+        })
+    })();
+    if parsed.is_none() {
+        tracing::warn!(grant = row.id, "a stored grant names an unknown object, action, kind or effect; ignored");
+    }
+    parsed
+}

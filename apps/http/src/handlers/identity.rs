@@ -1,0 +1,367 @@
+//! Accounts over HTTP: enterprise registration, sign-in with a second
+//! factor, sessions, departments and sub-accounts.
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, cookie::Cookie, get, post, web};
+use safecert_core::identity::{Caller, IdentityError, NewSubAccount, Origin, RegisterEnterprise, TotpEnrollment};
+use safecert_policy::{Action, ObjectKind};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{
+    error::{ApiError, ErrorBody, ErrorKind},
+    lang::Lang,
+};
+
+/// The session cookie of the web pages.
+pub const SESSION_COOKIE: &str = "safecert_session";
+
+/// Maps an account error to its HTTP answer; storage trouble is a 503 and
+/// is logged without personal data.
+pub fn identity_error(e: IdentityError, lang: &Lang) -> ApiError {
+    let (kind, reason) = match &e {
+        IdentityError::Contact(c) => (ErrorKind::InvalidInput, Some(c.to_string())),
+        IdentityError::Uscc(r) => (ErrorKind::InvalidInput, Some(format!("uscc: {r}"))),
+        IdentityError::IdNumber(r) => (ErrorKind::InvalidInput, Some(format!("id_number: {r}"))),
+        IdentityError::NoTenantForRegion => (ErrorKind::InvalidInput, Some(e.to_string())),
+        IdentityError::Invalid(r) => (ErrorKind::InvalidInput, Some((*r).to_owned())),
+        IdentityError::WeakPassword(w) => (ErrorKind::WeakPassword, Some(w.to_string())),
+        IdentityError::Duplicate => (ErrorKind::AlreadyRegistered, None),
+        IdentityError::FactorUnavailable(what) => (ErrorKind::SecondFactorUnavailable, Some(format!("needs {what}"))),
+        IdentityError::InvalidCode => (ErrorKind::InvalidCode, None),
+        IdentityError::TooManyCodes => (ErrorKind::TooManyCodes, None),
+        IdentityError::Unauthenticated => (ErrorKind::Unauthenticated, None),
+        IdentityError::Forbidden => (ErrorKind::Forbidden, None),
+        IdentityError::UnknownDepartment => (ErrorKind::UnknownDepartment, None),
+        IdentityError::NotSent(_) | IdentityError::Storage(_) => return super::unavailable(&e, lang),
+    };
+    let err = lang.error(kind);
+    match reason {
+        Some(reason) => err.with_details(serde_json::json!({ "reason": reason })),
+        None => err,
+    }
+}
+
+/// The session token of a request: the cookie, or a bearer token.
+pub fn session_token(req: &HttpRequest) -> Option<String> {
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        return Some(cookie.value().to_owned());
+    }
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The signed-in caller, or 401.
+pub async fn caller(req: &HttpRequest, lang: &Lang) -> Result<Arc<Caller>, ApiError> {
+    let token = session_token(req).ok_or_else(|| lang.error(ErrorKind::Unauthenticated))?;
+    lang.app().platform.identity.caller(&token).await.map_err(|e| identity_error(e, lang))
+}
+
+fn origin_of(req: &HttpRequest, lang: &Lang) -> (String, String) {
+    let ip = super::client_addr(req, lang.app().platform.config.trust_forwarded_for)
+        .map_or_else(String::new, |a| a.to_string());
+    let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    (ip, ua)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EnterpriseRegistration {
+    /// 统一社会信用代码 (18 characters, GB 32100 check character).
+    uscc: String,
+    name: String,
+    /// Sign-in name of the first account, the enterprise's admin.
+    login: String,
+    password: String,
+    email: Option<String>,
+    phone: Option<String>,
+    /// `sms`, `email` or `totp`.
+    second_factor: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountCreated {
+    account_id: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enterprise_id: Option<i32>,
+    tenant: String,
+    /// Present for `totp`: shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    totp: Option<TotpEnrollment>,
+}
+
+/// Registers an enterprise; its first account is its admin.
+#[utoipa::path(post, path = "/api/v1/enterprises", tag = "accounts", request_body = EnterpriseRegistration,
+    responses((status = 201, body = AccountCreated), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/api/v1/enterprises")]
+pub async fn register_enterprise(lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    let body: EnterpriseRegistration = super::rules::json_body(payload, &lang).await?;
+    let platform = &lang.app().platform;
+    let tenant_of_region = |region: &str| {
+        let prefix = &region[..2.min(region.len())];
+        platform.tenants.all().into_iter().find(|t| t.code.as_str().starts_with(prefix)).map(|t| t.slug.to_string())
+    };
+    let req = RegisterEnterprise {
+        uscc: body.uscc,
+        name: body.name,
+        login: body.login,
+        password: body.password,
+        email: body.email,
+        phone: body.phone,
+        second_factor: body.second_factor,
+    };
+    let done =
+        platform.identity.register_enterprise(req, tenant_of_region).await.map_err(|e| identity_error(e, &lang))?;
+    Ok(HttpResponse::Created().json(AccountCreated {
+        account_id: done.account_id,
+        enterprise_id: Some(done.enterprise_id),
+        tenant: done.tenant,
+        totp: done.totp,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SignIn {
+    login: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignInChallenge {
+    /// Send it back with the code to /api/v1/auth/verify.
+    challenge: String,
+    expires_in_secs: i64,
+    /// The same whether or not the sign-in name and password were right.
+    message: String,
+}
+
+/// First step: sign-in name and password. The answer is the same whether
+/// or not they are right; a code goes to the account's second factor.
+#[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "accounts", request_body = SignIn,
+    responses((status = 200, body = SignInChallenge), (status = 429, body = ErrorBody)))]
+#[post("/api/v1/auth/sign-in")]
+pub async fn sign_in(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    super::rate_limit(&req, &lang)?;
+    let body: SignIn = super::rules::json_body(payload, &lang).await?;
+    let (ip, user_agent) = origin_of(&req, &lang);
+    let started = lang
+        .app()
+        .platform
+        .identity
+        .start_sign_in(&body.login, &body.password, &Origin { ip: &ip, user_agent: &user_agent })
+        .await
+        .map_err(|e| identity_error(e, &lang))?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(SignInChallenge {
+        challenge: started.challenge,
+        expires_in_secs: started.expires_in_secs,
+        message: lang.text("signin-code-sent"),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VerifyCode {
+    challenge: String,
+    code: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionToken {
+    /// Bearer token for the API (the web pages get it as a cookie).
+    token: String,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Second step: the code from SMS, email or the authenticator app.
+#[utoipa::path(post, path = "/api/v1/auth/verify", tag = "accounts", request_body = VerifyCode,
+    responses((status = 200, body = SessionToken), (status = 401, body = ErrorBody)))]
+#[post("/api/v1/auth/verify")]
+pub async fn verify_code(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    super::rate_limit(&req, &lang)?;
+    let body: VerifyCode = super::rules::json_body(payload, &lang).await?;
+    let (ip, user_agent) = origin_of(&req, &lang);
+    let session = lang
+        .app()
+        .platform
+        .identity
+        .finish_sign_in(&body.challenge, &body.code, &Origin { ip: &ip, user_agent: &user_agent })
+        .await
+        .map_err(|e| identity_error(e, &lang))?;
+    let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
+        .path("/")
+        .http_only(true)
+        .secure(true)
+        .same_site(actix_web::cookie::SameSite::Strict)
+        .finish();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .cookie(cookie)
+        .json(SessionToken { token: session.token, expires_at: session.expires_at }))
+}
+
+/// Ends the session at once.
+#[utoipa::path(post, path = "/api/v1/auth/sign-out", tag = "accounts", responses((status = 204)))]
+#[post("/api/v1/auth/sign-out")]
+pub async fn sign_out(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = session_token(&req) {
+        lang.app().platform.identity.sign_out(&token).await.map_err(|e| identity_error(e, &lang))?;
+    }
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    account_id: i32,
+    login: String,
+    role: String,
+    tenant: String,
+    /// What certificate queries of this account cover in its tenant.
+    certificates: ScopeView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScopeView {
+    whole_tenant: bool,
+    regions: Vec<String>,
+    enterprises: Vec<String>,
+    departments: Vec<String>,
+    own_certificates: bool,
+}
+
+/// The signed-in account and what it may see.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+#[get("/api/v1/me")]
+pub async fn me(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &lang).await?;
+    let scope = lang.app().platform.identity.scope(&caller, &caller.tenant, ObjectKind::Certificate, Action::Read);
+    let pick = |f: fn(&safecert_policy::ScopeProbe) -> Option<&String>| {
+        scope.slices.iter().filter_map(f).cloned().collect::<Vec<_>>()
+    };
+    let view = ScopeView {
+        whole_tenant: scope.whole_tenant,
+        regions: pick(|p| p.region.as_ref()),
+        enterprises: scope.slices.iter().filter(|p| p.dept.is_none()).filter_map(|p| p.enterprise.clone()).collect(),
+        departments: pick(|p| p.dept.as_ref()),
+        own_certificates: scope.slices.iter().any(|p| p.holder.is_some()),
+    };
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(Me {
+        account_id: caller.account_id,
+        login: caller.login.clone(),
+        role: caller.role.to_string(),
+        tenant: caller.tenant.clone(),
+        certificates: view,
+    }))
+}
+
+fn same_tenant(caller: &Caller, tenant: &str, lang: &Lang) -> Result<(), ApiError> {
+    if lang.app().platform.tenants.find(tenant).is_none() {
+        return Err(lang.error(ErrorKind::UnknownTenant));
+    }
+    // Enterprise structure lives in the enterprise's own tenant.
+    if caller.tenant != tenant {
+        return Err(lang.error(ErrorKind::Forbidden));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewDepartment {
+    name: String,
+    parent_id: Option<i32>,
+}
+
+/// Adds a department to the caller's enterprise (enterprise admins).
+#[utoipa::path(post, path = "/api/v1/t/{tenant}/departments", tag = "accounts", request_body = NewDepartment,
+    params(("tenant" = String, Path)),
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody)))]
+#[post("/api/v1/t/{tenant}/departments")]
+pub async fn create_department(
+    req: HttpRequest,
+    lang: Lang,
+    tenant: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &lang).await?;
+    same_tenant(&caller, &tenant, &lang)?;
+    let body: NewDepartment = super::rules::json_body(payload, &lang).await?;
+    let dept = lang
+        .app()
+        .platform
+        .identity
+        .create_department(&caller, &body.name, body.parent_id)
+        .await
+        .map_err(|e| identity_error(e, &lang))?;
+    Ok(HttpResponse::Created().json(dept))
+}
+
+/// The caller's enterprise's departments.
+#[utoipa::path(get, path = "/api/v1/t/{tenant}/departments", tag = "accounts", params(("tenant" = String, Path)),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+#[get("/api/v1/t/{tenant}/departments")]
+pub async fn list_departments(
+    req: HttpRequest,
+    lang: Lang,
+    tenant: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &lang).await?;
+    same_tenant(&caller, &tenant, &lang)?;
+    let list = lang.app().platform.identity.departments(&caller).await.map_err(|e| identity_error(e, &lang))?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SubAccount {
+    login: String,
+    password: String,
+    /// `employee` or `department_admin`.
+    role: String,
+    department_id: i32,
+    email: Option<String>,
+    phone: Option<String>,
+    second_factor: String,
+    /// Binds the account to its holder's own certificates.
+    id_number: Option<String>,
+}
+
+/// Adds a sub-account in one of the caller's departments.
+#[utoipa::path(post, path = "/api/v1/t/{tenant}/accounts", tag = "accounts", request_body = SubAccount,
+    params(("tenant" = String, Path)),
+    responses((status = 201, body = AccountCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/api/v1/t/{tenant}/accounts")]
+pub async fn create_account(
+    req: HttpRequest,
+    lang: Lang,
+    tenant: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &lang).await?;
+    same_tenant(&caller, &tenant, &lang)?;
+    let body: SubAccount = super::rules::json_body(payload, &lang).await?;
+    let platform = &lang.app().platform;
+    let new = NewSubAccount {
+        login: body.login,
+        password: body.password,
+        role: body.role,
+        department_id: body.department_id,
+        email: body.email,
+        phone: body.phone,
+        second_factor: body.second_factor,
+        id_number: body.id_number,
+    };
+    let (account_id, totp) = platform
+        .identity
+        .create_sub_account(&caller, new, |id| platform.store.holder_index(id))
+        .await
+        .map_err(|e| identity_error(e, &lang))?;
+    Ok(HttpResponse::Created().json(AccountCreated {
+        account_id,
+        enterprise_id: caller.enterprise_id,
+        tenant: caller.tenant.clone(),
+        totp,
+    }))
+}

@@ -1,0 +1,170 @@
+//! Enterprises, sign-in with a second factor, and what each role sees.
+
+use safecert_tests::{TestApp, spawn_app, totp_now};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Safe-Cert-2026!";
+
+async fn register(app: &TestApp, uscc: &str, login: &str) -> (String, Value) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/enterprises"))
+        .json(&json!({ "uscc": uscc, "name": "示例化工有限公司", "login": login, "password": PASSWORD, "second_factor": "totp" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    let secret = body["totp"]["secret"].as_str().unwrap().to_owned();
+    (app.sign_in_totp(login, PASSWORD, &secret).await, body)
+}
+
+#[tokio::test]
+async fn an_enterprise_admin_builds_departments_and_an_employee_sees_only_their_own_certificate() {
+    let app = spawn_app().await;
+    let rows = app.seed(30, 11).await;
+    let mine = rows.iter().find(|r| r.tenant == "gd").unwrap();
+    let colleague =
+        rows.iter().find(|r| r.tenant == "gd" && r.employer_uscc == mine.employer_uscc && r.cert_no != mine.cert_no);
+    let (admin, registered) = register(&app, &mine.employer_uscc, "hr.admin").await;
+    assert_eq!(registered["tenant"], "gd");
+
+    // The admin sees the enterprise's certificate in full.
+    let full: Value =
+        app.get_as(&admin, &format!("/api/v1/t/gd/certificates/{}", mine.cert_no)).await.json().await.unwrap();
+    assert_eq!(full["id_number"], mine.id_number.as_str());
+
+    let dept: Value =
+        app.post_as(&admin, "/api/v1/t/gd/departments", &json!({ "name": "安全部" })).await.json().await.unwrap();
+    let res = app
+        .post_as(
+            &admin,
+            "/api/v1/t/gd/accounts",
+            &json!({ "login": "worker.one", "password": PASSWORD, "role": "employee", "department_id": dept["id"],
+                     "second_factor": "totp", "id_number": mine.id_number }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    let worker = app.sign_in_totp("worker.one", PASSWORD, created["totp"]["secret"].as_str().unwrap()).await;
+
+    let own = app.get_as(&worker, &format!("/api/v1/t/gd/certificates/{}", mine.cert_no)).await;
+    assert_eq!(own.status(), 200);
+    assert_eq!(own.json::<Value>().await.unwrap()["id_number"], mine.id_number.as_str());
+    if let Some(other) = colleague {
+        let res = app.get_as(&worker, &format!("/api/v1/t/gd/certificates/{}", other.cert_no)).await;
+        assert_eq!(res.status(), 403, "an employee does not see a colleague's certificate");
+    }
+    // An employee may not create departments.
+    let res = app.post_as(&worker, "/api/v1/t/gd/departments", &json!({ "name": "x" })).await;
+    assert_eq!(res.status(), 403);
+    let me: Value = app.get_as(&worker, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["role"], "employee");
+    assert_eq!(me["certificates"]["own_certificates"], true);
+    assert_eq!(me["certificates"]["whole_tenant"], false);
+}
+
+#[tokio::test]
+async fn the_operator_sees_certificates_masked_and_strangers_are_refused() {
+    let app = spawn_app().await;
+    let rows = app.seed(5, 3).await;
+    let cert = rows.iter().find(|r| r.tenant == "gd").unwrap();
+    let path = format!("/api/v1/t/gd/certificates/{}", cert.cert_no);
+    let masked: Value = app.get(&path).await.json().await.unwrap();
+    assert!(masked["id_number"].as_str().unwrap().contains("********"));
+    let anonymous = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.json::<Value>().await.unwrap()["error"]["code"], "unauthenticated");
+    let forged = app.get_as(&"ab".repeat(32), &path).await;
+    assert_eq!(forged.status(), 401);
+}
+
+#[tokio::test]
+async fn sign_in_answers_alike_for_unknown_accounts_and_codes_work_once() {
+    let app = spawn_app().await;
+    let (_, body) = register(&app, "91440300MA5DFN9X3F", "owner").await;
+    let secret = body["totp"]["secret"].as_str().unwrap().to_owned();
+    let start = |login: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            let res = app
+                .client
+                .post(app.url("/api/v1/auth/sign-in"))
+                .json(&json!({ "login": login, "password": password }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let unknown = start("nobody.here", PASSWORD).await;
+    let wrong = start("owner", "Wrong-Pass-2026!").await;
+    let right = start("owner", PASSWORD).await;
+    for body in [&unknown, &wrong, &right] {
+        assert_eq!(body["challenge"].as_str().unwrap().len(), 64);
+        assert_eq!(body["message"], right["message"]);
+    }
+    let verify = |challenge: Value, code: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/auth/verify"))
+                .json(&json!({ "challenge": challenge, "code": code }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A right code on the decoy challenges opens nothing.
+    assert_eq!(verify(wrong["challenge"].clone(), totp_now(&secret)).await.status(), 401);
+    assert_eq!(verify(right["challenge"].clone(), "000000".into()).await.status(), 401);
+    assert_eq!(verify(right["challenge"].clone(), totp_now(&secret)).await.status(), 200);
+    let replay = verify(right["challenge"].clone(), totp_now(&secret)).await;
+    assert_eq!(replay.status(), 401, "a challenge is used once");
+    assert_eq!(replay.json::<Value>().await.unwrap()["error"]["code"], "invalid_code");
+}
+
+#[tokio::test]
+async fn malformed_registrations_are_refused_and_nothing_is_created() {
+    let app = spawn_app().await;
+    for (body, code) in [
+        (
+            json!({ "uscc": "91440300MA5DFN9X3G", "name": "x", "login": "a.b.c", "password": PASSWORD, "second_factor": "totp" }),
+            "invalid_input",
+        ),
+        (
+            json!({ "uscc": "91440300MA5DFN9X3F", "name": "x", "login": "a.b.c", "password": "short", "second_factor": "totp" }),
+            "weak_password",
+        ),
+        (
+            json!({ "uscc": "91440300MA5DFN9X3F", "name": "x", "login": "a.b.c", "password": PASSWORD, "second_factor": "sms" }),
+            "second_factor_unavailable",
+        ),
+        (
+            json!({ "uscc": "91440300MA5DFN9X3F", "name": "x", "login": "<script>", "password": PASSWORD, "second_factor": "totp" }),
+            "invalid_input",
+        ),
+    ] {
+        let res = app
+            .client
+            .post(app.url("/api/v1/enterprises"))
+            .header("Accept-Language", "en")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_client_error(), "{body}");
+        assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], code, "{body}");
+    }
+    // The same USCC registers once.
+    register(&app, "91440300MA5DFN9X3F", "first.owner").await;
+    let again = app
+        .client
+        .post(app.url("/api/v1/enterprises"))
+        .json(&json!({ "uscc": "91440300MA5DFN9X3F", "name": "x", "login": "second.owner", "password": PASSWORD, "second_factor": "totp" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+}
