@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing SafeCert needs on a Debian machine with
 # a Rust toolchain: a C compiler (for SQLite), psql and redis-server (the
-# tests start their own throw-away Redis to stop it mid-run), openssl.
+# tests start their own throw-away Redis to stop it mid-run), openssl, and
+# Python 3 with aiosmtpd (the real SMTP server the tests send email to).
 # Safe to run again; does nothing when everything is present.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ command -v psql >/dev/null || need+=(postgresql-client)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v openssl >/dev/null || need+=(openssl)
 command -v npm >/dev/null || need+=(npm)
+command -v python3 >/dev/null || need+=(python3 python3-pip)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -18,4 +20,8 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    python3 -m pip install --quiet aiosmtpd 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages aiosmtpd
+fi
 echo "set-up: ok"

@@ -7,6 +7,8 @@ use std::{
 use safecert_core::{Config, Platform, identity::NewStaff};
 use safecert_http::Application;
 use safecert_policy::Role;
+
+use crate::messaging::MessageServers;
 use sea_orm::{ConnectionTrait, Database};
 
 pub fn repo_root() -> PathBuf {
@@ -35,11 +37,19 @@ pub struct SpawnOptions {
     pub burst: u32,
     /// Overrides the Redis URL of the environment (`Some("")` disables).
     pub redis_url: Option<String>,
+    /// Starts the SMS stand-in and an SMTP server, and configures both.
+    pub messaging: bool,
 }
 
 impl Default for SpawnOptions {
     fn default() -> Self {
-        Self { tenants: Some(vec!["gd", "js", "xj", "bj"]), rate_per_minute: 6000, burst: 1000, redis_url: None }
+        Self {
+            tenants: Some(vec!["gd", "js", "xj", "bj"]),
+            rate_per_minute: 6000,
+            burst: 1000,
+            redis_url: None,
+            messaging: false,
+        }
     }
 }
 
@@ -54,6 +64,7 @@ pub struct TestApp {
     database_name: Option<String>,
     /// A signed-in platform operator's session: what plain `get` sends.
     pub operator: String,
+    pub messages: Option<MessageServers>,
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -107,6 +118,7 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         Some(url) => Some(url).filter(|u| !u.is_empty()),
         None => std::env::var("SAFECERT_TEST_REDIS_URL").ok().filter(|u| !u.is_empty()),
     };
+    let messages = opts.messaging.then(|| MessageServers::start(&dir, &root));
     let config = Config {
         listen: "127.0.0.1:0".into(),
         database_url: database_url.clone(),
@@ -126,8 +138,8 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         cache_ttl: std::time::Duration::from_secs(60),
         admin_token: Some(safecert_core::AdminToken::new(ADMIN_TOKEN)),
         nightly_scan: false,
-        sms: None,
-        mail: None,
+        sms: messages.as_ref().map(MessageServers::sms_config),
+        mail: messages.as_ref().map(MessageServers::mail_config),
     };
     let platform = Arc::new(Platform::start(config).await.expect("platform starts"));
     platform.spawn_background();
@@ -147,6 +159,7 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         admin_url,
         database_name,
         operator: String::new(),
+        messages,
     };
     let staff = NewStaff {
         role: Role::PlatformAdmin,

@@ -168,3 +168,38 @@ async fn malformed_registrations_are_refused_and_nothing_is_created() {
         .unwrap();
     assert_eq!(again.status(), 409);
 }
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
+    let app = spawn_app().await;
+    let (_, body) = register(&app, "91440300MA5DFN9X3F", "careful").await;
+    let secret = body["totp"]["secret"].as_str().unwrap().to_owned();
+    for _ in 0..5 {
+        let res = app
+            .client
+            .post(app.url("/api/v1/auth/sign-in"))
+            .json(&json!({ "login": "careful", "password": "Not-The-Pass-1" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "no hint that the password was wrong");
+    }
+    let started: Value = app
+        .client
+        .post(app.url("/api/v1/auth/sign-in"))
+        .json(&json!({ "login": "careful", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/verify"))
+        .json(&json!({ "challenge": started["challenge"], "code": totp_now(&secret) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "locked for a while");
+}

@@ -5,6 +5,7 @@ mod health;
 mod lookup;
 mod page;
 mod rules;
+mod second_factor;
 mod seed;
 mod storage;
 mod tenants;

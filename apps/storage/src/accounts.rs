@@ -627,6 +627,18 @@ impl Databases {
         rows.iter().map(|r| r.try_get::<String>("", "result").map_err(Into::into)).collect()
     }
 
+    /// How many devices the account has signed in from.
+    pub async fn known_devices(&self, account_id: i32) -> Result<i64, StorageError> {
+        let p = self.platform();
+        let stmt = Query::select()
+            .expr_as(Expr::col(KnownDevices::AccountId).count(), "n")
+            .from(p.table(KnownDevices::Table))
+            .and_where(Expr::col(KnownDevices::AccountId).eq(account_id))
+            .to_owned();
+        let row = p.conn.query_one(&stmt).await?;
+        Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    }
+
     /// Remembers a device; true when it is new for the account.
     pub async fn remember_device(&self, account_id: i32, fingerprint: &str) -> Result<bool, StorageError> {
         let p = self.platform();

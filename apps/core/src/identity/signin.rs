@@ -4,6 +4,7 @@
 //! code opens a session.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use safecert_notify::SmsError;
 use safecert_storage::AccountRow;
 
 use super::{Identity, IdentityError, contact::mask_email, new_token, token_hash, totp};
@@ -133,7 +134,17 @@ impl Identity {
             SecondFactor::Sms => {
                 let sms = self.sms.as_ref().ok_or(IdentityError::FactorUnavailable("SMS"))?;
                 let phone = self.phone_of(account)?;
-                sms.send_code(&phone, code).await.map_err(|e| IdentityError::NotSent(e.to_string()))?;
+                sms.send_code(&phone, code).await.map_err(|e| match e {
+                    // Aliyun's own flow control for the number: the same
+                    // answer as ours.
+                    SmsError::Rejected { code, .. } if code == "isv.BUSINESS_LIMIT_CONTROL" => {
+                        IdentityError::TooManyCodes
+                    }
+                    SmsError::Rejected { code, .. } if code == "isv.MOBILE_NUMBER_ILLEGAL" => {
+                        IdentityError::FactorUnavailable("a phone number the SMS service accepts")
+                    }
+                    other => IdentityError::NotSent(other.to_string()),
+                })?;
             }
             SecondFactor::Email => {
                 let mailer = self.mailer.as_ref().ok_or(IdentityError::FactorUnavailable("email"))?;
@@ -209,7 +220,7 @@ impl Identity {
     async fn notice_new_device(&self, account: &AccountRow, ip: &str, ua: &str) {
         let network = ip.rsplit_once('.').map_or(ip, |(net, _)| net);
         let fingerprint = token_hash(&format!("{network}|{ua}"));
-        let first = matches!(self.dbs.login_results(account.id, 2).await.as_deref(), Ok([only]) if only == "ok");
+        let first = self.dbs.known_devices(account.id).await.unwrap_or(0) == 0;
         let new = self.dbs.remember_device(account.id, &fingerprint).await.unwrap_or(false);
         if !new || first {
             return;
