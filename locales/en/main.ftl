@@ -65,3 +65,7 @@ error-second-factor-unavailable = That second factor cannot be used: choose totp
 error-already-registered = That enterprise or sign-in name is already registered. Sign in instead, or choose another name.
 error-unknown-department = There is no such department in your enterprise.
 signin-code-sent = If the sign-in name and password are right, a code is on its way by the account's second factor (SMS, email or authenticator app). Enter it within 5 minutes.
+error-unknown-grant = There is no such grant in force.
+error-unknown-request = There is no such request.
+error-already-decided = The request was already decided; reload to see the decision.
+error-grant-exceeds-granter = A grant cannot give more than you have yourself: choose an action and department within your own access.

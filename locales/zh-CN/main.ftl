@@ -65,3 +65,7 @@ error-second-factor-unavailable = 无法使用该第二验证方式：请选择 
 error-already-registered = 该企业或登录名已注册，请直接登录或换一个名称。
 error-unknown-department = 您的企业中没有该部门。
 signin-code-sent = 如果登录名和密码正确，验证码已通过该账号的第二验证方式（短信、邮件或身份验证器）发出，请在 5 分钟内输入。
+error-unknown-grant = 没有这项生效中的授权。
+error-unknown-request = 没有这项申请。
+error-already-decided = 该申请已被处理，请刷新查看结果。
+error-grant-exceeds-granter = 授权不能超过您自己的权限：请在您的权限范围内选择操作和部门。

@@ -1,3 +1,4 @@
+mod access;
 mod accounts;
 mod bad_input;
 mod cache;

@@ -10,7 +10,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     ApiDoc, RateLimit,
     error::ErrorKind,
-    handlers::{certificates, health, identity, pages, tenants, verify},
+    handlers::{access, certificates, health, identity, pages, tenants, verify},
     lang::Lang,
     metrics::Metrics,
     middleware::request_log,
@@ -72,6 +72,13 @@ impl Application {
                 .service(identity::create_department)
                 .service(identity::list_departments)
                 .service(identity::create_account)
+                .service(access::create_grant)
+                .service(access::revoke_grant)
+                .service(access::create_staff)
+                .service(access::request_region)
+                .service(access::list_region_requests)
+                .service(access::decide_region_request)
+                .service(access::audit_log)
                 .service(web::scope(certificates::SCOPE).default_service(web::to(certificates::tenant_api)))
                 .service(pages::show)
                 .service(pages::submit)

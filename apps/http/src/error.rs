@@ -42,6 +42,10 @@ pub enum ErrorKind {
     SecondFactorUnavailable,
     AlreadyRegistered,
     UnknownDepartment,
+    UnknownGrant,
+    UnknownRequest,
+    AlreadyDecided,
+    GrantExceedsGranter,
     Unavailable,
     Internal,
 }
@@ -66,7 +70,9 @@ impl ErrorKind {
             Self::TooManyCodes => StatusCode::TOO_MANY_REQUESTS,
             Self::InvalidInput | Self::WeakPassword | Self::SecondFactorUnavailable => StatusCode::UNPROCESSABLE_ENTITY,
             Self::AlreadyRegistered => StatusCode::CONFLICT,
-            Self::UnknownDepartment => StatusCode::NOT_FOUND,
+            Self::UnknownDepartment | Self::UnknownGrant | Self::UnknownRequest => StatusCode::NOT_FOUND,
+            Self::AlreadyDecided => StatusCode::CONFLICT,
+            Self::GrantExceedsGranter => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -99,6 +105,10 @@ impl ErrorKind {
             Self::SecondFactorUnavailable => "second_factor_unavailable",
             Self::AlreadyRegistered => "already_registered",
             Self::UnknownDepartment => "unknown_department",
+            Self::UnknownGrant => "unknown_grant",
+            Self::UnknownRequest => "unknown_request",
+            Self::AlreadyDecided => "already_decided",
+            Self::GrantExceedsGranter => "grant_exceeds_granter",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -131,6 +141,10 @@ impl ErrorKind {
             Self::SecondFactorUnavailable => "error-second-factor-unavailable",
             Self::AlreadyRegistered => "error-already-registered",
             Self::UnknownDepartment => "error-unknown-department",
+            Self::UnknownGrant => "error-unknown-grant",
+            Self::UnknownRequest => "error-unknown-request",
+            Self::AlreadyDecided => "error-already-decided",
+            Self::GrantExceedsGranter => "error-grant-exceeds-granter",
             Self::Unavailable => "error-unavailable",
             Self::Internal => "error-internal",
         }

@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use crate::{
     error::{ErrorBody, ErrorDetail},
-    handlers::{certificates, health, identity, tenants, verify},
+    handlers::{access, certificates, health, identity, tenants, verify},
 };
 
 #[derive(OpenApi)]
@@ -30,6 +30,13 @@ use crate::{
         identity::create_department,
         identity::list_departments,
         identity::create_account,
+        access::create_grant,
+        access::revoke_grant,
+        access::create_staff,
+        access::request_region,
+        access::list_region_requests,
+        access::decide_region_request,
+        access::audit_log,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     tags(

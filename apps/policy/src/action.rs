@@ -10,6 +10,11 @@ pub enum ObjectKind {
     RegionAccess,
     Institution,
     Rules,
+    /// A regulator's account (provincial administrators create them).
+    RegulatorAccount,
+    /// A provincial administrator's account (the platform creates them).
+    ProvinceAdminAccount,
+    Audit,
 }
 
 impl ObjectKind {
@@ -22,14 +27,27 @@ impl ObjectKind {
             ObjectKind::RegionAccess => "region_access",
             ObjectKind::Institution => "institution",
             ObjectKind::Rules => "rules",
+            ObjectKind::RegulatorAccount => "regulator_account",
+            ObjectKind::ProvinceAdminAccount => "province_admin_account",
+            ObjectKind::Audit => "audit",
         }
     }
 
+    pub const ALL: [ObjectKind; 10] = [
+        ObjectKind::Certificate,
+        ObjectKind::Department,
+        ObjectKind::Account,
+        ObjectKind::Grant,
+        ObjectKind::RegionAccess,
+        ObjectKind::Institution,
+        ObjectKind::Rules,
+        ObjectKind::RegulatorAccount,
+        ObjectKind::ProvinceAdminAccount,
+        ObjectKind::Audit,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        use ObjectKind::*;
-        [Certificate, Department, Account, Grant, RegionAccess, Institution, Rules]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

@@ -102,24 +102,6 @@ enum KnownDevices {
     FirstSeen,
 }
 
-#[derive(DeriveIden, Clone, Copy)]
-enum Grants {
-    Table,
-    Id,
-    AccountId,
-    TenantSlug,
-    Object,
-    Action,
-    Kind,
-    Target,
-    Effect,
-    Until,
-    GrantedBy,
-    Reason,
-    CreatedAt,
-    RevokedAt,
-}
-
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct EnterpriseRow {
     pub id: i32,
@@ -197,19 +179,6 @@ pub struct SessionRow {
     pub revoked_at: Option<DateTime<FixedOffset>>,
 }
 
-#[derive(Clone, Debug, FromQueryResult)]
-pub struct GrantRow {
-    pub id: i32,
-    pub account_id: i32,
-    pub tenant_slug: String,
-    pub object: String,
-    pub action: String,
-    pub kind: String,
-    pub target: String,
-    pub effect: String,
-    pub until: Option<DateTime<FixedOffset>>,
-}
-
 /// A row that could not be written because it already exists.
 #[derive(Debug, thiserror::Error)]
 pub enum InsertError {
@@ -228,7 +197,7 @@ impl From<sea_orm::DbErr> for InsertError {
     }
 }
 
-fn now() -> DateTime<FixedOffset> {
+pub(crate) fn now() -> DateTime<FixedOffset> {
     Utc::now().fixed_offset()
 }
 
@@ -251,7 +220,7 @@ const ACCOUNT_COLUMNS: [Accounts; 16] = [
     Accounts::LockedUntil,
 ];
 
-async fn insert_returning_id<C: ConnectionTrait>(
+pub(crate) async fn insert_returning_id<C: ConnectionTrait>(
     conn: &C,
     mut insert: sea_orm::sea_query::InsertStatement,
     id: impl sea_orm::sea_query::IntoIden,
@@ -653,90 +622,6 @@ impl Databases {
             )
             .to_owned();
         Ok(p.conn.execute(&insert).await?.rows_affected() == 1)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub async fn insert_grant(
-        &self,
-        account_id: i32,
-        tenant: &str,
-        object: &str,
-        action: &str,
-        kind: &str,
-        target: &str,
-        effect: &str,
-        until: Option<DateTime<Utc>>,
-        granted_by: i32,
-        reason: &str,
-    ) -> Result<i32, InsertError> {
-        let p = self.platform();
-        let insert = Query::insert()
-            .into_table(p.table(Grants::Table))
-            .columns([
-                Grants::AccountId,
-                Grants::TenantSlug,
-                Grants::Object,
-                Grants::Action,
-                Grants::Kind,
-                Grants::Target,
-                Grants::Effect,
-                Grants::Until,
-                Grants::GrantedBy,
-                Grants::Reason,
-                Grants::CreatedAt,
-            ])
-            .values_panic([
-                account_id.into(),
-                tenant.into(),
-                object.into(),
-                action.into(),
-                kind.into(),
-                target.into(),
-                effect.into(),
-                until.map(|u| u.fixed_offset()).into(),
-                granted_by.into(),
-                reason.into(),
-                now().into(),
-            ])
-            .to_owned();
-        insert_returning_id(&p.conn, insert, Grants::Id).await
-    }
-
-    /// Grants in force: not revoked, not ended.
-    pub async fn active_grants(&self) -> Result<Vec<GrantRow>, StorageError> {
-        let p = self.platform();
-        let stmt = Query::select()
-            .columns([
-                Grants::Id,
-                Grants::AccountId,
-                Grants::TenantSlug,
-                Grants::Object,
-                Grants::Action,
-                Grants::Kind,
-                Grants::Target,
-                Grants::Effect,
-                Grants::Until,
-            ])
-            .from(p.table(Grants::Table))
-            .and_where(Expr::col(Grants::RevokedAt).is_null())
-            .and_where(Expr::col(Grants::Until).is_null().or(Expr::col(Grants::Until).gt(now())))
-            .order_by(Grants::Id, Order::Asc)
-            .to_owned();
-        Ok(GrantRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).all(&p.conn).await?)
-    }
-
-    /// The newest change to grants (a new id or a revocation), for replicas
-    /// to notice.
-    pub async fn grants_version(&self) -> Result<(i32, i64), StorageError> {
-        let p = self.platform();
-        let stmt = Query::select()
-            .expr_as(Expr::col(Grants::Id).max(), "last")
-            .expr_as(Expr::col(Grants::RevokedAt).count(), "revoked")
-            .from(p.table(Grants::Table))
-            .to_owned();
-        let row = p.conn.query_one(&stmt).await?;
-        let Some(row) = row else { return Ok((0, 0)) };
-        Ok((row.try_get::<Option<i32>>("", "last")?.unwrap_or(0), row.try_get::<i64>("", "revoked")?))
     }
 }
 

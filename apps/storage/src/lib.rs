@@ -2,6 +2,7 @@
 //! or SQLite with a file per tenant), the encryption of personal data, and
 //! the lookup cache (in-process, with Redis behind it when configured).
 
+mod access;
 mod accounts;
 mod cache;
 mod certificates;
@@ -17,9 +18,8 @@ mod rule_store;
 mod schema;
 mod status_scan;
 
-pub use accounts::{
-    AccountRow, ChallengeRow, DepartmentRow, EnterpriseRow, GrantRow, InsertError, NewAccount, SessionRow,
-};
+pub use access::{AuditRow, GrantRow, NewGrant, RegionRequestRow};
+pub use accounts::{AccountRow, ChallengeRow, DepartmentRow, EnterpriseRow, InsertError, NewAccount, SessionRow};
 pub use cache::{CacheStats, LookupCache};
 pub use certificates::{CertificateStore, Durability};
 pub use crypto::{CryptoError, FieldCipher};

@@ -238,6 +238,10 @@ impl Identity {
             self.new_account(&creds, role, &caller.tenant, Some(req.department_id), holder, Some(caller.account_id));
         account.enterprise_id = Some(enterprise_id);
         let id = self.dbs.insert_account(&account).await?;
+        let detail = serde_json::json!({ "account": id, "role": role.as_str(), "department": req.department_id });
+        self.dbs
+            .audit(Some(caller.account_id), &caller.tenant, "account.create", &format!("account:{id}"), detail)
+            .await?;
         Ok((id, Self::enrollment(&creds)))
     }
 }
@@ -268,17 +272,29 @@ impl Identity {
             return Err(IdentityError::Invalid("staff roles are platform_admin, provincial_admin and regulator"));
         }
         if let Some(creator) = creator {
-            let resource = Resource::new(ObjectKind::Account, staff.tenant)
-                .region(staff.region.as_ref().map_or("", |r| r.as_str()));
+            let kind = match staff.role {
+                Role::Regulator => ObjectKind::RegulatorAccount,
+                Role::ProvincialAdmin => ObjectKind::ProvinceAdminAccount,
+                // Platform administrators come only from the command line.
+                _ => return Err(IdentityError::Forbidden),
+            };
+            let resource = Resource::new(kind, staff.tenant).region(staff.region.as_ref().map_or("", |r| r.as_str()));
             if !self.authorize(creator, Action::Manage, &resource) {
                 return Err(IdentityError::Forbidden);
             }
+        }
+        if staff.role == Role::Regulator && staff.region.is_none() {
+            return Err(IdentityError::Invalid("a regulator needs a region_code"));
         }
         let creds =
             self.credentials(staff.login, staff.password, staff.email, staff.phone, staff.second_factor).await?;
         let mut account = self.new_account(&creds, staff.role, staff.tenant, None, None, creator.map(|c| c.account_id));
         account.region_code = staff.region.map(|r| r.as_str().to_owned());
         let id = self.dbs.insert_account(&account).await?;
+        let detail = serde_json::json!({ "account": id, "role": staff.role.as_str(), "region": account.region_code });
+        self.dbs
+            .audit(creator.map(|c| c.account_id), staff.tenant, "account.create", &format!("account:{id}"), detail)
+            .await?;
         Ok((id, Self::enrollment(&creds)))
     }
 }

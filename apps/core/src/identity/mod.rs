@@ -4,7 +4,9 @@
 mod caller;
 mod contact;
 mod enterprise;
+mod grants;
 mod password;
+mod regions;
 mod signin;
 pub mod totp;
 
@@ -18,6 +20,7 @@ use sha2::{Digest, Sha256};
 pub use caller::Caller;
 pub use contact::{ContactError, Login, Phone};
 pub use enterprise::{NewStaff, NewSubAccount, RegisterEnterprise, Registered, TotpEnrollment};
+pub use grants::GrantRequest;
 pub use password::{Password, PasswordHashing, WeakPassword};
 pub use signin::{Origin, SecondFactor, SessionIssued, SignInStarted};
 
@@ -50,6 +53,14 @@ pub enum IdentityError {
     Forbidden,
     #[error("no such department in this enterprise")]
     UnknownDepartment,
+    #[error("no such grant in force")]
+    UnknownGrant,
+    #[error("no such request")]
+    UnknownRequest,
+    #[error("the request was already decided")]
+    AlreadyDecided,
+    #[error("a grant cannot give more than the granter has")]
+    GrantExceedsGranter,
     #[error("{0}")]
     Invalid(&'static str),
     #[error(transparent)]

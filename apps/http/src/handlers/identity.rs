@@ -34,6 +34,10 @@ pub fn identity_error(e: IdentityError, lang: &Lang) -> ApiError {
         IdentityError::Unauthenticated => (ErrorKind::Unauthenticated, None),
         IdentityError::Forbidden => (ErrorKind::Forbidden, None),
         IdentityError::UnknownDepartment => (ErrorKind::UnknownDepartment, None),
+        IdentityError::UnknownGrant => (ErrorKind::UnknownGrant, None),
+        IdentityError::UnknownRequest => (ErrorKind::UnknownRequest, None),
+        IdentityError::AlreadyDecided => (ErrorKind::AlreadyDecided, None),
+        IdentityError::GrantExceedsGranter => (ErrorKind::GrantExceedsGranter, None),
         IdentityError::NotSent(_) | IdentityError::Storage(_) => return super::unavailable(&e, lang),
     };
     let err = lang.error(kind);
@@ -85,13 +89,13 @@ pub struct EnterpriseRegistration {
 
 #[derive(Serialize, ToSchema)]
 pub struct AccountCreated {
-    account_id: i32,
+    pub(super) account_id: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    enterprise_id: Option<i32>,
-    tenant: String,
+    pub(super) enterprise_id: Option<i32>,
+    pub(super) tenant: String,
     /// Present for `totp`: shown this once.
     #[serde(skip_serializing_if = "Option::is_none")]
-    totp: Option<TotpEnrollment>,
+    pub(super) totp: Option<TotpEnrollment>,
 }
 
 /// Registers an enterprise; its first account is its admin.
@@ -258,7 +262,7 @@ pub async fn me(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> 
     }))
 }
 
-fn same_tenant(caller: &Caller, tenant: &str, lang: &Lang) -> Result<(), ApiError> {
+pub(super) fn same_tenant(caller: &Caller, tenant: &str, lang: &Lang) -> Result<(), ApiError> {
     if lang.app().platform.tenants.find(tenant).is_none() {
         return Err(lang.error(ErrorKind::UnknownTenant));
     }

@@ -1,6 +1,7 @@
 //! Handlers, one file per area. Each has the same shape: extract, check,
 //! call the platform, map the error.
 
+pub mod access;
 pub mod certificates;
 pub mod health;
 pub mod identity;

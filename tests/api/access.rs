@@ -1,0 +1,217 @@
+//! Regulators see their own region until a superior approves more, for a
+//! time; enterprise admins give sub-accounts more or less, never more than
+//! they have; every change is audited.
+
+use std::time::Duration;
+
+use safecert_tests::{SeededRow, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Safe-Cert-2026!";
+
+/// Creates an account through `path` as `creator`, then signs it in.
+async fn staff(app: &TestApp, creator: &str, tenant: &str, role: &str, login: &str, region: &str) -> String {
+    let res = app
+        .post_as(
+            creator,
+            &format!("/api/v1/t/{tenant}/staff"),
+            &json!({ "role": role, "login": login, "password": PASSWORD, "region_code": region, "second_factor": "totp" }),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{login}: {}", res.text().await.unwrap_or_default());
+    let body: Value = res.json().await.unwrap();
+    app.sign_in_totp(login, PASSWORD, body["totp"]["secret"].as_str().unwrap()).await
+}
+
+fn city(row: &SeededRow) -> String {
+    format!("{}00", &row.id_number[..4])
+}
+
+#[tokio::test]
+async fn a_regulator_sees_the_next_city_only_once_a_superior_approves() {
+    let app = spawn_app().await;
+    let rows = app.seed(40, 21).await;
+    let gd: Vec<&SeededRow> = rows.iter().filter(|r| r.tenant == "gd").collect();
+    let here = gd[0];
+    let there = gd.iter().find(|r| city(r) != city(here)).expect("two cities");
+    let province = staff(&app, &app.operator, "gd", "provincial_admin", "gd.admin", "440000").await;
+    let local = staff(&app, &province, "gd", "regulator", "city.regulator", &city(here)).await;
+    let neighbour = staff(&app, &province, "gd", "regulator", "next.regulator", &city(there)).await;
+    let superior = staff(&app, &province, "gd", "regulator", "province.regulator", "440000").await;
+    let cert = |row: &SeededRow| format!("/api/v1/t/gd/certificates/{}", row.cert_no);
+
+    let own: Value = app.get_as(&local, &cert(here)).await.json().await.unwrap();
+    assert_eq!(own["id_number"], here.id_number.as_str(), "a regulator sees its region in full");
+    assert_eq!(app.get_as(&local, &cert(there)).await.status(), 403);
+
+    let res = app
+        .post_as(
+            &local,
+            "/api/v1/t/gd/region-access",
+            &json!({ "region": city(there), "reason": "联合执法检查", "days": 7 }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let decide = |who: &str, how: &str| {
+        let (app, who, how) = (&app, who.to_owned(), how.to_owned());
+        async move {
+            app.post_as(
+                &who,
+                &format!("/api/v1/t/gd/region-access/{id}/{how}"),
+                &json!({ "reason": "同意，限检查期间" }),
+            )
+            .await
+        }
+    };
+    assert_eq!(decide(&local, "approve").await.status(), 403, "nobody approves their own request");
+    assert_eq!(decide(&neighbour, "approve").await.status(), 403, "a peer city is not superior");
+    let approved = decide(&superior, "approve").await;
+    assert_eq!(approved.status(), 200);
+    assert_eq!(approved.json::<Value>().await.unwrap()["status"], "approved");
+    assert_eq!(decide(&province, "reject").await.status(), 409, "decided once");
+
+    assert_eq!(app.get_as(&local, &cert(there)).await.status(), 200, "the grant is in force");
+    assert_eq!(app.get_as(&neighbour, &cert(here)).await.status(), 403, "only for the requester");
+
+    let audit: Vec<Value> = app.get_as(&province, "/api/v1/t/gd/audit").await.json().await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"region_access.request") && actions.contains(&"region_access.decide"), "{actions:?}");
+    assert_eq!(app.get_as(&local, "/api/v1/t/gd/audit").await.status(), 403);
+}
+
+#[tokio::test]
+async fn region_requests_are_checked() {
+    let app = spawn_app().await;
+    let province = staff(&app, &app.operator, "gd", "provincial_admin", "gd.admin", "440000").await;
+    let local = staff(&app, &province, "gd", "regulator", "city.regulator", "440300").await;
+    for (body, code) in [
+        (json!({ "region": "4401", "reason": "x", "days": 7 }), "invalid_input"),
+        (json!({ "region": "320100", "reason": "x", "days": 7 }), "invalid_input"),
+        (json!({ "region": "440305", "reason": "x", "days": 7 }), "invalid_input"),
+        (json!({ "region": "440100", "reason": "", "days": 7 }), "invalid_input"),
+        (json!({ "region": "440100", "reason": "x", "days": 365 }), "invalid_input"),
+        (json!({ "region": "440100" }), "invalid_body"),
+    ] {
+        let res = app.post_as(&local, "/api/v1/t/gd/region-access", &body).await;
+        assert_eq!(res.status().as_u16() / 100, 4, "{body}");
+        assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], code, "{body}");
+    }
+    // A provincial admin cannot create another provincial admin, nor a
+    // regulator in another province.
+    let res = app
+        .post_as(
+            &province,
+            "/api/v1/t/gd/staff",
+            &json!({ "role": "provincial_admin", "login": "second.admin",
+            "password": PASSWORD, "second_factor": "totp" }),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let res = app
+        .post_as(
+            &province,
+            "/api/v1/t/js/staff",
+            &json!({ "role": "regulator", "login": "js.regulator",
+            "password": PASSWORD, "region_code": "320100", "second_factor": "totp" }),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn a_grant_gives_a_sub_account_a_department_until_it_ends() {
+    let app = spawn_app().await;
+    let rows = app.seed(40, 5).await;
+    let gd: Vec<&SeededRow> = rows.iter().filter(|r| r.tenant == "gd").collect();
+    let (mine, theirs) = gd
+        .iter()
+        .flat_map(|a| gd.iter().map(move |b| (*a, *b)))
+        .find(|(a, b)| a.employer_uscc == b.employer_uscc && a.cert_no != b.cert_no)
+        .expect("two certificates of one enterprise");
+    let department: String = app
+        .raw_query_one("gd", &format!("WHERE cert_no = '{}'", theirs.cert_no), "department")
+        .await
+        .unwrap()
+        .try_get("", "department")
+        .unwrap();
+
+    let res = app
+        .client
+        .post(app.url("/api/v1/enterprises"))
+        .json(&json!({ "uscc": mine.employer_uscc, "name": "企业", "login": "boss", "password": PASSWORD, "second_factor": "totp" }))
+        .send()
+        .await
+        .unwrap();
+    let reg: Value = res.json().await.unwrap();
+    let admin = app.sign_in_totp("boss", PASSWORD, reg["totp"]["secret"].as_str().unwrap()).await;
+    let own_dept: Value =
+        app.post_as(&admin, "/api/v1/t/gd/departments", &json!({ "name": "班组" })).await.json().await.unwrap();
+    let their_dept: Value =
+        app.post_as(&admin, "/api/v1/t/gd/departments", &json!({ "name": department })).await.json().await.unwrap();
+    let created: Value = app
+        .post_as(
+            &admin,
+            "/api/v1/t/gd/accounts",
+            &json!({ "login": "worker", "password": PASSWORD, "role": "employee",
+            "department_id": own_dept["id"], "second_factor": "totp", "id_number": mine.id_number }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let worker = app.sign_in_totp("worker", PASSWORD, created["totp"]["secret"].as_str().unwrap()).await;
+    let path = format!("/api/v1/t/gd/certificates/{}", theirs.cert_no);
+    assert_eq!(app.get_as(&worker, &path).await.status(), 403);
+
+    let until = (chrono::Utc::now() + chrono::TimeDelta::seconds(3)).to_rfc3339();
+    let grant = |body: Value| {
+        let (app, admin) = (&app, admin.clone());
+        async move { app.post_as(&admin, "/api/v1/t/gd/grants", &body).await }
+    };
+    let res = grant(json!({ "account_id": created["account_id"], "action": "read", "department_id": their_dept["id"],
+        "effect": "allow", "until": until, "reason": "年审核对" }))
+    .await;
+    assert_eq!(res.status(), 201);
+    let seen = app.get_as(&worker, &path).await;
+    assert_eq!(seen.status(), 200);
+    assert!(
+        seen.json::<Value>().await.unwrap()["id_number"].as_str().unwrap().contains("********"),
+        "read, not personal data"
+    );
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(app.get_as(&worker, &path).await.status(), 403, "the grant ended");
+
+    for (body, code) in [
+        (
+            json!({ "account_id": created["account_id"], "action": "delete", "department_id": their_dept["id"], "effect": "allow", "reason": "x" }),
+            "invalid_input",
+        ),
+        (
+            json!({ "account_id": 9999, "action": "read", "department_id": their_dept["id"], "effect": "allow", "reason": "x" }),
+            "invalid_input",
+        ),
+        (
+            json!({ "account_id": created["account_id"], "action": "read", "department_id": 9999, "effect": "allow", "reason": "x" }),
+            "unknown_department",
+        ),
+        (
+            json!({ "account_id": created["account_id"], "action": "read", "department_id": their_dept["id"], "effect": "allow",
+                 "until": "2020-01-01T00:00:00Z", "reason": "x" }),
+            "invalid_input",
+        ),
+    ] {
+        let res = grant(body.clone()).await;
+        assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], code, "{body}");
+    }
+    // A sub-account cannot grant itself anything.
+    let res = app
+        .post_as(
+            &worker,
+            "/api/v1/t/gd/grants",
+            &json!({ "account_id": created["account_id"], "action": "export",
+            "department_id": their_dept["id"], "effect": "allow", "reason": "x" }),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+}
