@@ -262,6 +262,11 @@ impl TestApp {
         sql_after_from: &str,
         columns: &str,
     ) -> Option<sea_orm::QueryResult> {
+        self.raw_query_all(tenant, sql_after_from, columns).await.into_iter().next()
+    }
+
+    /// Every row of the same kind of query.
+    pub async fn raw_query_all(&self, tenant: &str, sql_after_from: &str, columns: &str) -> Vec<sea_orm::QueryResult> {
         let (conn, table) = match self.backend {
             Backend::Sqlite => {
                 let file = self.dir.join("data").join("tenants").join(format!("{tenant}.sqlite"));
@@ -273,9 +278,9 @@ impl TestApp {
             ),
         };
         let sql = format!("SELECT {columns} FROM {table} {sql_after_from}");
-        let row = conn.query_one_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap();
+        let rows = conn.query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap();
         conn.close().await.unwrap();
-        row
+        rows
     }
 }
 

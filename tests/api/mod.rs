@@ -4,6 +4,7 @@ mod bad_input;
 mod cache;
 mod health;
 mod lookup;
+mod matrix;
 mod page;
 mod rules;
 mod second_factor;

@@ -201,6 +201,9 @@ impl Identity {
 
     pub async fn departments(&self, caller: &Caller) -> Result<Vec<DepartmentRow>, IdentityError> {
         let enterprise_id = caller.enterprise_id.ok_or(IdentityError::Forbidden)?;
+        if !self.authorize(caller, Action::Read, &Self::enterprise_resource(caller, ObjectKind::Department)) {
+            return Err(IdentityError::Forbidden);
+        }
         Ok(self.dbs.departments(enterprise_id).await?)
     }
 

@@ -102,6 +102,10 @@ impl Identity {
 
     /// Requests the caller made or may decide.
     pub async fn region_requests(&self, caller: &Caller, tenant: &str) -> Result<Vec<RegionRequestRow>, IdentityError> {
+        let any = Resource::new(ObjectKind::RegionAccess, tenant);
+        if !self.authorize(caller, Action::Request, &any) && !self.authorize(caller, Action::Approve, &any) {
+            return Err(IdentityError::Forbidden);
+        }
         let rows = self.dbs.region_requests(tenant).await?;
         Ok(rows
             .into_iter()
