@@ -50,10 +50,12 @@ impl Subject {
     }
 }
 
-/// How a grant names its account.
+/// How a grant names its account: `acct:<id>`.
 pub fn account_key(account_id: i64) -> String {
-    format!("acct:{account_id}")
+    format!("{ACCOUNT_PREFIX}{account_id}")
 }
+
+pub(crate) const ACCOUNT_PREFIX: &str = "acct:";
 
 /// What is touched, with its attributes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]

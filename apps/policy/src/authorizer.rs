@@ -1,6 +1,12 @@
-use std::sync::{Arc, RwLock};
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
 
-use casbin::{CoreApi, Enforcer, rhai::Dynamic};
+use casbin::{
+    CoreApi, Enforcer,
+    rhai::{Dynamic, ImmutableString, Map},
+};
 
 use crate::{
     Action, Grant, GrantKind, ObjectKind, PolicyError, PolicyFiles, Resource, Scope, ScopeProbe, Subject,
@@ -28,23 +34,30 @@ pub struct Authorizer {
 
 struct State {
     partitions: Partitions,
-    grants: Vec<Grant>,
+    /// Grants by account key, for query scopes.
+    grants: HashMap<String, Vec<Grant>>,
 }
 
-#[derive(serde::Serialize)]
-struct Env<'a> {
-    now: &'a str,
+impl State {
+    async fn build(files: &PolicyFiles, grants: Vec<Grant>) -> Result<Self, PolicyError> {
+        let partitions = Partitions::build(files, &grants).await?;
+        let mut by_account: HashMap<String, Vec<Grant>> = HashMap::new();
+        for g in grants {
+            by_account.entry(account_key(g.account_id)).or_default().push(g);
+        }
+        Ok(Self { partitions, grants: by_account })
+    }
 }
 
 impl Authorizer {
     pub async fn new(files: PolicyFiles, grants: Vec<Grant>) -> Result<Self, PolicyError> {
-        let state = State { partitions: Partitions::build(&files, &grants).await?, grants };
+        let state = State::build(&files, grants).await?;
         Ok(Self { files, state: RwLock::new(Arc::new(state)) })
     }
 
     /// Puts a new set of run-time grants in force (the role templates stay).
     pub async fn replace_grants(&self, grants: Vec<Grant>) -> Result<(), PolicyError> {
-        let state = State { partitions: Partitions::build(&self.files, &grants).await?, grants };
+        let state = State::build(&self.files, grants).await?;
         *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(state);
         Ok(())
     }
@@ -52,13 +65,12 @@ impl Authorizer {
     /// Whether a grant in force has passed its end (time to reload).
     pub fn has_ended_grants(&self) -> bool {
         let now = now();
-        self.current().grants.iter().any(|g| g.until.as_deref().is_some_and(|u| u <= now.as_str()))
+        self.current().grants.values().flatten().any(|g| g.until.as_deref().is_some_and(|u| u <= now.as_str()))
     }
 
-    /// How many accounts hold grants (allowing, denying).
-    pub fn grant_holders(&self) -> (usize, usize) {
-        let state = self.current();
-        (state.partitions.allow.len(), state.partitions.deny.len())
+    /// How many accounts hold grants.
+    pub fn grant_holders(&self) -> usize {
+        self.current().partitions.holders()
     }
 
     fn current(&self) -> Arc<State> {
@@ -83,15 +95,11 @@ impl Authorizer {
         let Some(args) = request(subject, tenant, resource, action, now) else {
             return Decision::Deny;
         };
-        let parts = &state.partitions;
-        if let Some(deny) = parts.deny.for_account(&subject.id)
-            && matches(deny, &args)
-        {
-            return Decision::Deny;
+        let op = (resource.kind, action.as_str());
+        match state.partitions.for_decision(&subject.id, &subject.role, tenant, op) {
+            Some(enforcer) if matches(enforcer, args) => Decision::Allow,
+            _ => Decision::Deny,
         }
-        let by_role = parts.roles.get(&subject.role).is_some_and(|e| matches(e, &args));
-        let by_grant = || parts.allow.for_account(&subject.id).is_some_and(|e| matches(e, &args));
-        if by_role || by_grant() { Decision::Allow } else { Decision::Deny }
     }
 
     /// What part of `tenant` a query of `kind` by `subject` may cover.
@@ -112,11 +120,12 @@ impl Authorizer {
             return Scope { whole_tenant: true, ..Scope::default() };
         }
         let state = self.current();
-        let account = account_key_of(subject);
         let own_grants: Vec<&Grant> = state
             .grants
-            .iter()
-            .filter(|g| Some(account_key(g.account_id)) == account && g.tenant == tenant && g.object == kind)
+            .get(&subject.id)
+            .into_iter()
+            .flatten()
+            .filter(|g| g.tenant == tenant && g.object == kind)
             .collect();
         let mut candidates = own_probes(subject);
         candidates.extend(own_grants.iter().map(|g| grant_probe(g, subject)));
@@ -133,10 +142,6 @@ impl Authorizer {
         }
         scope
     }
-}
-
-fn account_key_of(subject: &Subject) -> Option<String> {
-    subject.id.strip_prefix("acct:").map(|_| subject.id.clone())
 }
 
 /// The probes the caller's own attributes suggest.
@@ -170,20 +175,45 @@ fn grant_probe(g: &Grant, s: &Subject) -> ScopeProbe {
     }
 }
 
+/// The request as the matcher reads it (`r.sub.role`, `r.obj.region`, …),
+/// built field by field: a decision is a hot path.
 fn request(subject: &Subject, tenant: &str, resource: &Resource, action: Action, now: &str) -> Option<Vec<Dynamic>> {
-    use casbin::rhai::serde::to_dynamic;
+    fn map(fields: &[(&str, &str)]) -> Dynamic {
+        let mut m = Map::new();
+        for (k, v) in fields {
+            m.insert((*k).into(), Dynamic::from(ImmutableString::from(*v)));
+        }
+        Dynamic::from_map(m)
+    }
+    let s = subject;
+    let r = resource;
     Some(vec![
-        to_dynamic(subject).ok()?,
-        Dynamic::from(tenant.to_owned()),
-        to_dynamic(resource).ok()?,
-        Dynamic::from(action.as_str().to_owned()),
-        to_dynamic(Env { now }).ok()?,
+        map(&[
+            ("id", &s.id),
+            ("role", &s.role),
+            ("tenant", &s.tenant),
+            ("region", &s.region),
+            ("enterprise", &s.enterprise),
+            ("dept", &s.dept),
+            ("holder", &s.holder),
+        ]),
+        Dynamic::from(ImmutableString::from(tenant)),
+        map(&[
+            ("kind", r.kind),
+            ("tenant", &r.tenant),
+            ("region", &r.region),
+            ("enterprise", &r.enterprise),
+            ("dept", &r.dept),
+            ("holder", &r.holder),
+        ]),
+        Dynamic::from(ImmutableString::from(action.as_str())),
+        map(&[("now", now)]),
     ])
 }
 
 /// Fails closed: an error in a condition is a denial, and is logged.
-fn matches(e: &Enforcer, args: &[Dynamic]) -> bool {
-    match e.enforce(args.to_vec()) {
+fn matches(e: &Enforcer, args: Vec<Dynamic>) -> bool {
+    match e.enforce(args) {
         Ok(allowed) => allowed,
         Err(error) => {
             tracing::warn!(%error, "a policy condition failed; denied");

@@ -8,7 +8,8 @@ use crate::{Action, ObjectKind};
 #[derive(Clone, Debug)]
 pub struct PolicyFiles {
     pub model: String,
-    /// `p` lines of the role templates: role, domain, object, action, condition.
+    /// `p` lines of the role templates: role, domain, object, action,
+    /// condition (a name the matcher in model.conf spells out).
     pub role_lines: Vec<Vec<String>>,
     /// `g` lines: role, inherited role.
     pub inherits: Vec<(String, String)>,
@@ -47,12 +48,15 @@ impl PolicyFiles {
                     if Action::parse(&fields[4]).is_none() {
                         return Err(bad(format!("unknown action {:?}", fields[4])));
                     }
+                    if !names_condition(model, &fields[5]) {
+                        return Err(bad(format!("condition {:?} is not written out in model.conf", fields[5])));
+                    }
                     role_lines.push(fields[1..].to_vec());
                 }
                 Some("g") if fields.len() == 3 => inherits.push((fields[1].clone(), fields[2].clone())),
                 _ => {
                     return Err(bad(
-                        "expected `p, role, domain, object, action, \"condition\"` or `g, role, inherited role`".into(),
+                        "expected `p, role, domain, object, action, condition` or `g, role, inherited role`".into(),
                     ));
                 }
             }
@@ -63,7 +67,14 @@ impl PolicyFiles {
                 return Err(PolicyFilesError::Line {
                     file: "grants.csv",
                     line: n,
-                    problem: "expected `kind, \"condition\"`".into(),
+                    problem: "expected `kind, condition`".into(),
+                });
+            }
+            if !names_condition(model, &fields[1]) {
+                return Err(PolicyFilesError::Line {
+                    file: "grants.csv",
+                    line: n,
+                    problem: format!("condition {:?} is not written out in model.conf", fields[1]),
                 });
             }
             grant_conditions.insert(fields[0].clone(), fields[1].clone());
@@ -85,6 +96,11 @@ impl PolicyFiles {
         }
         reached
     }
+}
+
+/// Whether the matcher has a branch for this condition.
+fn names_condition(model: &str, name: &str) -> bool {
+    model.contains(&format!("p.cond == \"{name}\""))
 }
 
 /// Non-empty, non-comment lines split at commas outside double quotes, with

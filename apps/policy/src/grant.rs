@@ -1,4 +1,4 @@
-use crate::{Action, ObjectKind, attributes::account_key};
+use crate::{Action, ObjectKind, Role, attributes::account_key};
 
 /// A permission given at run time to one account: an enterprise's
 /// sub-account may export a department, a regulator may see another region
@@ -6,6 +6,8 @@ use crate::{Action, ObjectKind, attributes::account_key};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grant {
     pub account_id: i64,
+    /// The role of the account that holds it.
+    pub role: Role,
     /// The tenant it applies in.
     pub tenant: String,
     pub object: ObjectKind,
@@ -72,7 +74,7 @@ impl GrantEffect {
 }
 
 impl Grant {
-    /// The policy line: sub, dom, obj, act, cond, target, until.
+    /// The policy line: sub, dom, obj, act, cond, target, until, eft.
     pub(crate) fn line(&self, condition: &str) -> Vec<String> {
         vec![
             account_key(self.account_id),
@@ -82,6 +84,7 @@ impl Grant {
             condition.to_owned(),
             self.target.value.clone(),
             self.until.clone().unwrap_or_default(),
+            self.effect.as_str().to_owned(),
         ]
     }
 }

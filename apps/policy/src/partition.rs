@@ -1,47 +1,55 @@
-//! Small enforcers: one per role (its lines and those of the roles it
-//! inherits), and the grants spread over buckets of a few accounts each.
-//! Casbin tries every line of an enforcer before it denies, so a decision
-//! costs what the lines it looks at cost, however many grants exist.
+//! Small enforcers. Casbin tries every line of an enforcer before it
+//! decides, and each call has a cost of its own, so every decision is one
+//! call over a handful of lines:
+//! - an account without grants: the lines of its role (and the roles it
+//!   inherits) for the object and action asked about, one to three lines;
+//! - an account with grants: a bucket of a few accounts' grants for that
+//!   tenant, object and action, with the role lines of those accounts'
+//!   roles beside them, so grants that add and grants that take away are
+//!   weighed against the role in the same call.
+//!
+//! A decision so costs what a handful of lines cost, however many grants
+//! exist.
 
 use std::collections::{HashMap, HashSet};
 
 use casbin::{
-    CoreApi, DefaultModel, Enforcer, MgmtApi,
+    CoreApi, DefaultModel, Enforcer,
     function_map::OperatorFunction,
     rhai::{Dynamic, ImmutableString},
 };
 
-use crate::{Grant, GrantEffect, PolicyError, PolicyFiles, attributes::account_key, lines::Lines};
+use crate::{Action, Grant, ObjectKind, PolicyError, PolicyFiles, attributes::account_key, lines::Lines};
 
 /// About this many grant lines share an enforcer.
-const LINES_PER_BUCKET: usize = 8;
+const LINES_PER_BUCKET: usize = 2;
+
+/// Object kind and action, as the policy spells them.
+pub(crate) type Operation = (&'static str, &'static str);
 
 pub(crate) struct Partitions {
-    pub roles: HashMap<String, Enforcer>,
-    pub allow: GrantBuckets,
-    pub deny: GrantBuckets,
+    roles: HashMap<String, HashMap<Operation, Enforcer>>,
+    grants: HashMap<String, HashMap<Operation, GrantBuckets>>,
+    holders: HashSet<String>,
 }
 
-pub(crate) struct GrantBuckets {
+struct GrantBuckets {
     enforcers: Vec<Enforcer>,
     accounts: HashSet<String>,
 }
 
 impl GrantBuckets {
-    pub fn for_account(&self, account: &str) -> Option<&Enforcer> {
+    fn for_account(&self, account: &str) -> Option<&Enforcer> {
         if self.enforcers.is_empty() || !self.accounts.contains(account) {
             return None;
         }
         Some(&self.enforcers[bucket_of(account, self.enforcers.len())])
     }
 
-    pub fn len(&self) -> usize {
-        self.accounts.len()
-    }
-
-    async fn build(files: &PolicyFiles, grants: &[&Grant]) -> Result<Self, PolicyError> {
+    async fn build(files: &PolicyFiles, op: Operation, grants: &[&Grant]) -> Result<Self, PolicyError> {
         let count = grants.len().div_ceil(LINES_PER_BUCKET);
         let mut lines: Vec<Vec<Vec<String>>> = vec![Vec::new(); count];
+        let mut roles: Vec<HashSet<&str>> = vec![HashSet::new(); count];
         let mut accounts = HashSet::new();
         for grant in grants {
             let Some(condition) = files.grant_conditions.get(grant.target.kind.as_str()) else {
@@ -52,11 +60,16 @@ impl GrantBuckets {
                 continue;
             };
             let key = account_key(grant.account_id);
-            lines[bucket_of(&key, count)].push(grant.line(condition));
+            let bucket = bucket_of(&key, count);
+            lines[bucket].push(grant.line(condition));
+            roles[bucket].insert(grant.role.as_str());
             accounts.insert(key);
         }
         let mut enforcers = Vec::with_capacity(count);
-        for p in lines {
+        for (mut p, roles) in lines.into_iter().zip(roles) {
+            for role in roles {
+                p.extend(role_lines(files, role, op));
+            }
             enforcers.push(enforcer(files, p).await?);
         }
         Ok(Self { enforcers, accounts })
@@ -69,33 +82,71 @@ fn bucket_of(account: &str, buckets: usize) -> usize {
     (hash % buckets.max(1) as u64) as usize
 }
 
+/// The operation of a role line (already checked when the files loaded).
+fn operation_of(line: &[String]) -> Option<Operation> {
+    Some((ObjectKind::parse(&line[2])?.as_str(), Action::parse(&line[3])?.as_str()))
+}
+
+/// The lines a role has for an operation, its own and inherited, as full
+/// policy lines (no target, no end, allow).
+fn role_lines(files: &PolicyFiles, role: &str, op: Operation) -> Vec<Vec<String>> {
+    let reached = files.roles_reached_from(role);
+    files
+        .role_lines
+        .iter()
+        .filter(|l| reached.contains(&l[0]) && operation_of(l) == Some(op))
+        .map(|l| {
+            let mut line = l.clone();
+            line.resize(6, String::new());
+            line.extend([String::new(), "allow".to_owned()]);
+            line
+        })
+        .collect()
+}
+
 impl Partitions {
     pub async fn build(files: &PolicyFiles, grants: &[Grant]) -> Result<Self, PolicyError> {
         let mut role_names: Vec<&str> = files.role_lines.iter().map(|l| l[0].as_str()).collect();
         role_names.extend(files.inherits.iter().map(|(from, _)| from.as_str()));
         role_names.sort_unstable();
         role_names.dedup();
-        let mut roles = HashMap::new();
+        let ops: HashSet<Operation> = files.role_lines.iter().filter_map(|l| operation_of(l)).collect();
+        let mut roles: HashMap<String, HashMap<Operation, Enforcer>> = HashMap::new();
         for role in role_names {
-            let reached = files.roles_reached_from(role);
-            let p = files
-                .role_lines
-                .iter()
-                .filter(|l| reached.contains(&l[0]))
-                .map(|l| {
-                    let mut line = l.clone();
-                    line.resize(7, String::new());
-                    line
-                })
-                .collect();
-            roles.insert(role.to_owned(), enforcer(files, p).await?);
+            let mut enforcers = HashMap::new();
+            for op in &ops {
+                let lines = role_lines(files, role, *op);
+                if !lines.is_empty() {
+                    enforcers.insert(*op, enforcer(files, lines).await?);
+                }
+            }
+            roles.insert(role.to_owned(), enforcers);
         }
-        let (allow, deny): (Vec<&Grant>, Vec<&Grant>) = grants.iter().partition(|g| g.effect == GrantEffect::Allow);
-        Ok(Self {
-            roles,
-            allow: GrantBuckets::build(files, &allow).await?,
-            deny: GrantBuckets::build(files, &deny).await?,
-        })
+        let mut grouped: HashMap<(String, Operation), Vec<&Grant>> = HashMap::new();
+        for g in grants {
+            grouped.entry((g.tenant.clone(), (g.object.as_str(), g.action.as_str()))).or_default().push(g);
+        }
+        let mut by_tenant: HashMap<String, HashMap<Operation, GrantBuckets>> = HashMap::new();
+        for ((tenant, op), group) in grouped {
+            by_tenant.entry(tenant).or_default().insert(op, GrantBuckets::build(files, op, &group).await?);
+        }
+        let holders = grants.iter().map(|g| account_key(g.account_id)).collect();
+        Ok(Self { roles, grants: by_tenant, holders })
+    }
+
+    /// The one enforcer a decision asks: the account's grant bucket for
+    /// this tenant and operation if it has one, else its role's lines.
+    pub fn for_decision(&self, account: &str, role: &str, tenant: &str, op: Operation) -> Option<&Enforcer> {
+        if let Some(bucket) = self.grants.get(tenant).and_then(|ops| ops.get(&op)).and_then(|b| b.for_account(account))
+        {
+            return Some(bucket);
+        }
+        self.roles.get(role)?.get(&op)
+    }
+
+    /// How many accounts hold grants.
+    pub fn holders(&self) -> usize {
+        self.holders.len()
     }
 }
 
@@ -105,9 +156,9 @@ async fn enforcer(files: &PolicyFiles, p: Vec<Vec<String>>) -> Result<Enforcer, 
     let mut e = Enforcer::new(model, Lines { p, g }).await?;
     e.add_function("sameAs", OperatorFunction::Arg2(same_as));
     e.add_function("within", OperatorFunction::Arg2(within));
+    e.add_function("isAccount", OperatorFunction::Arg1(is_account));
     // Nothing is ever written back through Casbin.
     e.enable_auto_save(false);
-    debug_assert!(e.get_policy().len() < 10_000);
     Ok(e)
 }
 
@@ -118,6 +169,11 @@ fn text(d: &Dynamic) -> Option<ImmutableString> {
 /// `a == b`, where an empty value never matches.
 fn same_as(a: Dynamic, b: Dynamic) -> Dynamic {
     Dynamic::from_bool(matches!((text(&a), text(&b)), (Some(a), Some(b)) if !b.is_empty() && a == b))
+}
+
+/// Whether a policy subject names one account (a grant) rather than a role.
+fn is_account(sub: Dynamic) -> Dynamic {
+    Dynamic::from_bool(text(&sub).is_some_and(|s| s.starts_with(crate::attributes::ACCOUNT_PREFIX)))
 }
 
 /// `a` starts with `b`, where an empty `b` never matches.

@@ -28,6 +28,11 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Accounts made by the operator.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
     /// Generate deterministic synthetic certificates.
     Seed {
         /// Certificates to create in each tenant.
@@ -74,6 +79,26 @@ enum RulesCommand {
 }
 
 #[derive(Subcommand)]
+enum AccountsCommand {
+    /// Create a platform administrator (the first account of a new
+    /// installation). The password is read from the first line of stdin.
+    /// With `--second-factor totp` the authenticator key is printed once.
+    CreateAdmin {
+        #[arg(long)]
+        login: String,
+        #[arg(long, default_value = "totp")]
+        second_factor: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// The tenant the account is filed under (any tenant slug).
+        #[arg(long, default_value = "bj")]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum TenantsCommand {
     /// List the tenants and how many certificates each holds.
     List,
@@ -116,6 +141,30 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             crate::rules_cmd::check(crate::rules_cmd::CheckArgs { tenant, script, data, dry_run: !no_dry_run }).await
         }
         Command::Rules { command: RulesCommand::Scan { tenant } } => crate::rules_cmd::scan(tenant).await,
+        Command::Accounts { command: AccountsCommand::CreateAdmin { login, second_factor, email, phone, tenant } } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("reading the password from stdin")?;
+            let platform = open().await?;
+            let tenant = platform.tenants.find(&tenant).context("unknown tenant")?.slug.to_string();
+            let staff = safecert_core::identity::NewStaff {
+                role: safecert_policy::Role::PlatformAdmin,
+                tenant: &tenant,
+                region: None,
+                login: &login,
+                password: password.trim_end_matches(['\r', '\n']),
+                email: email.as_deref(),
+                phone: phone.as_deref(),
+                second_factor: &second_factor,
+            };
+            let (id, totp) = platform.identity.create_staff(staff, None).await?;
+            println!("created platform administrator {login} (account {id})");
+            if let Some(totp) = totp {
+                println!("authenticator key (shown once): {}", totp.secret);
+                println!("{}", totp.uri);
+            }
+            platform.shutdown().await;
+            Ok(())
+        }
         Command::Seed { certs_per_tenant, seed, as_of, export, tenants } => {
             let platform = std::sync::Arc::new(open().await?);
             let opts = seed::SeedOptions {

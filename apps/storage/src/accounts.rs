@@ -362,6 +362,23 @@ impl Databases {
         insert_account_in(&p.conn, &p, account).await
     }
 
+    /// The roles of these accounts.
+    pub async fn roles_of(&self, ids: &[i32]) -> Result<std::collections::HashMap<i32, String>, StorageError> {
+        let p = self.platform();
+        let mut roles = std::collections::HashMap::new();
+        for chunk in ids.chunks(1000) {
+            let stmt = Query::select()
+                .columns([Accounts::Id, Accounts::Role])
+                .from(p.table(Accounts::Table))
+                .and_where(Expr::col(Accounts::Id).is_in(chunk.iter().copied()))
+                .to_owned();
+            for row in p.conn.query_all(&stmt).await? {
+                roles.insert(row.try_get::<i32>("", "id")?, row.try_get::<String>("", "role")?);
+            }
+        }
+        Ok(roles)
+    }
+
     pub async fn account_by_login(&self, login: &str) -> Result<Option<AccountRow>, StorageError> {
         self.account_where(Expr::col(Accounts::Login).eq(login)).await
     }

@@ -108,9 +108,9 @@ impl Identity {
         sms: Option<SmsSender>,
         mailer: Option<Mailer>,
     ) -> Result<Self, IdentityStartError> {
-        let grants = dbs.active_grants().await?;
         let seen = dbs.grants_version().await?;
-        let authorizer = Authorizer::new(policies, grants.iter().filter_map(grant_of_row).collect())
+        let grants = grants_in_force(&dbs).await?;
+        let authorizer = Authorizer::new(policies, grants)
             .await
             .map_err(|e| IdentityStartError::Policy(e.to_string()))?;
         let hashing = PasswordHashing::new();
@@ -156,9 +156,9 @@ impl Identity {
                 return Ok(false);
             }
         }
-        let grants = self.dbs.active_grants().await?;
+        let grants = grants_in_force(&self.dbs).await?;
         self.authorizer
-            .replace_grants(grants.iter().filter_map(grant_of_row).collect())
+            .replace_grants(grants)
             .await
             .map_err(|e| IdentityStartError::Policy(e.to_string()))?;
         *self.grants_seen.lock().unwrap_or_else(|p| p.into_inner()) = seen;
@@ -174,10 +174,21 @@ pub enum IdentityStartError {
     Storage(#[from] safecert_storage::StorageError),
 }
 
-fn grant_of_row(row: &GrantRow) -> Option<Grant> {
+/// The grants in force, with the roles of the accounts that hold them.
+async fn grants_in_force(dbs: &Databases) -> Result<Vec<Grant>, IdentityStartError> {
+    let rows = dbs.active_grants().await?;
+    let mut ids: Vec<i32> = rows.iter().map(|r| r.account_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let roles = dbs.roles_of(&ids).await?;
+    Ok(rows.iter().filter_map(|row| grant_of_row(row, roles.get(&row.account_id)?.parse().ok()?)).collect())
+}
+
+fn grant_of_row(row: &GrantRow, role: safecert_policy::Role) -> Option<Grant> {
     let parsed = (|| {
         Some(Grant {
             account_id: i64::from(row.account_id),
+            role,
             tenant: row.tenant_slug.clone(),
             object: ObjectKind::parse(&row.object)?,
             action: Action::parse(&row.action)?,
