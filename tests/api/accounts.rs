@@ -203,3 +203,41 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
         .unwrap();
     assert_eq!(res.status(), 401, "locked for a while");
 }
+
+#[tokio::test]
+async fn a_holder_binds_with_number_name_and_id_and_then_sees_only_their_own() {
+    let app = spawn_app().await;
+    let rows = app.seed(10, 8).await;
+    let mine = rows.iter().find(|r| r.tenant == "gd").unwrap();
+    let other = rows.iter().find(|r| r.tenant == "gd" && r.id_number != mine.id_number).unwrap();
+    let bind = |name: &str, id: &str| {
+        json!({ "cert_no": mine.cert_no, "name": name, "id_number": id, "login": "holder.one",
+                "password": PASSWORD, "second_factor": "totp" })
+    };
+    let post = |body: Value| {
+        let app = &app;
+        async move { app.client.post(app.url("/api/v1/individuals")).json(&body).send().await.unwrap() }
+    };
+    let wrong_name: Value = post(bind("王某某", &mine.id_number)).await.json().await.unwrap();
+    let wrong_id: Value = post(bind(&mine.holder_name, &other.id_number)).await.json().await.unwrap();
+    assert_eq!(wrong_name["error"]["code"], "invalid_input");
+    assert_eq!(wrong_name, wrong_id, "a wrong name and a wrong ID number answer alike");
+    let bad_check_digit = format!("{}0", &mine.id_number[..17]);
+    let res = post(bind(
+        &mine.holder_name,
+        if mine.id_number.ends_with('0') { "11010519491231002X" } else { &bad_check_digit },
+    ))
+    .await;
+    assert_eq!(res.status(), 422);
+
+    let res = post(bind(&mine.holder_name, &mine.id_number)).await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["tenant"], "gd");
+    let token = app.sign_in_totp("holder.one", PASSWORD, created["totp"]["secret"].as_str().unwrap()).await;
+    let own: Value =
+        app.get_as(&token, &format!("/api/v1/t/gd/certificates/{}", mine.cert_no)).await.json().await.unwrap();
+    assert_eq!(own["id_number"], mine.id_number.as_str());
+    let res = app.get_as(&token, &format!("/api/v1/t/gd/certificates/{}", other.cert_no)).await;
+    assert_eq!(res.status(), 403);
+}

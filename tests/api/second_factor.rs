@@ -122,3 +122,78 @@ async fn a_code_sent_by_email_signs_in_and_a_new_device_is_reported() {
         "the first sign-in and the known laptop raise no notice"
     );
 }
+
+#[tokio::test]
+async fn a_password_reset_by_email_code_ends_every_session() {
+    let app = messaging_app().await;
+    let servers = app.messages.as_ref().unwrap();
+    register(
+        &app,
+        json!({ "uscc": USCC, "name": "示例", "login": "forgetful", "password": PASSWORD,
+                           "email": "forgetful@example.com", "second_factor": "email" }),
+    )
+    .await;
+    let code_of = |mail: &Value| {
+        let body = mail["body"].as_str().unwrap();
+        let at = body.find("code is ").unwrap() + "code is ".len();
+        body[at..at + 6].to_owned()
+    };
+    let started: Value = start(&app, "forgetful", "laptop").await.json().await.unwrap();
+    let mail = servers.wait(|s| s.mail(), |all| all.last().cloned()).await;
+    let session: Value = verify(&app, &started["challenge"], &code_of(&mail), "laptop").await.json().await.unwrap();
+    let token = session["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get_as(&token, "/api/v1/me").await.status(), 200);
+
+    let reset = |login: &str| {
+        let (app, login) = (&app, login.to_owned());
+        async move {
+            let res =
+                app.client.post(app.url("/api/v1/auth/reset")).json(&json!({ "login": login })).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let unknown = reset("nobody.at.all").await;
+    let known = reset("forgetful").await;
+    assert_eq!(unknown["message"], known["message"]);
+    assert_eq!(unknown["challenge"].as_str().unwrap().len(), known["challenge"].as_str().unwrap().len());
+    let mail = servers.wait(|s| s.mail(), |all| (all.len() >= 2).then(|| all.last().cloned()).flatten()).await;
+    let code = code_of(&mail);
+    let confirm = |password: &str| {
+        let (app, challenge, code, password) = (&app, known["challenge"].clone(), code.clone(), password.to_owned());
+        async move {
+            app.client
+                .post(app.url("/api/v1/auth/reset/confirm"))
+                .json(&json!({ "challenge": challenge, "code": code, "new_password": password }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let weak = confirm("password").await;
+    assert_eq!(weak.status(), 422, "a weak password does not spend the code");
+    assert_eq!(confirm("Brand-New-Pass-9").await.status(), 204);
+    assert_eq!(confirm("Brand-New-Pass-8").await.status(), 401, "the code works once");
+    assert_eq!(app.get_as(&token, "/api/v1/me").await.status(), 401, "sessions end with a reset");
+    // The new password signs in; the sign-in code does not reset anything.
+    let started: Value = app
+        .client
+        .post(app.url("/api/v1/auth/sign-in"))
+        .json(&json!({ "login": "forgetful", "password": "Brand-New-Pass-9" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mail = servers.wait(|s| s.mail(), |all| (all.len() >= 3).then(|| all.last().cloned()).flatten()).await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/reset/confirm"))
+        .json(&json!({ "challenge": started["challenge"], "code": code_of(&mail), "new_password": "Another-Pass-77" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "a sign-in code is not a reset code");
+    assert_eq!(verify(&app, &started["challenge"], &code_of(&mail), "laptop").await.status(), 200);
+}

@@ -5,6 +5,7 @@
 mod background;
 mod config;
 pub mod identity;
+mod individuals;
 mod lookup;
 mod platform;
 mod rule_admin;

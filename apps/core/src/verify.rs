@@ -17,7 +17,7 @@ pub enum VerifyOutcome {
 
 /// Names compare without spaces and with the variants of the middle dot
 /// (`·`, `•`, `.`) made equal, as people type them differently.
-fn comparable(name: &str) -> String {
+pub(crate) fn comparable(name: &str) -> String {
     name.chars().filter(|c| !c.is_whitespace()).map(|c| if matches!(c, '•' | '.' | '・') { '·' } else { c }).collect()
 }
 

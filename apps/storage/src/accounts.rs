@@ -76,6 +76,7 @@ enum Challenges {
     Id,
     TokenHash,
     AccountId,
+    Purpose,
     Method,
     CodeHash,
     Attempts,
@@ -164,6 +165,8 @@ pub struct NewAccount {
 pub struct ChallengeRow {
     pub id: i32,
     pub account_id: i32,
+    /// `sign_in` or `reset`: a code opens only what it was sent for.
+    pub purpose: String,
     pub method: String,
     pub code_hash: String,
     pub attempts: i32,
@@ -427,6 +430,30 @@ impl Databases {
         Ok(())
     }
 
+    /// A new password hash; the lock and the failure count go, and every
+    /// session of the account ends.
+    pub async fn set_password(&self, account_id: i32, hash: &str) -> Result<(), StorageError> {
+        let p = self.platform();
+        let txn = p.conn.begin().await?;
+        let update = Query::update()
+            .table(p.table(Accounts::Table))
+            .value(Accounts::PasswordHash, hash)
+            .value(Accounts::FailedSignins, 0)
+            .value(Accounts::LockedUntil, Option::<DateTime<FixedOffset>>::None)
+            .and_where(Expr::col(Accounts::Id).eq(account_id))
+            .to_owned();
+        txn.execute(&update).await?;
+        let end = Query::update()
+            .table(p.table(Sessions::Table))
+            .value(Sessions::RevokedAt, now())
+            .and_where(Expr::col(Sessions::AccountId).eq(account_id))
+            .and_where(Expr::col(Sessions::RevokedAt).is_null())
+            .to_owned();
+        txn.execute(&end).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     pub async fn set_totp(&self, account_id: i32, sealed: &[u8]) -> Result<(), StorageError> {
         let p = self.platform();
         let update = Query::update()
@@ -443,6 +470,7 @@ impl Databases {
         &self,
         token_hash: &str,
         account_id: i32,
+        purpose: &str,
         method: &str,
         code_hash: &str,
         expires_at: DateTime<Utc>,
@@ -453,6 +481,7 @@ impl Databases {
             .columns([
                 Challenges::TokenHash,
                 Challenges::AccountId,
+                Challenges::Purpose,
                 Challenges::Method,
                 Challenges::CodeHash,
                 Challenges::Attempts,
@@ -462,6 +491,7 @@ impl Databases {
             .values_panic([
                 token_hash.into(),
                 account_id.into(),
+                purpose.into(),
                 method.into(),
                 code_hash.into(),
                 0.into(),
@@ -492,6 +522,7 @@ impl Databases {
             .columns([
                 Challenges::Id,
                 Challenges::AccountId,
+                Challenges::Purpose,
                 Challenges::Method,
                 Challenges::CodeHash,
                 Challenges::Attempts,

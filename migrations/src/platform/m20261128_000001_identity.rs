@@ -71,6 +71,7 @@ enum Challenges {
     Id,
     TokenHash,
     AccountId,
+    Purpose,
     Method,
     CodeHash,
     Attempts,
@@ -214,6 +215,7 @@ impl MigrationTrait for Migration {
                     .col(pk_auto(Challenges::Id))
                     .col(string_len_uniq(Challenges::TokenHash, 64))
                     .col(integer(Challenges::AccountId))
+                    .col(string_len(Challenges::Purpose, 16))
                     .col(string_len(Challenges::Method, 8))
                     .col(string_len(Challenges::CodeHash, 64))
                     .col(integer(Challenges::Attempts).default(0))

@@ -301,3 +301,37 @@ impl Identity {
         Ok((id, Self::enrollment(&creds)))
     }
 }
+
+/// A person binding their own certificates: a certificate number, the
+/// name on it and their ID number must all match the same certificate.
+pub struct BindIndividual {
+    pub cert_no: String,
+    pub name: String,
+    pub id_number: String,
+    pub login: String,
+    pub password: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub second_factor: String,
+}
+
+impl Identity {
+    /// Creates the individual account once the certificate matched:
+    /// `tenant` holds it and `holder` is the blind index of the ID number.
+    pub async fn create_individual(
+        &self,
+        req: &BindIndividual,
+        tenant: &str,
+        holder: String,
+    ) -> Result<(i32, Option<TotpEnrollment>), IdentityError> {
+        let creds = self
+            .credentials(&req.login, &req.password, req.email.as_deref(), req.phone.as_deref(), &req.second_factor)
+            .await?;
+        let account = self.new_account(&creds, Role::Individual, tenant, None, Some(holder), None);
+        let id = self.dbs.insert_account(&account).await?;
+        self.dbs
+            .audit(None, tenant, "account.bind", &format!("account:{id}"), serde_json::json!({ "account": id }))
+            .await?;
+        Ok((id, Self::enrollment(&creds)))
+    }
+}

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 pub use caller::Caller;
 pub use contact::{ContactError, Login, Phone};
-pub use enterprise::{NewStaff, NewSubAccount, RegisterEnterprise, Registered, TotpEnrollment};
+pub use enterprise::{BindIndividual, NewStaff, NewSubAccount, RegisterEnterprise, Registered, TotpEnrollment};
 pub use grants::GrantRequest;
 pub use password::{Password, PasswordHashing, WeakPassword};
 pub use signin::{Origin, SecondFactor, SessionIssued, SignInStarted};
@@ -110,9 +110,8 @@ impl Identity {
     ) -> Result<Self, IdentityStartError> {
         let seen = dbs.grants_version().await?;
         let grants = grants_in_force(&dbs).await?;
-        let authorizer = Authorizer::new(policies, grants)
-            .await
-            .map_err(|e| IdentityStartError::Policy(e.to_string()))?;
+        let authorizer =
+            Authorizer::new(policies, grants).await.map_err(|e| IdentityStartError::Policy(e.to_string()))?;
         let hashing = PasswordHashing::new();
         let dummy_hash = hashing.hash("no account has this password").await.unwrap_or_default();
         Ok(Self {
@@ -157,10 +156,7 @@ impl Identity {
             }
         }
         let grants = grants_in_force(&self.dbs).await?;
-        self.authorizer
-            .replace_grants(grants)
-            .await
-            .map_err(|e| IdentityStartError::Policy(e.to_string()))?;
+        self.authorizer.replace_grants(grants).await.map_err(|e| IdentityStartError::Policy(e.to_string()))?;
         *self.grants_seen.lock().unwrap_or_else(|p| p.into_inner()) = seen;
         Ok(true)
     }

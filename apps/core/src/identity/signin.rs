@@ -31,6 +31,10 @@ impl SecondFactor {
     }
 }
 
+/// What a challenge's code opens.
+const SIGN_IN: &str = "sign_in";
+const RESET: &str = "reset";
+
 /// Failures before an account locks, and for how long.
 const MAX_FAILURES: i32 = 5;
 const LOCK_MINUTES: i64 = 15;
@@ -103,12 +107,12 @@ impl Identity {
             return Ok(decoy());
         }
         self.dbs.clear_failed_signins(account.id).await?;
-        let challenge = self.send_challenge(&account).await?;
+        let challenge = self.send_challenge(&account, SIGN_IN).await?;
         self.dbs.log_login(Some(account.id), &ip, &ua, "password_ok").await?;
         Ok(SignInStarted { challenge, expires_in_secs: CODE_MINUTES * 60 })
     }
 
-    async fn send_challenge(&self, account: &AccountRow) -> Result<String, IdentityError> {
+    async fn send_challenge(&self, account: &AccountRow, purpose: &str) -> Result<String, IdentityError> {
         let factor =
             SecondFactor::parse(&account.second_factor).ok_or(IdentityError::FactorUnavailable("a second factor"))?;
         let token = new_token().ok_or(IdentityError::Invalid("no randomness"))?;
@@ -125,7 +129,9 @@ impl Identity {
             }
         };
         let expires = Utc::now() + TimeDelta::minutes(CODE_MINUTES);
-        self.dbs.insert_challenge(&token_hash(&token), account.id, factor.as_str(), &code_hash, expires).await?;
+        self.dbs
+            .insert_challenge(&token_hash(&token), account.id, purpose, factor.as_str(), &code_hash, expires)
+            .await?;
         Ok(token)
     }
 
@@ -177,9 +183,28 @@ impl Identity {
         origin: &Origin<'_>,
     ) -> Result<SessionIssued, IdentityError> {
         let (ip, ua) = (clip(origin.ip, 64), clip(origin.user_agent, 256));
+        let account = self.check_code(challenge, code, SIGN_IN, &ip, &ua).await?;
+        let token = new_token().ok_or(IdentityError::Invalid("no randomness"))?;
+        let expires_at = Utc::now() + TimeDelta::hours(SESSION_HOURS);
+        self.dbs.insert_session(&token_hash(&token), account.id, expires_at, &ip, &ua).await?;
+        self.dbs.log_login(Some(account.id), &ip, &ua, "ok").await?;
+        self.notice_new_device(&account, &ip, &ua).await;
+        Ok(SessionIssued { token, expires_at })
+    }
+
+    /// A code sent for `purpose`, checked and spent: the account it opens.
+    async fn check_code(
+        &self,
+        challenge: &str,
+        code: &str,
+        purpose: &str,
+        ip: &str,
+        ua: &str,
+    ) -> Result<AccountRow, IdentityError> {
         let row = self.dbs.challenge(&token_hash(challenge)).await?.ok_or(IdentityError::InvalidCode)?;
-        if row.used_at.is_some() || row.expires_at < Utc::now() || row.attempts >= CODE_TRIES {
-            self.dbs.log_login(Some(row.account_id), &ip, &ua, "stale_code").await?;
+        if row.purpose != purpose || row.used_at.is_some() || row.expires_at < Utc::now() || row.attempts >= CODE_TRIES
+        {
+            self.dbs.log_login(Some(row.account_id), ip, ua, "stale_code").await?;
             return Err(IdentityError::InvalidCode);
         }
         self.dbs.count_challenge_attempt(row.id).await?;
@@ -194,18 +219,63 @@ impl Identity {
             None => false,
         };
         if !right {
-            self.dbs.log_login(Some(account.id), &ip, &ua, "bad_code").await?;
+            self.dbs.log_login(Some(account.id), ip, ua, "bad_code").await?;
             return Err(IdentityError::InvalidCode);
         }
         if !self.dbs.use_challenge(row.id).await? {
             return Err(IdentityError::InvalidCode);
         }
-        let token = new_token().ok_or(IdentityError::Invalid("no randomness"))?;
-        let expires_at = Utc::now() + TimeDelta::hours(SESSION_HOURS);
-        self.dbs.insert_session(&token_hash(&token), account.id, expires_at, &ip, &ua).await?;
-        self.dbs.log_login(Some(account.id), &ip, &ua, "ok").await?;
-        self.notice_new_device(&account, &ip, &ua).await;
-        Ok(SessionIssued { token, expires_at })
+        Ok(account)
+    }
+
+    /// Asks for a password reset: a code goes to the account's second
+    /// factor. The answer is the same whether or not the account exists, and
+    /// whether or not a code could be sent.
+    pub async fn start_reset(&self, login: &str, origin: &Origin<'_>) -> Result<SignInStarted, IdentityError> {
+        let (ip, ua) = (clip(origin.ip, 64), clip(origin.user_agent, 256));
+        let decoy = SignInStarted { challenge: new_token().unwrap_or_default(), expires_in_secs: CODE_MINUTES * 60 };
+        let account = match super::Login::parse(login) {
+            Ok(login) => self.dbs.account_by_login(login.as_str()).await?,
+            Err(_) => None,
+        };
+        let Some(account) = account else {
+            self.dbs.log_login(None, &ip, &ua, "reset_unknown_login").await?;
+            return Ok(decoy);
+        };
+        match self.send_challenge(&account, RESET).await {
+            Ok(challenge) => {
+                self.dbs.log_login(Some(account.id), &ip, &ua, "reset_code_sent").await?;
+                Ok(SignInStarted { challenge, expires_in_secs: CODE_MINUTES * 60 })
+            }
+            Err(e @ IdentityError::Storage(_)) => Err(e),
+            Err(e) => {
+                tracing::warn!(account = account.id, error = %e, "no reset code sent");
+                self.dbs.log_login(Some(account.id), &ip, &ua, "reset_code_not_sent").await?;
+                Ok(decoy)
+            }
+        }
+    }
+
+    /// Sets a new password with a reset code; every session of the account
+    /// ends.
+    pub async fn finish_reset(
+        &self,
+        challenge: &str,
+        code: &str,
+        new_password: &str,
+        origin: &Origin<'_>,
+    ) -> Result<(), IdentityError> {
+        let (ip, ua) = (clip(origin.ip, 64), clip(origin.user_agent, 256));
+        let row = self.dbs.challenge(&token_hash(challenge)).await?.ok_or(IdentityError::InvalidCode)?;
+        let account = self.dbs.account(row.account_id).await?.ok_or(IdentityError::InvalidCode)?;
+        // The strength check comes first, so a weak choice does not spend the code.
+        let password = super::Password::parse(new_password, &account.login)?;
+        let account = self.check_code(challenge, code, RESET, &ip, &ua).await?;
+        let hash = self.hashing.hash(password.expose()).await.ok_or(IdentityError::Invalid("hashing failed"))?;
+        self.dbs.set_password(account.id, &hash).await?;
+        self.callers.invalidate_all();
+        self.dbs.log_login(Some(account.id), &ip, &ua, "password_reset").await?;
+        Ok(())
     }
 
     fn totp_secret_of(&self, account: &AccountRow) -> Result<Vec<u8>, IdentityError> {

@@ -369,3 +369,94 @@ pub async fn create_account(
         totp,
     }))
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct IndividualBinding {
+    /// A certificate of the person.
+    cert_no: String,
+    /// The name on it.
+    name: String,
+    /// The person's ID number (GB 11643 check digit validated).
+    id_number: String,
+    login: String,
+    password: String,
+    email: Option<String>,
+    phone: Option<String>,
+    second_factor: String,
+}
+
+/// Real-name binding: a holder makes an account that sees their own
+/// certificates. Number, name and ID number must match one certificate; a
+/// mismatch answers the same whatever part was wrong.
+#[utoipa::path(post, path = "/api/v1/individuals", tag = "accounts", request_body = IndividualBinding,
+    responses((status = 201, body = AccountCreated), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[post("/api/v1/individuals")]
+pub async fn bind_individual(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    super::rate_limit(&req, &lang)?;
+    let b: IndividualBinding = super::rules::json_body(payload, &lang).await?;
+    let binding = safecert_core::identity::BindIndividual {
+        cert_no: b.cert_no,
+        name: b.name,
+        id_number: b.id_number,
+        login: b.login,
+        password: b.password,
+        email: b.email,
+        phone: b.phone,
+        second_factor: b.second_factor,
+    };
+    let (account_id, tenant, totp) =
+        lang.app().platform.bind_individual(binding).await.map_err(|e| identity_error(e, &lang))?;
+    Ok(HttpResponse::Created().json(AccountCreated { account_id, enterprise_id: None, tenant, totp }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResetRequest {
+    login: String,
+}
+
+/// Asks for a password reset: a code goes to the account's second factor.
+/// The answer is the same whether or not the account exists.
+#[utoipa::path(post, path = "/api/v1/auth/reset", tag = "accounts", request_body = ResetRequest,
+    responses((status = 200, body = SignInChallenge), (status = 429, body = ErrorBody)))]
+#[post("/api/v1/auth/reset")]
+pub async fn start_reset(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    super::rate_limit(&req, &lang)?;
+    let body: ResetRequest = super::rules::json_body(payload, &lang).await?;
+    let (ip, user_agent) = origin_of(&req, &lang);
+    let started = lang
+        .app()
+        .platform
+        .identity
+        .start_reset(&body.login, &Origin { ip: &ip, user_agent: &user_agent })
+        .await
+        .map_err(|e| identity_error(e, &lang))?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(SignInChallenge {
+        challenge: started.challenge,
+        expires_in_secs: started.expires_in_secs,
+        message: lang.text("signin-code-sent"),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResetConfirm {
+    challenge: String,
+    code: String,
+    new_password: String,
+}
+
+/// Sets the new password with the code; every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/auth/reset/confirm", tag = "accounts", request_body = ResetConfirm,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/api/v1/auth/reset/confirm")]
+pub async fn finish_reset(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    super::rate_limit(&req, &lang)?;
+    let body: ResetConfirm = super::rules::json_body(payload, &lang).await?;
+    let (ip, user_agent) = origin_of(&req, &lang);
+    lang.app()
+        .platform
+        .identity
+        .finish_reset(&body.challenge, &body.code, &body.new_password, &Origin { ip: &ip, user_agent: &user_agent })
+        .await
+        .map_err(|e| identity_error(e, &lang))?;
+    Ok(HttpResponse::NoContent().finish())
+}
