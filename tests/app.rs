@@ -64,6 +64,8 @@ pub struct TestApp {
     database_name: Option<String>,
     /// A signed-in platform operator's session: what plain `get` sends.
     pub operator: String,
+    /// The operator's authenticator key.
+    pub operator_totp: String,
     pub messages: Option<MessageServers>,
 }
 
@@ -159,6 +161,7 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         admin_url,
         database_name,
         operator: String::new(),
+        operator_totp: String::new(),
         messages,
     };
     let staff = NewStaff {
@@ -172,7 +175,8 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         second_factor: "totp",
     };
     let (_, totp) = app.platform.identity.create_staff(staff, None).await.expect("operator account");
-    app.operator = app.sign_in_totp("operator", OPERATOR_PASSWORD, &totp.expect("totp").secret).await;
+    app.operator_totp = totp.expect("totp").secret;
+    app.operator = app.sign_in_totp("operator", OPERATOR_PASSWORD, &app.operator_totp.clone()).await;
     app
 }
 

@@ -82,7 +82,16 @@ async fn the_operator_sees_certificates_masked_and_strangers_are_refused() {
 #[tokio::test]
 async fn sign_in_answers_alike_for_unknown_accounts_and_codes_work_once() {
     let app = spawn_app().await;
-    let (_, body) = register(&app, "91440300MA5DFN9X3F", "owner").await;
+    let body: Value = app
+        .client
+        .post(app.url("/api/v1/enterprises"))
+        .json(&json!({ "uscc": "91440300MA5DFN9X3F", "name": "x", "login": "owner", "password": PASSWORD, "second_factor": "totp" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let secret = body["totp"]["secret"].as_str().unwrap().to_owned();
     let start = |login: &'static str, password: &'static str| {
         let app = &app;
@@ -123,6 +132,12 @@ async fn sign_in_answers_alike_for_unknown_accounts_and_codes_work_once() {
     let replay = verify(right["challenge"].clone(), totp_now(&secret)).await;
     assert_eq!(replay.status(), 401, "a challenge is used once");
     assert_eq!(replay.json::<Value>().await.unwrap()["error"]["code"], "invalid_code");
+    let again = start("owner", PASSWORD).await;
+    assert_eq!(
+        verify(again["challenge"].clone(), totp_now(&secret)).await.status(),
+        401,
+        "an authenticator code opens one session"
+    );
 }
 
 #[tokio::test]

@@ -12,3 +12,4 @@ mod seed;
 mod storage;
 mod tenants;
 mod verify;
+mod web_signin;

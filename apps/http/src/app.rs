@@ -10,7 +10,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     ApiDoc, RateLimit,
     error::ErrorKind,
-    handlers::{access, certificates, health, identity, pages, tenants, verify},
+    handlers::{access, account_pages, certificates, health, identity, pages, tenants, verify},
     lang::Lang,
     metrics::Metrics,
     middleware::request_log,
@@ -84,6 +84,11 @@ impl Application {
                 .service(access::audit_log)
                 .service(web::scope(certificates::SCOPE).default_service(web::to(certificates::tenant_api)))
                 .service(pages::show)
+                .service(account_pages::sign_in_page)
+                .service(account_pages::sign_in_submit)
+                .service(account_pages::code_submit)
+                .service(account_pages::account_page)
+                .service(account_pages::sign_out_submit)
                 .service(pages::submit)
                 .service(pages::stylesheet)
                 .service(web::redirect("/docs", "/docs/"))

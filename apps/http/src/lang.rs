@@ -44,6 +44,11 @@ impl Lang {
         self.state.platform.localizer.message(self.locale, id, &[])
     }
 
+    /// A message with arguments.
+    pub fn text_with(&self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        self.state.platform.localizer.message(self.locale, id, args)
+    }
+
     pub fn error(&self, kind: ErrorKind) -> ApiError {
         let args: Vec<(&str, FluentValue)> = match &kind {
             ErrorKind::MissingParameter(name) => vec![("name", (*name).into())],

@@ -51,6 +51,7 @@ enum Accounts {
     PasswordHash,
     SecondFactor,
     TotpCipher,
+    TotpLastStep,
     FailedSignins,
     LockedUntil,
     CreatedBy,
@@ -452,6 +453,19 @@ impl Databases {
         txn.execute(&end).await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// Spends an authenticator step: false when this or a later step was
+    /// already used (a replayed code).
+    pub async fn spend_totp_step(&self, account_id: i32, step: i64) -> Result<bool, StorageError> {
+        let p = self.platform();
+        let update = Query::update()
+            .table(p.table(Accounts::Table))
+            .value(Accounts::TotpLastStep, step)
+            .and_where(Expr::col(Accounts::Id).eq(account_id))
+            .and_where(Expr::col(Accounts::TotpLastStep).is_null().or(Expr::col(Accounts::TotpLastStep).lt(step)))
+            .to_owned();
+        Ok(p.conn.execute(&update).await?.rows_affected() == 1)
     }
 
     pub async fn set_totp(&self, account_id: i32, sealed: &[u8]) -> Result<(), StorageError> {

@@ -46,6 +46,7 @@ enum Accounts {
     PasswordHash,
     SecondFactor,
     TotpCipher,
+    TotpLastStep,
     FailedSignins,
     LockedUntil,
     CreatedBy,
@@ -184,6 +185,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(Accounts::PasswordHash, 128))
                     .col(string_len(Accounts::SecondFactor, 8))
                     .col(blob_null(Accounts::TotpCipher))
+                    .col(big_integer_null(Accounts::TotpLastStep))
                     .col(integer(Accounts::FailedSignins).default(0))
                     .col(timestamp_with_time_zone_null(Accounts::LockedUntil))
                     .col(integer_null(Accounts::CreatedBy))

@@ -213,7 +213,11 @@ impl Identity {
         let right = match SecondFactor::parse(&row.method) {
             Some(SecondFactor::Totp) => {
                 let secret = self.totp_secret_of(&account)?;
-                code.len() == 6 && totp::matching_step(&secret, code, Utc::now().timestamp()).is_some()
+                // A code opens one session: the step it belongs to is spent.
+                match totp::matching_step(&secret, code, Utc::now().timestamp()).filter(|_| code.len() == 6) {
+                    Some(step) => self.dbs.spend_totp_step(account.id, step).await?,
+                    None => false,
+                }
             }
             Some(_) => constant_time_eq(&token_hash(&format!("{challenge}:{code}")), &row.code_hash),
             None => false,

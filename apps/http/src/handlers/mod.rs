@@ -2,6 +2,7 @@
 //! call the platform, map the error.
 
 pub mod access;
+pub mod account_pages;
 pub mod certificates;
 pub mod health;
 pub mod identity;

@@ -1,0 +1,282 @@
+//! The signed-in web pages: sign in, enter the code, see what your role
+//! may see, sign out. Server-rendered, no scripts, in the three languages.
+
+use std::collections::HashMap;
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    cookie::Cookie,
+    get,
+    http::{StatusCode, header::ContentType},
+    post, web,
+};
+use askama::Template;
+use safecert_core::{
+    LookupError,
+    identity::{Caller, Origin},
+};
+use safecert_domain::{CertNo, Locale};
+use safecert_policy::{Action, ObjectKind};
+
+use super::identity::{SESSION_COOKIE, identity_error};
+use crate::{error::ErrorKind, lang::Lang};
+
+struct LanguageLink {
+    tag: &'static str,
+    name: &'static str,
+    current: bool,
+}
+
+struct Field {
+    label: String,
+    value: String,
+}
+
+struct ResultCard {
+    class: &'static str,
+    verdict: String,
+    fields: Vec<Field>,
+}
+
+struct Me {
+    login: String,
+    role: String,
+    province: String,
+    sees: String,
+    cert_no: String,
+    result: Option<ResultCard>,
+}
+
+enum AccountView {
+    SignIn,
+    Code(String),
+    Account(Box<Me>),
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    lang: &'static str,
+    dir: &'static str,
+    here: &'static str,
+    heading: String,
+    languages: Vec<LanguageLink>,
+    error: Option<String>,
+    view: AccountView,
+    texts: &'a Lang,
+}
+
+impl AccountPage<'_> {
+    fn t(&self, id: &str) -> String {
+        self.texts.text(id)
+    }
+}
+
+const PAGE_CSP: &str =
+    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn render(
+    lang: &Lang,
+    status: StatusCode,
+    here: &'static str,
+    view: AccountView,
+    error: Option<String>,
+) -> HttpResponse {
+    let heading = lang.text(match &view {
+        AccountView::SignIn => "signin-heading",
+        AccountView::Code(_) => "code-heading",
+        AccountView::Account(_) => "account-heading",
+    });
+    let page = AccountPage {
+        lang: lang.locale.tag(),
+        dir: if lang.locale.is_rtl() { "rtl" } else { "ltr" },
+        here,
+        heading,
+        languages: Locale::ALL
+            .iter()
+            .map(|l| LanguageLink { tag: l.tag(), name: l.native_name(), current: *l == lang.locale })
+            .collect(),
+        error,
+        view,
+        texts: lang,
+    };
+    match page.render() {
+        Ok(html) => HttpResponse::build(status)
+            .content_type(ContentType::html())
+            .insert_header(("Content-Security-Policy", PAGE_CSP))
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header(("Content-Language", lang.locale.tag()))
+            .body(html),
+        Err(e) => {
+            tracing::error!(error = %e, "account page failed to render");
+            actix_web::ResponseError::error_response(&lang.error(ErrorKind::Internal))
+        }
+    }
+}
+
+fn redirect(to: String) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("Location", to)).finish()
+}
+
+fn form(body: &[u8]) -> HashMap<String, String> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+fn origin_parts(req: &HttpRequest, lang: &Lang) -> (String, String) {
+    let ip = super::client_addr(req, lang.app().platform.config.trust_forwarded_for)
+        .map_or_else(String::new, |a| a.to_string());
+    let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    (ip, ua)
+}
+
+/// The sign-in form.
+#[get("/sign-in")]
+pub async fn sign_in_page(lang: Lang) -> HttpResponse {
+    render(&lang, StatusCode::OK, "/sign-in", AccountView::SignIn, None)
+}
+
+/// Name and password: the code page follows, whatever the outcome.
+#[post("/sign-in")]
+pub async fn sign_in_submit(req: HttpRequest, lang: Lang, body: web::Bytes) -> HttpResponse {
+    if let Err(e) = super::rate_limit(&req, &lang) {
+        return render(&lang, e.kind.status(), "/sign-in", AccountView::SignIn, Some(e.message));
+    }
+    let f = form(&body);
+    let (ip, ua) = origin_parts(&req, &lang);
+    let login = f.get("login").map(String::as_str).unwrap_or_default();
+    let password = f.get("password").map(String::as_str).unwrap_or_default();
+    match lang.app().platform.identity.start_sign_in(login, password, &Origin { ip: &ip, user_agent: &ua }).await {
+        Ok(started) => render(&lang, StatusCode::OK, "/sign-in", AccountView::Code(started.challenge), None),
+        Err(e) => {
+            let e = identity_error(e, &lang);
+            render(&lang, e.kind.status(), "/sign-in", AccountView::SignIn, Some(e.message))
+        }
+    }
+}
+
+/// The code: a session cookie and the account page, or the form again.
+#[post("/sign-in/code")]
+pub async fn code_submit(req: HttpRequest, lang: Lang, body: web::Bytes) -> HttpResponse {
+    if let Err(e) = super::rate_limit(&req, &lang) {
+        return render(&lang, e.kind.status(), "/sign-in", AccountView::SignIn, Some(e.message));
+    }
+    let f = form(&body);
+    let (ip, ua) = origin_parts(&req, &lang);
+    let challenge = f.get("challenge").cloned().unwrap_or_default();
+    let code = f.get("code").map(String::as_str).unwrap_or_default();
+    match lang.app().platform.identity.finish_sign_in(&challenge, code, &Origin { ip: &ip, user_agent: &ua }).await {
+        Ok(session) => {
+            let cookie = Cookie::build(SESSION_COOKIE, session.token)
+                .path("/")
+                .http_only(true)
+                .secure(true)
+                .same_site(actix_web::cookie::SameSite::Strict)
+                .finish();
+            let mut response = redirect(format!("/account?lang={}", lang.locale.tag()));
+            let _ = response.add_cookie(&cookie);
+            response
+        }
+        Err(e) => {
+            // A wrong code may be retried on the same challenge, within its tries.
+            let e = identity_error(e, &lang);
+            render(&lang, e.kind.status(), "/sign-in", AccountView::Code(challenge), Some(e.message))
+        }
+    }
+}
+
+/// What the caller's certificate queries cover, in words.
+fn sees(lang: &Lang, caller: &Caller) -> String {
+    let scope = lang.app().platform.identity.scope(caller, &caller.tenant, ObjectKind::Certificate, Action::Read);
+    if scope.whole_tenant {
+        return lang.text("sees-whole-province");
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for slice in &scope.slices {
+        let part = match (&slice.region, &slice.enterprise, &slice.dept, &slice.holder) {
+            (Some(region), ..) => lang.text_with("sees-region", &[("region", region.clone().into())]),
+            (None, Some(_), Some(_), _) => lang.text("sees-department"),
+            (None, Some(_), None, _) => lang.text("sees-enterprise"),
+            (None, None, None, Some(_)) => lang.text("sees-own"),
+            _ => continue,
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    if parts.is_empty() { lang.text("sees-nothing") } else { parts.join(" · ") }
+}
+
+/// The account page, with a lookup in the caller's province.
+#[get("/account")]
+pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMap<String, String>>) -> HttpResponse {
+    let back = || redirect(format!("/sign-in?lang={}", lang.locale.tag()));
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else { return back() };
+    let platform = &lang.app().platform;
+    let Ok(caller) = platform.identity.caller(&token).await else { return back() };
+    let province =
+        platform.tenants.find(&caller.tenant).map(|t| t.names.get(lang.locale).to_owned()).unwrap_or_default();
+    let mut me = Me {
+        login: caller.login.clone(),
+        role: lang.text(&format!("role-{}", caller.role.as_str())),
+        province,
+        sees: sees(&lang, &caller),
+        cert_no: String::new(),
+        result: None,
+    };
+    let mut status = StatusCode::OK;
+    if let Some(raw) = query.get("cert_no").filter(|r| !r.trim().is_empty()) {
+        me.cert_no = raw.chars().take(40).collect();
+        let card = |class: &'static str, verdict: String| ResultCard { class, verdict, fields: vec![] };
+        me.result = Some(match CertNo::parse(raw) {
+            Err(_) => {
+                status = StatusCode::BAD_REQUEST;
+                card("nomatch", lang.error(ErrorKind::InvalidCertNo).message)
+            }
+            Ok(no) => match platform.lookup_as(&caller, &caller.tenant, &no, lang.locale).await {
+                Ok(view) => {
+                    let field = |id: &str, value: String| Field { label: lang.text(id), value };
+                    ResultCard {
+                        class: view.status.code(),
+                        verdict: lang.text(&format!("status-{}", view.status.code())),
+                        fields: vec![
+                            field("field-holder", view.holder_name.clone()),
+                            field("field-cert-no", view.cert_no.clone()),
+                            field("field-id-number", view.id_number.clone().unwrap_or_default()),
+                            field("field-cert-type", view.cert_type.clone()),
+                            field("field-authority", view.issuing_authority.clone()),
+                            field("field-expiry-date", view.expiry_date.to_string()),
+                        ],
+                    }
+                }
+                Err(LookupError::Forbidden) => {
+                    status = StatusCode::FORBIDDEN;
+                    card("nomatch", lang.text("result-refused"))
+                }
+                Err(LookupError::NotFound) => {
+                    status = StatusCode::NOT_FOUND;
+                    card("nomatch", lang.text("result-not-found"))
+                }
+                Err(e) => {
+                    status = StatusCode::SERVICE_UNAVAILABLE;
+                    card("nomatch", super::unavailable(&e, &lang).message)
+                }
+            },
+        });
+    }
+    render(&lang, status, "/account", AccountView::Account(Box::new(me)), None)
+}
+
+/// Ends the session and clears the cookie.
+#[post("/sign-out")]
+pub async fn sign_out_submit(req: HttpRequest, lang: Lang) -> HttpResponse {
+    if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
+        && let Err(e) = lang.app().platform.identity.sign_out(&token).await
+    {
+        tracing::warn!(error = %e, "sign-out could not reach the database");
+    }
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    let mut response = redirect(format!("/sign-in?lang={}", lang.locale.tag()));
+    let _ = response.add_cookie(&gone);
+    response
+}
