@@ -66,14 +66,20 @@ wait_port() {
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
+# Tenant lookups answer signed-in callers: a platform administrator's
+# session (made once, kept in the database across restarts).
+token=""
+operator_password="Bench-Operator-2026!"
+
 # run NAME CONNECTIONS URL [PATHS [sequential]]
 run() {
     local name="$1" conns="$2" url="$3" paths="${4:-}" order="${5:-random}"
     local threads=2 log="$out/$name-c$conns.txt"
+    local auth=(-H "Authorization: Bearer ${token:-none}")
     if [ -n "$paths" ]; then
-        wrk -t"$threads" -c"$conns" -d"$duration" --latency -s apps/bench/random-paths.lua "$url" -- "$paths" "$order" > "$log"
+        wrk -t"$threads" -c"$conns" -d"$duration" --latency "${auth[@]}" -s apps/bench/random-paths.lua "$url" -- "$paths" "$order" > "$log"
     else
-        wrk -t"$threads" -c"$conns" -d"$duration" --latency "$url" > "$log"
+        wrk -t"$threads" -c"$conns" -d"$duration" --latency "${auth[@]}" "$url" > "$log"
     fi
     local rps p50 p99 errors non2xx
     rps=$(awk '/Requests\/sec/ {print $2}' "$log")
@@ -104,6 +110,11 @@ serve() {
     SAFECERT_LISTEN=127.0.0.1:8092 SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
         "$bin/safecert" serve > /dev/null & pid=$!
     wait_port 8092 healthz
+    if [ -z "$token" ]; then
+        local login="bench.op.$(date +%s)" secret
+        secret=$(echo "$operator_password" | "$bin/safecert" accounts create-admin --login "$login" | awk '/authenticator key/ {print $NF}')
+        token=$(python3 apps/bench/sign_in.py http://127.0.0.1:8092 "$login" "$operator_password" "$secret")
+    fi
 }
 
 serve

@@ -25,20 +25,7 @@ secret=$(echo "$password" | "$bin" accounts create-admin --login bench.operator 
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
 for _ in $(seq 1 150); do curl -s -o /dev/null http://127.0.0.1:8093/healthz && break; sleep 0.2; done
 
-token=$(python3 - "$secret" "$password" <<'PY'
-import base64, hashlib, hmac, json, struct, sys, time, urllib.request
-secret, password = sys.argv[1], sys.argv[2]
-def post(path, body):
-    req = urllib.request.Request("http://127.0.0.1:8093" + path, json.dumps(body).encode(), {"Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(req))
-key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
-o = mac[-1] & 15
-code = "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
-challenge = post("/api/v1/auth/sign-in", {"login": "bench.operator", "password": password})["challenge"]
-print(post("/api/v1/auth/verify", {"challenge": challenge, "code": code})["token"])
-PY
-)
+token=$(python3 apps/bench/sign_in.py http://127.0.0.1:8093 bench.operator "$password" "$secret")
 cert=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select cert_no from certificates limit 1').fetchone()[0])" "$out/data/tenants/gd.sqlite")
 url="http://127.0.0.1:8093/api/v1/t/gd/certificates/$cert"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url")" = 200 ] || { echo "lookup does not answer 200"; exit 1; }
