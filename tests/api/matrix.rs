@@ -15,7 +15,7 @@ enum Seen {
     Full,
     /// 200 with the ID number masked.
     Masked,
-    /// 403.
+    /// 404, as for a number that does not exist.
     Refused,
     /// Full when the certificate is in the regulator's city, else refused.
     InCity,
@@ -194,7 +194,7 @@ async fn every_role_sees_and_does_exactly_what_the_table_says() {
             let got = match (status, body["id_number"].as_str()) {
                 (200, Some(shown)) if shown == id => Full,
                 (200, Some(shown)) if shown.contains("********") => Masked,
-                (403, _) => Refused,
+                (404, _) => Refused,
                 other => {
                     unexpected.push(format!("{role} reading {target}: unexpected answer {other:?}"));
                     continue;

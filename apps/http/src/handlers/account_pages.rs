@@ -248,11 +248,7 @@ pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMa
                         ],
                     }
                 }
-                Err(LookupError::Forbidden) => {
-                    status = StatusCode::FORBIDDEN;
-                    card("nomatch", lang.text("result-refused"))
-                }
-                Err(LookupError::NotFound) => {
+                Err(LookupError::Forbidden | LookupError::NotFound) => {
                     status = StatusCode::NOT_FOUND;
                     card("nomatch", lang.text("result-not-found"))
                 }

@@ -43,7 +43,7 @@ pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> 
 }
 
 /// One certificate of a province by its number, as the signed-in caller's
-/// role allows: in full, masked, or refused.
+/// role allows: in full, masked, or refused (as if it did not exist).
 #[utoipa::path(
     get,
     path = "/api/v1/t/{tenant}/certificates/{cert_no}",
@@ -56,8 +56,7 @@ pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> 
         (status = 200, body = CertificateView),
         (status = 400, description = "Malformed certificate number", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "The caller's role does not cover this certificate", body = ErrorBody),
-        (status = 404, description = "Unknown tenant or certificate", body = ErrorBody),
+        (status = 404, description = "Unknown tenant or certificate, or one the caller's role does not cover", body = ErrorBody),
         (status = 429, description = "Too many requests from this address", body = ErrorBody),
     )
 )]
@@ -73,7 +72,9 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
         Ok(view) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view)),
         Err(LookupError::UnknownTenant) => Err(lang.error(ErrorKind::UnknownTenant)),
         Err(LookupError::NotFound) => Err(lang.error(ErrorKind::CertificateNotFound)),
-        Err(LookupError::Forbidden) => Err(lang.error(ErrorKind::Forbidden)),
+        // Outside the caller's reach looks like a number that does not
+        // exist: a lookup cannot tell who holds what elsewhere.
+        Err(LookupError::Forbidden) => Err(lang.error(ErrorKind::CertificateNotFound)),
         Err(LookupError::Storage(e)) => Err(super::unavailable(&e, lang)),
         Err(LookupError::Rules(e)) => Err(super::unavailable(&e, lang)),
     }
