@@ -215,3 +215,36 @@ async fn a_grant_gives_a_sub_account_a_department_until_it_ends() {
         .await;
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn another_replica_applies_an_approval_within_five_seconds() {
+    let app = spawn_app().await;
+    let rows = app.seed(40, 21).await;
+    let gd: Vec<&SeededRow> = rows.iter().filter(|r| r.tenant == "gd").collect();
+    let here = gd[0];
+    let there = gd.iter().find(|r| city(r) != city(here)).expect("two cities");
+    let replica = app.replica().await;
+    let province = staff(&app, &app.operator, "gd", "provincial_admin", "gd.admin", "440000").await;
+    let local = staff(&app, &province, "gd", "regulator", "city.regulator", &city(here)).await;
+    let path = format!("/api/v1/t/gd/certificates/{}", there.cert_no);
+    let on_replica = |token: String| {
+        let (client, url) = (replica.client.clone(), format!("{}{path}", replica.address));
+        async move { client.get(url).bearer_auth(token).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(on_replica(local.clone()).await, 404);
+    let res = app
+        .post_as(&local, "/api/v1/t/gd/region-access", &json!({ "region": city(there), "reason": "检查", "days": 1 }))
+        .await;
+    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let approved =
+        app.post_as(&province, &format!("/api/v1/t/gd/region-access/{id}/approve"), &json!({ "reason": "同意" })).await;
+    assert_eq!(approved.status(), 200);
+    let start = std::time::Instant::now();
+    while on_replica(local.clone()).await != 200 {
+        assert!(start.elapsed() < Duration::from_secs(5), "the replica did not see the grant within 5 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let log: Vec<Value> = app.get_as(&local, "/api/v1/me/sign-ins").await.json().await.unwrap();
+    assert_eq!(log[0]["result"], "ok");
+    assert!(log.iter().any(|l| l["result"] == "password_ok"));
+}

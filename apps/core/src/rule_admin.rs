@@ -308,11 +308,22 @@ impl Platform {
             let (store, slug) = (Arc::clone(&self.store), tenant.slug.clone());
             tokio::spawn(async move { store.status_page(&slug, after, PAGE).await })
         };
-        let mut next = read(0);
+        // On SQLite a page read while the previous one is being written can
+        // keep a snapshot from before that write on its pooled connection,
+        // so there each page is read only once the last one is written.
+        let pipelined = self.store.databases().backend() == safecert_storage::Backend::Postgres;
+        let mut after = 0;
+        let mut next = Some(read(after));
         loop {
-            let page = next.await.map_err(join_failed)??;
+            let page = match next.take() {
+                Some(reading) => reading.await.map_err(join_failed)??,
+                None => read(after).await.map_err(join_failed)??,
+            };
             let Some(last) = page.last() else { break };
-            next = read(last.id);
+            after = last.id;
+            if pipelined {
+                next = Some(read(after));
+            }
             let rules = Arc::clone(&rules);
             let (updates, part) = tokio::task::spawn_blocking(move || {
                 let mut part = ScanReport::default();
@@ -352,6 +363,9 @@ impl Platform {
             let store = Arc::clone(&self.store);
             let slug = tenant.slug.clone();
             pending = Some(tokio::spawn(async move { store.update_statuses(&slug, &updates).await }));
+            if !pipelined && let Some(done) = pending.take() {
+                report.updated += done.await.map_err(join_failed)??;
+            }
         }
         if let Some(done) = pending {
             report.updated += done.await.map_err(join_failed)??;

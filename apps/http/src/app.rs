@@ -69,6 +69,7 @@ impl Application {
                 .service(identity::verify_code)
                 .service(identity::sign_out)
                 .service(identity::me)
+                .service(identity::my_sign_ins)
                 .service(identity::create_department)
                 .service(identity::list_departments)
                 .service(identity::create_account)

@@ -27,6 +27,7 @@ use crate::{
         identity::verify_code,
         identity::sign_out,
         identity::me,
+        identity::my_sign_ins,
         identity::create_department,
         identity::list_departments,
         identity::create_account,

@@ -33,6 +33,26 @@ pub enum MailError {
     Smtp(String),
 }
 
+/// What went wrong, without the server's own words: they may quote the
+/// recipient's address, which must not reach the logs.
+fn describe(e: &lettre::transport::smtp::Error) -> String {
+    let kind = if e.is_permanent() {
+        "permanent refusal"
+    } else if e.is_transient() {
+        "temporary refusal"
+    } else if e.is_timeout() {
+        "timeout"
+    } else if e.is_tls() {
+        "TLS failure"
+    } else {
+        "connection failure"
+    };
+    match e.status() {
+        Some(code) => format!("{kind} (SMTP {code})"),
+        None => kind.to_owned(),
+    }
+}
+
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
@@ -56,8 +76,8 @@ impl Mailer {
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_owned())
-            .map_err(|e| MailError::Smtp(e.to_string()))?;
-        self.transport.send(message).await.map_err(|e| MailError::Smtp(e.to_string()))?;
+            .map_err(|_| MailError::Smtp("the message could not be built".into()))?;
+        self.transport.send(message).await.map_err(|e| MailError::Smtp(describe(&e)))?;
         Ok(())
     }
 }

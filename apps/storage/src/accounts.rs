@@ -175,6 +175,17 @@ pub struct ChallengeRow {
     pub used_at: Option<DateTime<FixedOffset>>,
 }
 
+/// One sign-in attempt.
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+pub struct LoginRow {
+    pub at: DateTime<FixedOffset>,
+    pub ip: String,
+    pub user_agent: String,
+    /// `ok`, `password_ok`, `bad_password`, `bad_password_locked`,
+    /// `locked`, `bad_code`, `stale_code`, `unknown_login`, `reset_…`.
+    pub result: String,
+}
+
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct SessionRow {
     pub id: i32,
@@ -644,18 +655,17 @@ impl Databases {
         Ok(())
     }
 
-    /// The results of the account's recent sign-ins, newest first.
-    pub async fn login_results(&self, account_id: i32, limit: u64) -> Result<Vec<String>, StorageError> {
+    /// The account's recent sign-in attempts, newest first.
+    pub async fn login_log(&self, account_id: i32, limit: u64) -> Result<Vec<LoginRow>, StorageError> {
         let p = self.platform();
         let stmt = Query::select()
-            .column(LoginLog::Result)
+            .columns([LoginLog::At, LoginLog::Ip, LoginLog::UserAgent, LoginLog::Result])
             .from(p.table(LoginLog::Table))
             .and_where(Expr::col(LoginLog::AccountId).eq(account_id))
             .order_by(LoginLog::At, Order::Desc)
             .limit(limit)
             .to_owned();
-        let rows = p.conn.query_all(&stmt).await?;
-        rows.iter().map(|r| r.try_get::<String>("", "result").map_err(Into::into)).collect()
+        Ok(LoginRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).all(&p.conn).await?)
     }
 
     /// How many devices the account has signed in from.

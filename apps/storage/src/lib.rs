@@ -19,7 +19,9 @@ mod schema;
 mod status_scan;
 
 pub use access::{AuditRow, GrantRow, NewGrant, RegionRequestRow};
-pub use accounts::{AccountRow, ChallengeRow, DepartmentRow, EnterpriseRow, InsertError, NewAccount, SessionRow};
+pub use accounts::{
+    AccountRow, ChallengeRow, DepartmentRow, EnterpriseRow, InsertError, LoginRow, NewAccount, SessionRow,
+};
 pub use cache::{CacheStats, LookupCache};
 pub use certificates::{CertificateStore, Durability};
 pub use crypto::{CryptoError, FieldCipher};

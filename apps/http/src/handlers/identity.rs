@@ -102,7 +102,12 @@ pub struct AccountCreated {
 #[utoipa::path(post, path = "/api/v1/enterprises", tag = "accounts", request_body = EnterpriseRegistration,
     responses((status = 201, body = AccountCreated), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/api/v1/enterprises")]
-pub async fn register_enterprise(lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+pub async fn register_enterprise(
+    req: HttpRequest,
+    lang: Lang,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    super::rate_limit(&req, &lang)?;
     let body: EnterpriseRegistration = super::rules::json_body(payload, &lang).await?;
     let platform = &lang.app().platform;
     let tenant_of_region = |region: &str| {
@@ -260,6 +265,24 @@ pub async fn me(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> 
         tenant: caller.tenant.clone(),
         certificates: view,
     }))
+}
+
+/// The signed-in account's last 50 sign-in attempts: time, address,
+/// browser, result.
+#[utoipa::path(get, path = "/api/v1/me/sign-ins", tag = "accounts",
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+#[get("/api/v1/me/sign-ins")]
+pub async fn my_sign_ins(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, &lang).await?;
+    let rows = lang
+        .app()
+        .platform
+        .store
+        .databases()
+        .login_log(caller.account_id, 50)
+        .await
+        .map_err(|e| super::unavailable(&e, &lang))?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(rows))
 }
 
 pub(super) fn same_tenant(caller: &Caller, tenant: &str, lang: &Lang) -> Result<(), ApiError> {
