@@ -256,3 +256,47 @@ async fn a_holder_binds_with_number_name_and_id_and_then_sees_only_their_own() {
     let res = app.get_as(&token, &format!("/api/v1/t/gd/certificates/{}", other.cert_no)).await;
     assert_eq!(res.status(), 404);
 }
+
+#[tokio::test]
+async fn a_recovery_code_stands_in_for_a_lost_authenticator_once() {
+    let app = spawn_app().await;
+    let body: Value = app
+        .client
+        .post(app.url("/api/v1/enterprises"))
+        .json(&json!({ "uscc": "91440300MA5DFN9X3F", "name": "x", "login": "lost.phone", "password": PASSWORD, "second_factor": "totp" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let codes: Vec<String> =
+        body["totp"]["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    assert_eq!(codes.len(), 10);
+    assert!(codes.iter().all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'));
+    let attempt = |code: String| {
+        let app = &app;
+        async move {
+            let started: Value = app
+                .client
+                .post(app.url("/api/v1/auth/sign-in"))
+                .json(&json!({ "login": "lost.phone", "password": PASSWORD }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            app.client
+                .post(app.url("/api/v1/auth/verify"))
+                .json(&json!({ "challenge": started["challenge"], "code": code }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(attempt(codes[3].to_lowercase()).await, 200, "case does not matter");
+    assert_eq!(attempt(codes[3].clone()).await, 401, "each code works once");
+    assert_eq!(attempt("AAAAA-BBBBB".into()).await, 401);
+}

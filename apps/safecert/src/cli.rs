@@ -161,6 +161,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             if let Some(totp) = totp {
                 println!("authenticator key (shown once): {}", totp.secret);
                 println!("{}", totp.uri);
+                println!("recovery codes (each works once, instead of the app):");
+                for code in &totp.recovery_codes {
+                    println!("  {code}");
+                }
             }
             platform.shutdown().await;
             Ok(())

@@ -97,6 +97,14 @@ enum LoginLog {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
+enum RecoveryCodes {
+    Table,
+    AccountId,
+    CodeHash,
+    UsedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
 enum KnownDevices {
     Table,
     AccountId,
@@ -666,6 +674,31 @@ impl Databases {
             .limit(limit)
             .to_owned();
         Ok(LoginRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).all(&p.conn).await?)
+    }
+
+    /// Stores the hashes of an account's recovery codes.
+    pub async fn insert_recovery_codes(&self, account_id: i32, hashes: &[String]) -> Result<(), StorageError> {
+        let p = self.platform();
+        let mut insert = Query::insert();
+        insert.into_table(p.table(RecoveryCodes::Table)).columns([RecoveryCodes::AccountId, RecoveryCodes::CodeHash]);
+        for hash in hashes {
+            insert.values_panic([account_id.into(), hash.as_str().into()]);
+        }
+        p.conn.execute(&insert).await?;
+        Ok(())
+    }
+
+    /// Spends a recovery code; false when it is unknown or was used.
+    pub async fn spend_recovery_code(&self, account_id: i32, hash: &str) -> Result<bool, StorageError> {
+        let p = self.platform();
+        let update = Query::update()
+            .table(p.table(RecoveryCodes::Table))
+            .value(RecoveryCodes::UsedAt, now())
+            .and_where(Expr::col(RecoveryCodes::AccountId).eq(account_id))
+            .and_where(Expr::col(RecoveryCodes::CodeHash).eq(hash))
+            .and_where(Expr::col(RecoveryCodes::UsedAt).is_null())
+            .to_owned();
+        Ok(p.conn.execute(&update).await?.rows_affected() == 1)
     }
 
     /// How many devices the account has signed in from.

@@ -3,7 +3,8 @@ use sea_orm_migration::{prelude::*, schema::*};
 /// Who uses the service and how they sign in: enterprises and their
 /// department trees, accounts (phone numbers encrypted), sessions,
 /// second-factor challenges, the login log, the devices an account has
-/// signed in from, and the grants made at run time.
+/// signed in from, authenticator recovery codes, and the grants made at
+/// run time.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -90,6 +91,15 @@ enum LoginLog {
     Ip,
     UserAgent,
     Result,
+}
+
+#[derive(DeriveIden)]
+enum RecoveryCodes {
+    Table,
+    Id,
+    AccountId,
+    CodeHash,
+    UsedAt,
 }
 
 #[derive(DeriveIden)]
@@ -254,6 +264,18 @@ impl MigrationTrait for Migration {
             )
             .await?;
         index(manager, "known_devices_account", KnownDevices::Table, &["account_id", "fingerprint"], true).await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(RecoveryCodes::Table)
+                    .col(pk_auto(RecoveryCodes::Id))
+                    .col(integer(RecoveryCodes::AccountId))
+                    .col(string_len(RecoveryCodes::CodeHash, 64))
+                    .col(timestamp_with_time_zone_null(RecoveryCodes::UsedAt))
+                    .to_owned(),
+            )
+            .await?;
+        index(manager, "recovery_codes_account", RecoveryCodes::Table, &["account_id", "code_hash"], true).await?;
         manager
             .create_table(
                 Table::create()

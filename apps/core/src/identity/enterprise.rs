@@ -29,6 +29,8 @@ pub struct TotpEnrollment {
     pub secret: String,
     /// `otpauth://…`, for a QR code.
     pub uri: String,
+    /// Ten single-use codes that stand in for the app when it is lost.
+    pub recovery_codes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -113,10 +115,24 @@ impl Identity {
         })
     }
 
-    fn enrollment(creds: &Credentials) -> Option<TotpEnrollment> {
-        creds
-            .totp_secret
-            .map(|s| TotpEnrollment { secret: totp::base32(&s), uri: totp::provisioning_uri(&s, creds.login.as_str()) })
+    /// The authenticator key and fresh recovery codes of a new account
+    /// (only their keyed hashes are kept).
+    async fn enroll(&self, account_id: i32, creds: &Credentials) -> Result<Option<TotpEnrollment>, IdentityError> {
+        let Some(secret) = creds.totp_secret else { return Ok(None) };
+        let mut codes = Vec::with_capacity(10);
+        for _ in 0..10 {
+            let mut bytes = [0u8; 7];
+            getrandom::fill(&mut bytes).map_err(|_| IdentityError::Invalid("no randomness"))?;
+            let text = totp::base32(&bytes);
+            codes.push(format!("{}-{}", &text[..5], &text[5..10]));
+        }
+        let hashes: Vec<String> = codes.iter().map(|c| self.recovery_hash(account_id, c)).collect();
+        self.dbs.insert_recovery_codes(account_id, &hashes).await?;
+        Ok(Some(TotpEnrollment {
+            secret: totp::base32(&secret),
+            uri: totp::provisioning_uri(&secret, creds.login.as_str()),
+            recovery_codes: codes,
+        }))
     }
 
     /// Registers an enterprise and its admin account. The tenant is the
@@ -139,7 +155,8 @@ impl Identity {
         let admin = self.new_account(&creds, Role::EnterpriseAdmin, &tenant, None, None, None);
         let (enterprise_id, account_id) =
             self.dbs.insert_enterprise(uscc.as_str(), name, &tenant, region, admin).await?;
-        Ok(Registered { enterprise_id, account_id, tenant, totp: Self::enrollment(&creds) })
+        let totp = self.enroll(account_id, &creds).await?;
+        Ok(Registered { enterprise_id, account_id, tenant, totp })
     }
 
     fn new_account(
@@ -245,7 +262,7 @@ impl Identity {
         self.dbs
             .audit(Some(caller.account_id), &caller.tenant, "account.create", &format!("account:{id}"), detail)
             .await?;
-        Ok((id, Self::enrollment(&creds)))
+        Ok((id, self.enroll(id, &creds).await?))
     }
 }
 
@@ -298,7 +315,7 @@ impl Identity {
         self.dbs
             .audit(creator.map(|c| c.account_id), staff.tenant, "account.create", &format!("account:{id}"), detail)
             .await?;
-        Ok((id, Self::enrollment(&creds)))
+        Ok((id, self.enroll(id, &creds).await?))
     }
 }
 
@@ -332,6 +349,6 @@ impl Identity {
         self.dbs
             .audit(None, tenant, "account.bind", &format!("account:{id}"), serde_json::json!({ "account": id }))
             .await?;
-        Ok((id, Self::enrollment(&creds)))
+        Ok((id, self.enroll(id, &creds).await?))
     }
 }

@@ -211,6 +211,13 @@ impl Identity {
         let account = self.dbs.account(row.account_id).await?.ok_or(IdentityError::InvalidCode)?;
         let code = code.trim();
         let right = match SecondFactor::parse(&row.method) {
+            Some(SecondFactor::Totp) if is_recovery_code(code) => {
+                let spent = self.dbs.spend_recovery_code(account.id, &self.recovery_hash(account.id, code)).await?;
+                if spent {
+                    self.dbs.log_login(Some(account.id), ip, ua, "recovery_code_used").await?;
+                }
+                spent
+            }
             Some(SecondFactor::Totp) => {
                 let secret = self.totp_secret_of(&account)?;
                 // A code opens one session: the step it belongs to is spent.
@@ -317,6 +324,21 @@ impl Identity {
         if let Err(error) = sent {
             tracing::warn!(account = account.id, %error, "could not send the new-device notice");
         }
+    }
+}
+
+/// `ABCDE-FGHIJ` (base32, case and dash optional).
+fn is_recovery_code(code: &str) -> bool {
+    let plain: String = code.chars().filter(|c| *c != '-').collect();
+    plain.len() == 10 && plain.chars().all(|c| c.is_ascii_alphabetic() || ('2'..='7').contains(&c))
+}
+
+impl Identity {
+    /// The keyed hash a recovery code is kept as (the key lives with the
+    /// field keys, apart from the database).
+    pub(crate) fn recovery_hash(&self, account_id: i32, code: &str) -> String {
+        let plain: String = code.chars().filter(|c| *c != '-').collect::<String>().to_ascii_uppercase();
+        self.cipher.blind_index("recovery_code", &format!("{account_id}:{plain}"))
     }
 }
 
