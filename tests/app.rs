@@ -234,25 +234,32 @@ impl TestApp {
         self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
     }
 
+    /// Registers an enterprise whose admin uses an authenticator app,
+    /// without signing in; the answer (with `totp`).
+    pub async fn register_enterprise(&self, uscc: &str, login: &str, password: &str) -> serde_json::Value {
+        let body = serde_json::json!({ "uscc": uscc, "name": "示例企业", "login": login, "password": password,
+                                       "second_factor": "totp" });
+        let res = self.client.post(self.url("/api/v1/enterprises")).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 201, "registering {login}");
+        res.json().await.unwrap()
+    }
+
+    /// The first sign-in step (name and password); its answer.
+    pub async fn start_sign_in(&self, login: &str, password: &str) -> serde_json::Value {
+        let body = serde_json::json!({ "login": login, "password": password });
+        self.client.post(self.url("/api/v1/auth/sign-in")).json(&body).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// The second step: a challenge and its code.
+    pub async fn verify_code(&self, challenge: &serde_json::Value, code: &str) -> reqwest::Response {
+        let body = serde_json::json!({ "challenge": challenge, "code": code });
+        self.client.post(self.url("/api/v1/auth/verify")).json(&body).send().await.unwrap()
+    }
+
     /// Signs in with a password and the authenticator code; the session token.
     pub async fn sign_in_totp(&self, login: &str, password: &str, secret: &str) -> String {
-        let started: serde_json::Value = self
-            .client
-            .post(self.url("/api/v1/auth/sign-in"))
-            .json(&serde_json::json!({ "login": login, "password": password }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let res = self
-            .client
-            .post(self.url("/api/v1/auth/verify"))
-            .json(&serde_json::json!({ "challenge": started["challenge"], "code": totp_now(secret) }))
-            .send()
-            .await
-            .unwrap();
+        let started = self.start_sign_in(login, password).await;
+        let res = self.verify_code(&started["challenge"], &totp_now(secret)).await;
         assert_eq!(res.status(), 200, "sign-in of {login}");
         let body: serde_json::Value = res.json().await.unwrap();
         body["token"].as_str().unwrap().to_owned()

@@ -82,48 +82,18 @@ async fn the_operator_sees_certificates_masked_and_strangers_are_refused() {
 #[tokio::test]
 async fn sign_in_answers_alike_for_unknown_accounts_and_codes_work_once() {
     let app = spawn_app().await;
-    let body: Value = app
-        .client
-        .post(app.url("/api/v1/enterprises"))
-        .json(&json!({ "uscc": "91440300MA5DFN9X3F", "name": "x", "login": "owner", "password": PASSWORD, "second_factor": "totp" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = app.register_enterprise("91440300MA5DFN9X3F", "owner", PASSWORD).await;
     let secret = body["totp"]["secret"].as_str().unwrap().to_owned();
-    let start = |login: &'static str, password: &'static str| {
-        let app = &app;
-        async move {
-            let res = app
-                .client
-                .post(app.url("/api/v1/auth/sign-in"))
-                .json(&json!({ "login": login, "password": password }))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 200);
-            res.json::<Value>().await.unwrap()
-        }
-    };
-    let unknown = start("nobody.here", PASSWORD).await;
-    let wrong = start("owner", "Wrong-Pass-2026!").await;
-    let right = start("owner", PASSWORD).await;
+    let unknown = app.start_sign_in("nobody.here", PASSWORD).await;
+    let wrong = app.start_sign_in("owner", "Wrong-Pass-2026!").await;
+    let right = app.start_sign_in("owner", PASSWORD).await;
     for body in [&unknown, &wrong, &right] {
         assert_eq!(body["challenge"].as_str().unwrap().len(), 64);
         assert_eq!(body["message"], right["message"]);
     }
     let verify = |challenge: Value, code: String| {
         let app = &app;
-        async move {
-            app.client
-                .post(app.url("/api/v1/auth/verify"))
-                .json(&json!({ "challenge": challenge, "code": code }))
-                .send()
-                .await
-                .unwrap()
-        }
+        async move { app.verify_code(&challenge, &code).await }
     };
     // A right code on the decoy challenges opens nothing.
     assert_eq!(verify(wrong["challenge"].clone(), totp_now(&secret)).await.status(), 401);
@@ -132,7 +102,7 @@ async fn sign_in_answers_alike_for_unknown_accounts_and_codes_work_once() {
     let replay = verify(right["challenge"].clone(), totp_now(&secret)).await;
     assert_eq!(replay.status(), 401, "a challenge is used once");
     assert_eq!(replay.json::<Value>().await.unwrap()["error"]["code"], "invalid_code");
-    let again = start("owner", PASSWORD).await;
+    let again = app.start_sign_in("owner", PASSWORD).await;
     assert_eq!(
         verify(again["challenge"].clone(), totp_now(&secret)).await.status(),
         401,
@@ -187,35 +157,16 @@ async fn malformed_registrations_are_refused_and_nothing_is_created() {
 #[tokio::test]
 async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
     let app = spawn_app().await;
-    let (_, body) = register(&app, "91440300MA5DFN9X3F", "careful").await;
+    // Not signed in yet: the authenticator's current code is unspent, so
+    // only the lock can refuse it.
+    let body = app.register_enterprise("91440300MA5DFN9X3F", "careful", PASSWORD).await;
     let secret = body["totp"]["secret"].as_str().unwrap().to_owned();
     for _ in 0..5 {
-        let res = app
-            .client
-            .post(app.url("/api/v1/auth/sign-in"))
-            .json(&json!({ "login": "careful", "password": "Not-The-Pass-1" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "no hint that the password was wrong");
+        let answer = app.start_sign_in("careful", "Not-The-Pass-1").await;
+        assert_eq!(answer["challenge"].as_str().unwrap().len(), 64, "no hint that the password was wrong");
     }
-    let started: Value = app
-        .client
-        .post(app.url("/api/v1/auth/sign-in"))
-        .json(&json!({ "login": "careful", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let res = app
-        .client
-        .post(app.url("/api/v1/auth/verify"))
-        .json(&json!({ "challenge": started["challenge"], "code": totp_now(&secret) }))
-        .send()
-        .await
-        .unwrap();
+    let started = app.start_sign_in("careful", PASSWORD).await;
+    let res = app.verify_code(&started["challenge"], &totp_now(&secret)).await;
     assert_eq!(res.status(), 401, "locked for a while");
 }
 
@@ -260,16 +211,7 @@ async fn a_holder_binds_with_number_name_and_id_and_then_sees_only_their_own() {
 #[tokio::test]
 async fn a_recovery_code_stands_in_for_a_lost_authenticator_once() {
     let app = spawn_app().await;
-    let body: Value = app
-        .client
-        .post(app.url("/api/v1/enterprises"))
-        .json(&json!({ "uscc": "91440300MA5DFN9X3F", "name": "x", "login": "lost.phone", "password": PASSWORD, "second_factor": "totp" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = app.register_enterprise("91440300MA5DFN9X3F", "lost.phone", PASSWORD).await;
     let codes: Vec<String> =
         body["totp"]["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
     assert_eq!(codes.len(), 10);
@@ -277,23 +219,8 @@ async fn a_recovery_code_stands_in_for_a_lost_authenticator_once() {
     let attempt = |code: String| {
         let app = &app;
         async move {
-            let started: Value = app
-                .client
-                .post(app.url("/api/v1/auth/sign-in"))
-                .json(&json!({ "login": "lost.phone", "password": PASSWORD }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            app.client
-                .post(app.url("/api/v1/auth/verify"))
-                .json(&json!({ "challenge": started["challenge"], "code": code }))
-                .send()
-                .await
-                .unwrap()
-                .status()
+            let started = app.start_sign_in("lost.phone", PASSWORD).await;
+            app.verify_code(&started["challenge"], &code).await.status()
         }
     };
     assert_eq!(attempt(codes[3].to_lowercase()).await, 200, "case does not matter");

@@ -176,16 +176,7 @@ async fn a_password_reset_by_email_code_ends_every_session() {
     assert_eq!(confirm("Brand-New-Pass-8").await.status(), 401, "the code works once");
     assert_eq!(app.get_as(&token, "/api/v1/me").await.status(), 401, "sessions end with a reset");
     // The new password signs in; the sign-in code does not reset anything.
-    let started: Value = app
-        .client
-        .post(app.url("/api/v1/auth/sign-in"))
-        .json(&json!({ "login": "forgetful", "password": "Brand-New-Pass-9" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let started = app.start_sign_in("forgetful", "Brand-New-Pass-9").await;
     let mail = servers.wait(|s| s.mail(), |all| (all.len() >= 3).then(|| all.last().cloned()).flatten()).await;
     let res = app
         .client
