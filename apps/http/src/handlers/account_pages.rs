@@ -3,40 +3,18 @@
 
 use std::collections::HashMap;
 
-use actix_web::{
-    HttpRequest, HttpResponse,
-    cookie::Cookie,
-    get,
-    http::{StatusCode, header::ContentType},
-    post, web,
-};
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
 use askama::Template;
 use safecert_core::{
     LookupError,
     identity::{Caller, Origin},
 };
-use safecert_domain::{CertNo, Locale};
+use safecert_domain::CertNo;
 use safecert_policy::{Action, ObjectKind};
 
-use super::identity::{SESSION_COOKIE, identity_error};
+use super::identity::{SESSION_COOKIE, identity_error, origin_of, removed_session_cookie, session_cookie};
+use super::pages::{Field, LanguageLink, ResultCard, html_response, languages};
 use crate::{error::ErrorKind, lang::Lang};
-
-struct LanguageLink {
-    tag: &'static str,
-    name: &'static str,
-    current: bool,
-}
-
-struct Field {
-    label: String,
-    value: String,
-}
-
-struct ResultCard {
-    class: &'static str,
-    verdict: String,
-    fields: Vec<Field>,
-}
 
 struct Me {
     login: String,
@@ -92,26 +70,12 @@ fn render(
         dir: if lang.locale.is_rtl() { "rtl" } else { "ltr" },
         here,
         heading,
-        languages: Locale::ALL
-            .iter()
-            .map(|l| LanguageLink { tag: l.tag(), name: l.native_name(), current: *l == lang.locale })
-            .collect(),
+        languages: languages(lang),
         error,
         view,
         texts: lang,
     };
-    match page.render() {
-        Ok(html) => HttpResponse::build(status)
-            .content_type(ContentType::html())
-            .insert_header(("Content-Security-Policy", PAGE_CSP))
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header(("Content-Language", lang.locale.tag()))
-            .body(html),
-        Err(e) => {
-            tracing::error!(error = %e, "account page failed to render");
-            actix_web::ResponseError::error_response(&lang.error(ErrorKind::Internal))
-        }
-    }
+    html_response(lang, status, PAGE_CSP, page.render())
 }
 
 fn redirect(to: String) -> HttpResponse {
@@ -120,13 +84,6 @@ fn redirect(to: String) -> HttpResponse {
 
 fn form(body: &[u8]) -> HashMap<String, String> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-fn origin_parts(req: &HttpRequest, lang: &Lang) -> (String, String) {
-    let ip = super::client_addr(req, lang.app().platform.config.trust_forwarded_for)
-        .map_or_else(String::new, |a| a.to_string());
-    let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    (ip, ua)
 }
 
 /// The sign-in form.
@@ -142,7 +99,7 @@ pub async fn sign_in_submit(req: HttpRequest, lang: Lang, body: web::Bytes) -> H
         return render(&lang, e.kind.status(), "/sign-in", AccountView::SignIn, Some(e.message));
     }
     let f = form(&body);
-    let (ip, ua) = origin_parts(&req, &lang);
+    let (ip, ua) = origin_of(&req, &lang);
     let login = f.get("login").map(String::as_str).unwrap_or_default();
     let password = f.get("password").map(String::as_str).unwrap_or_default();
     match lang.app().platform.identity.start_sign_in(login, password, &Origin { ip: &ip, user_agent: &ua }).await {
@@ -161,19 +118,13 @@ pub async fn code_submit(req: HttpRequest, lang: Lang, body: web::Bytes) -> Http
         return render(&lang, e.kind.status(), "/sign-in", AccountView::SignIn, Some(e.message));
     }
     let f = form(&body);
-    let (ip, ua) = origin_parts(&req, &lang);
+    let (ip, ua) = origin_of(&req, &lang);
     let challenge = f.get("challenge").cloned().unwrap_or_default();
     let code = f.get("code").map(String::as_str).unwrap_or_default();
     match lang.app().platform.identity.finish_sign_in(&challenge, code, &Origin { ip: &ip, user_agent: &ua }).await {
         Ok(session) => {
-            let cookie = Cookie::build(SESSION_COOKIE, session.token)
-                .path("/")
-                .http_only(true)
-                .secure(true)
-                .same_site(actix_web::cookie::SameSite::Strict)
-                .finish();
             let mut response = redirect(format!("/account?lang={}", lang.locale.tag()));
-            let _ = response.add_cookie(&cookie);
+            let _ = response.add_cookie(&session_cookie(session.token));
             response
         }
         Err(e) => {
@@ -226,7 +177,7 @@ pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMa
     let mut status = StatusCode::OK;
     if let Some(raw) = query.get("cert_no").filter(|r| !r.trim().is_empty()) {
         me.cert_no = raw.chars().take(40).collect();
-        let card = |class: &'static str, verdict: String| ResultCard { class, verdict, fields: vec![] };
+        let card = |class: &'static str, verdict: String| ResultCard { class, verdict, status: None, fields: vec![] };
         me.result = Some(match CertNo::parse(raw) {
             Err(_) => {
                 status = StatusCode::BAD_REQUEST;
@@ -238,6 +189,7 @@ pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMa
                     ResultCard {
                         class: view.status.code(),
                         verdict: lang.text(&format!("status-{}", view.status.code())),
+                        status: None,
                         fields: vec![
                             field("field-holder", view.holder_name.clone()),
                             field("field-cert-no", view.cert_no.clone()),
@@ -270,9 +222,7 @@ pub async fn sign_out_submit(req: HttpRequest, lang: Lang) -> HttpResponse {
     {
         tracing::warn!(error = %e, "sign-out could not reach the database");
     }
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-    gone.make_removal();
     let mut response = redirect(format!("/sign-in?lang={}", lang.locale.tag()));
-    let _ = response.add_cookie(&gone);
+    let _ = response.add_cookie(&removed_session_cookie());
     response
 }

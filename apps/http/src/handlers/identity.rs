@@ -66,7 +66,25 @@ pub async fn caller(req: &HttpRequest, lang: &Lang) -> Result<Arc<Caller>, ApiEr
     lang.app().platform.identity.caller(&token).await.map_err(|e| identity_error(e, lang))
 }
 
-fn origin_of(req: &HttpRequest, lang: &Lang) -> (String, String) {
+/// The session cookie: script-proof, HTTPS-only, never sent cross-site.
+pub(super) fn session_cookie(token: String) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(true)
+        .same_site(actix_web::cookie::SameSite::Strict)
+        .finish()
+}
+
+/// The cookie that tells the browser to drop the session.
+pub(super) fn removed_session_cookie() -> Cookie<'static> {
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    gone
+}
+
+/// The caller's address and browser, for the login log.
+pub(super) fn origin_of(req: &HttpRequest, lang: &Lang) -> (String, String) {
     let ip = super::client_addr(req, lang.app().platform.config.trust_forwarded_for)
         .map_or_else(String::new, |a| a.to_string());
     let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
@@ -199,15 +217,9 @@ pub async fn verify_code(req: HttpRequest, lang: Lang, payload: web::Payload) ->
         .finish_sign_in(&body.challenge, &body.code, &Origin { ip: &ip, user_agent: &user_agent })
         .await
         .map_err(|e| identity_error(e, &lang))?;
-    let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
-        .path("/")
-        .http_only(true)
-        .secure(true)
-        .same_site(actix_web::cookie::SameSite::Strict)
-        .finish();
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .cookie(cookie)
+        .cookie(session_cookie(session.token.clone()))
         .json(SessionToken { token: session.token, expires_at: session.expires_at }))
 }
 
@@ -218,9 +230,7 @@ pub async fn sign_out(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiE
     if let Some(token) = session_token(&req) {
         lang.app().platform.identity.sign_out(&token).await.map_err(|e| identity_error(e, &lang))?;
     }
-    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
-    gone.make_removal();
-    Ok(HttpResponse::NoContent().cookie(gone).finish())
+    Ok(HttpResponse::NoContent().cookie(removed_session_cookie()).finish())
 }
 
 #[derive(Serialize, ToSchema)]

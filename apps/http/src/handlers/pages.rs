@@ -13,22 +13,54 @@ use safecert_domain::{CertNo, HolderName, Locale};
 
 use crate::{error::ErrorKind, lang::Lang};
 
-struct LanguageLink {
-    tag: &'static str,
-    name: &'static str,
-    current: bool,
+/// A link of the language switch.
+pub(super) struct LanguageLink {
+    pub tag: &'static str,
+    pub name: &'static str,
+    pub current: bool,
 }
 
-struct Field {
-    label: String,
-    value: String,
+/// The language switch, with the current language marked.
+pub(super) fn languages(lang: &Lang) -> Vec<LanguageLink> {
+    Locale::ALL
+        .iter()
+        .map(|l| LanguageLink { tag: l.tag(), name: l.native_name(), current: *l == lang.locale })
+        .collect()
 }
 
-struct ResultCard {
-    class: &'static str,
-    verdict: String,
-    status: Option<String>,
-    fields: Vec<Field>,
+pub(super) struct Field {
+    pub label: String,
+    pub value: String,
+}
+
+/// A certificate shown on a page, with the status colour as its class.
+pub(super) struct ResultCard {
+    pub class: &'static str,
+    pub verdict: String,
+    pub status: Option<String>,
+    pub fields: Vec<Field>,
+}
+
+/// A rendered page as the response: HTML, the page's content policy, never
+/// cached, in the caller's language; a page that fails to render is a 500.
+pub(super) fn html_response(
+    lang: &Lang,
+    status: StatusCode,
+    csp: &str,
+    rendered: askama::Result<String>,
+) -> HttpResponse {
+    match rendered {
+        Ok(html) => HttpResponse::build(status)
+            .content_type(ContentType::html())
+            .insert_header(("Content-Security-Policy", csp))
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header(("Content-Language", lang.locale.tag()))
+            .body(html),
+        Err(e) => {
+            tracing::error!(error = %e, "a page failed to render");
+            actix_web::ResponseError::error_response(&lang.error(ErrorKind::Internal))
+        }
+    }
 }
 
 #[derive(Template)]
@@ -36,6 +68,8 @@ struct ResultCard {
 struct VerifyPage<'a> {
     lang: &'static str,
     dir: &'static str,
+    here: &'static str,
+    heading: String,
     languages: Vec<LanguageLink>,
     cert_no: String,
     name: String,
@@ -58,10 +92,9 @@ fn page(lang: &Lang, fill: impl FnOnce(&mut VerifyPage)) -> HttpResponse {
     let mut page = VerifyPage {
         lang: lang.locale.tag(),
         dir: if lang.locale.is_rtl() { "rtl" } else { "ltr" },
-        languages: Locale::ALL
-            .iter()
-            .map(|l| LanguageLink { tag: l.tag(), name: l.native_name(), current: *l == lang.locale })
-            .collect(),
+        here: "/",
+        heading: lang.text("verify-heading"),
+        languages: languages(lang),
         cert_no: String::new(),
         name: String::new(),
         error: None,
@@ -71,18 +104,7 @@ fn page(lang: &Lang, fill: impl FnOnce(&mut VerifyPage)) -> HttpResponse {
         status: StatusCode::OK,
     };
     fill(&mut page);
-    match page.render() {
-        Ok(html) => HttpResponse::build(page.status)
-            .content_type(ContentType::html())
-            .insert_header(("Content-Security-Policy", PAGE_CSP))
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header(("Content-Language", lang.locale.tag()))
-            .body(html),
-        Err(e) => {
-            tracing::error!(error = %e, "verify page failed to render");
-            actix_web::ResponseError::error_response(&lang.error(ErrorKind::Internal))
-        }
-    }
+    html_response(lang, page.status, PAGE_CSP, page.render())
 }
 
 /// The empty form. `?cert_no=` (as in a QR code) fills in the number.
