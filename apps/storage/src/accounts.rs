@@ -224,8 +224,9 @@ pub(crate) fn now() -> DateTime<FixedOffset> {
     Utc::now().fixed_offset()
 }
 
-const ACCOUNT_COLUMNS: [Accounts; 16] = [
-    Accounts::Id,
+/// The columns an account is written with and read back by (reads add its
+/// id and lock; writes its creator and time).
+const ACCOUNT_COLUMNS: [Accounts; 14] = [
     Accounts::Login,
     Accounts::Role,
     Accounts::TenantSlug,
@@ -240,7 +241,6 @@ const ACCOUNT_COLUMNS: [Accounts; 16] = [
     Accounts::SecondFactor,
     Accounts::TotpCipher,
     Accounts::FailedSignins,
-    Accounts::LockedUntil,
 ];
 
 pub(crate) async fn insert_returning_id<C: ConnectionTrait>(
@@ -412,7 +412,13 @@ impl Databases {
 
     async fn account_where(&self, cond: SimpleExpr) -> Result<Option<AccountRow>, StorageError> {
         let p = self.platform();
-        let stmt = Query::select().columns(ACCOUNT_COLUMNS).from(p.table(Accounts::Table)).and_where(cond).to_owned();
+        let stmt = Query::select()
+            .column(Accounts::Id)
+            .columns(ACCOUNT_COLUMNS)
+            .column(Accounts::LockedUntil)
+            .from(p.table(Accounts::Table))
+            .and_where(cond)
+            .to_owned();
         Ok(AccountRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).one(&p.conn).await?)
     }
 
@@ -733,24 +739,7 @@ impl Databases {
 async fn insert_account_in<C: ConnectionTrait>(conn: &C, p: &Scoped, a: &NewAccount) -> Result<i32, InsertError> {
     let insert = Query::insert()
         .into_table(p.table(Accounts::Table))
-        .columns([
-            Accounts::Login,
-            Accounts::Role,
-            Accounts::TenantSlug,
-            Accounts::RegionCode,
-            Accounts::EnterpriseId,
-            Accounts::DepartmentId,
-            Accounts::HolderIndex,
-            Accounts::Email,
-            Accounts::PhoneCipher,
-            Accounts::PhoneMasked,
-            Accounts::PasswordHash,
-            Accounts::SecondFactor,
-            Accounts::TotpCipher,
-            Accounts::FailedSignins,
-            Accounts::CreatedBy,
-            Accounts::CreatedAt,
-        ])
+        .columns(ACCOUNT_COLUMNS.into_iter().chain([Accounts::CreatedBy, Accounts::CreatedAt]))
         .values_panic([
             a.login.clone().into(),
             a.role.clone().into(),

@@ -8,7 +8,7 @@ use safecert_policy::{Action, ObjectKind, Resource, Role};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::identity::{AccountCreated, caller, identity_error, same_tenant};
+use super::identity::{AccountCreated, caller, home_caller, identity_error};
 use crate::{
     error::{ApiError, ErrorBody, ErrorKind},
     lang::Lang,
@@ -41,8 +41,7 @@ pub async fn create_grant(
     tenant: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &lang).await?;
-    same_tenant(&caller, &tenant, &lang)?;
+    let caller = home_caller(&req, &lang, &tenant).await?;
     let b: NewGrantBody = super::rules::json_body(payload, &lang).await?;
     let grant = GrantRequest {
         account_id: b.account_id,
@@ -73,9 +72,8 @@ pub async fn revoke_grant(
     path: web::Path<(String, i32)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &lang).await?;
     let (tenant, id) = path.into_inner();
-    same_tenant(&caller, &tenant, &lang)?;
+    let caller = home_caller(&req, &lang, &tenant).await?;
     let b: Reason = super::rules::json_body(payload, &lang).await?;
     lang.app().platform.identity.revoke_grant(&caller, id, &b.reason).await.map_err(|e| identity_error(e, &lang))?;
     Ok(HttpResponse::NoContent().finish())
@@ -167,8 +165,7 @@ pub async fn request_region(
     tenant: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &lang).await?;
-    same_tenant(&caller, &tenant, &lang)?;
+    let caller = home_caller(&req, &lang, &tenant).await?;
     let platform = &lang.app().platform;
     let province =
         platform.tenants.find(&tenant).map(|t| t.code).ok_or_else(|| lang.error(ErrorKind::UnknownTenant))?;
@@ -190,8 +187,7 @@ pub async fn list_region_requests(
     lang: Lang,
     tenant: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &lang).await?;
-    same_tenant(&caller, &tenant, &lang)?;
+    let caller = home_caller(&req, &lang, &tenant).await?;
     let rows =
         lang.app().platform.identity.region_requests(&caller, &tenant).await.map_err(|e| identity_error(e, &lang))?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(rows))
@@ -208,9 +204,8 @@ pub async fn decide_region_request(
     path: web::Path<(String, i32, String)>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &lang).await?;
     let (tenant, id, decision) = path.into_inner();
-    same_tenant(&caller, &tenant, &lang)?;
+    let caller = home_caller(&req, &lang, &tenant).await?;
     let approve = match decision.as_str() {
         "approve" => true,
         "reject" => false,

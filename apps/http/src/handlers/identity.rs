@@ -166,6 +166,16 @@ pub struct SignInChallenge {
     message: String,
 }
 
+/// The same answer for every first step (sign-in or reset), whatever the
+/// account and password were.
+fn challenge_response(lang: &Lang, started: safecert_core::identity::SignInStarted) -> HttpResponse {
+    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(SignInChallenge {
+        challenge: started.challenge,
+        expires_in_secs: started.expires_in_secs,
+        message: lang.text("signin-code-sent"),
+    })
+}
+
 /// First step: sign-in name and password. The answer is the same whether
 /// or not they are right; a code goes to the account's second factor.
 #[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "accounts", request_body = SignIn,
@@ -182,11 +192,7 @@ pub async fn sign_in(req: HttpRequest, lang: Lang, payload: web::Payload) -> Res
         .start_sign_in(&body.login, &body.password, &Origin { ip: &ip, user_agent: &user_agent })
         .await
         .map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(SignInChallenge {
-        challenge: started.challenge,
-        expires_in_secs: started.expires_in_secs,
-        message: lang.text("signin-code-sent"),
-    }))
+    Ok(challenge_response(&lang, started))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -295,15 +301,17 @@ pub async fn my_sign_ins(req: HttpRequest, lang: Lang) -> Result<HttpResponse, A
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(rows))
 }
 
-pub(super) fn same_tenant(caller: &Caller, tenant: &str, lang: &Lang) -> Result<(), ApiError> {
+/// The signed-in caller of an endpoint that acts in the caller's own
+/// tenant only (enterprise structure, grants, regional requests).
+pub(super) async fn home_caller(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<Arc<Caller>, ApiError> {
+    let caller = caller(req, lang).await?;
     if lang.app().platform.tenants.find(tenant).is_none() {
         return Err(lang.error(ErrorKind::UnknownTenant));
     }
-    // Enterprise structure lives in the enterprise's own tenant.
     if caller.tenant != tenant {
         return Err(lang.error(ErrorKind::Forbidden));
     }
-    Ok(())
+    Ok(caller)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -323,8 +331,7 @@ pub async fn create_department(
     tenant: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &lang).await?;
-    same_tenant(&caller, &tenant, &lang)?;
+    let caller = home_caller(&req, &lang, &tenant).await?;
     let body: NewDepartment = super::rules::json_body(payload, &lang).await?;
     let dept = lang
         .app()
@@ -345,8 +352,7 @@ pub async fn list_departments(
     lang: Lang,
     tenant: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &lang).await?;
-    same_tenant(&caller, &tenant, &lang)?;
+    let caller = home_caller(&req, &lang, &tenant).await?;
     let list = lang.app().platform.identity.departments(&caller).await.map_err(|e| identity_error(e, &lang))?;
     Ok(HttpResponse::Ok().json(list))
 }
@@ -376,8 +382,7 @@ pub async fn create_account(
     tenant: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, &lang).await?;
-    same_tenant(&caller, &tenant, &lang)?;
+    let caller = home_caller(&req, &lang, &tenant).await?;
     let body: SubAccount = super::rules::json_body(payload, &lang).await?;
     let platform = &lang.app().platform;
     let new = NewSubAccount {
@@ -463,11 +468,7 @@ pub async fn start_reset(req: HttpRequest, lang: Lang, payload: web::Payload) ->
         .start_reset(&body.login, &Origin { ip: &ip, user_agent: &user_agent })
         .await
         .map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(SignInChallenge {
-        challenge: started.challenge,
-        expires_in_secs: started.expires_in_secs,
-        message: lang.text("signin-code-sent"),
-    }))
+    Ok(challenge_response(&lang, started))
 }
 
 #[derive(Deserialize, ToSchema)]
