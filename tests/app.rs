@@ -202,6 +202,13 @@ pub fn base32_decode(s: &str) -> Vec<u8> {
 }
 
 /// The current code of an authenticator app holding this secret.
+/// A valid USCC (GB 32100 check character added) from its first 17
+/// characters, such as `91440300MA5F1H9M2`.
+pub fn uscc(body: &str) -> String {
+    let check = safecert_domain::Uscc::check_char(body.as_bytes()).expect("a USCC body of 17 valid characters");
+    format!("{body}{}", check as char)
+}
+
 pub fn totp_now(secret_base32: &str) -> String {
     safecert_core::identity::totp::code_at(&base32_decode(secret_base32), chrono::Utc::now().timestamp()).unwrap()
 }
@@ -292,6 +299,22 @@ impl TestApp {
         let rows = conn.query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap();
         conn.close().await.unwrap();
         rows
+    }
+}
+
+impl TestApp {
+    /// Runs a statement on the platform's tables directly (to stand in for
+    /// time passing); `{platform}` in it becomes the table prefix.
+    pub async fn raw_platform_execute(&self, sql: &str) {
+        let (conn, prefix) = match self.backend {
+            Backend::Sqlite => {
+                let file = self.dir.join("data").join("platform.sqlite");
+                (Database::connect(format!("sqlite://{}", file.display())).await.unwrap(), "")
+            }
+            Backend::Postgres => (Database::connect(self.database_url.clone().unwrap()).await.unwrap(), "platform."),
+        };
+        conn.execute_unprepared(&sql.replace("{platform}", prefix)).await.unwrap();
+        conn.close().await.unwrap();
     }
 }
 

@@ -15,6 +15,6 @@ mod seeded;
 
 pub use app::{
     ADMIN_TOKEN, Backend, OPERATOR_PASSWORD, Replica, SpawnOptions, TestApp, base32_decode, repo_root, spawn_app,
-    spawn_app_with, totp_now,
+    spawn_app_with, totp_now, uscc,
 };
 pub use seeded::SeededRow;

@@ -20,6 +20,7 @@ impl MigratorTrait for PlatformMigrator {
             Box::new(platform::m20261127_000003_rules::Migration),
             Box::new(platform::m20261128_000001_identity::Migration),
             Box::new(platform::m20261128_000002_region_access_and_audit::Migration),
+            Box::new(platform::m20261128_000003_clients_and_institutions::Migration),
         ]
     }
 }

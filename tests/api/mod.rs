@@ -2,6 +2,7 @@ mod access;
 mod accounts;
 mod bad_input;
 mod cache;
+mod clients;
 mod health;
 mod lookup;
 mod matrix;

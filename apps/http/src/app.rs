@@ -10,7 +10,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     ApiDoc, RateLimit,
     error::ErrorKind,
-    handlers::{access, account_pages, certificates, health, identity, pages, tenants, verify},
+    handlers::{
+        access, account_pages, api_clients, certificates, health, identity, institutions, pages, subscriptions,
+        tenants, verify,
+    },
     lang::Lang,
     metrics::Metrics,
     middleware::request_log,
@@ -83,6 +86,21 @@ impl Application {
                 .service(access::list_region_requests)
                 .service(access::decide_region_request)
                 .service(access::audit_log)
+                .service(api_clients::create)
+                .service(api_clients::list)
+                .service(api_clients::rotate)
+                .service(api_clients::revoke)
+                .service(subscriptions::register)
+                .service(subscriptions::enterprises)
+                .service(subscriptions::register_enterprise)
+                .service(subscriptions::leave)
+                .service(subscriptions::subscribers)
+                .service(subscriptions::add)
+                .service(subscriptions::remove)
+                .service(institutions::apply)
+                .service(institutions::mine)
+                .service(institutions::list)
+                .service(institutions::review)
                 .service(web::scope(certificates::SCOPE).default_service(web::to(certificates::tenant_api)))
                 .service(pages::show)
                 .service(account_pages::sign_in_page)

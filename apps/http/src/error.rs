@@ -46,6 +46,14 @@ pub enum ErrorKind {
     UnknownRequest,
     AlreadyDecided,
     GrantExceedsGranter,
+    /// No API client of the caller's with that id.
+    UnknownClient,
+    /// An API key used after its rotation window.
+    KeyRetired,
+    KeyExpired,
+    KeyRevoked,
+    /// No training institution's application with that id.
+    UnknownApplication,
     Unavailable,
     Internal,
 }
@@ -73,6 +81,8 @@ impl ErrorKind {
             Self::UnknownDepartment | Self::UnknownGrant | Self::UnknownRequest => StatusCode::NOT_FOUND,
             Self::AlreadyDecided => StatusCode::CONFLICT,
             Self::GrantExceedsGranter => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::UnknownClient | Self::UnknownApplication => StatusCode::NOT_FOUND,
+            Self::KeyRetired | Self::KeyExpired | Self::KeyRevoked => StatusCode::UNAUTHORIZED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -109,6 +119,11 @@ impl ErrorKind {
             Self::UnknownRequest => "unknown_request",
             Self::AlreadyDecided => "already_decided",
             Self::GrantExceedsGranter => "grant_exceeds_granter",
+            Self::UnknownClient => "unknown_client",
+            Self::KeyRetired => "key_retired",
+            Self::KeyExpired => "key_expired",
+            Self::KeyRevoked => "key_revoked",
+            Self::UnknownApplication => "unknown_application",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -145,6 +160,11 @@ impl ErrorKind {
             Self::UnknownRequest => "error-unknown-request",
             Self::AlreadyDecided => "error-already-decided",
             Self::GrantExceedsGranter => "error-grant-exceeds-granter",
+            Self::UnknownClient => "error-unknown-client",
+            Self::KeyRetired => "error-key-retired",
+            Self::KeyExpired => "error-key-expired",
+            Self::KeyRevoked => "error-key-revoked",
+            Self::UnknownApplication => "error-unknown-application",
             Self::Unavailable => "error-unavailable",
             Self::Internal => "error-internal",
         }

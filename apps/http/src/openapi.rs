@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use crate::{
     error::{ErrorBody, ErrorDetail},
-    handlers::{access, certificates, health, identity, tenants, verify},
+    handlers::{access, api_clients, certificates, health, identity, institutions, subscriptions, tenants, verify},
 };
 
 #[derive(OpenApi)]
@@ -41,13 +41,29 @@ use crate::{
         access::list_region_requests,
         access::decide_region_request,
         access::audit_log,
+        api_clients::create,
+        api_clients::list,
+        api_clients::rotate,
+        api_clients::revoke,
+        subscriptions::register,
+        subscriptions::enterprises,
+        subscriptions::register_enterprise,
+        subscriptions::leave,
+        subscriptions::subscribers,
+        subscriptions::add,
+        subscriptions::remove,
+        institutions::apply,
+        institutions::mine,
+        institutions::list,
+        institutions::review,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     tags(
         (name = "public", description = "Open to anyone, rate-limited per client address"),
         (name = "tenant", description = "One province's certificates"),
         (name = "operations", description = "Health and metrics"),
-        (name = "accounts", description = "Registration, sign-in with a second factor, departments and sub-accounts"),
+        (name = "accounts", description = "Registration, sign-in with a second factor, departments and sub-accounts, \
+                                         grants, API clients, SME subscriptions, training institutions"),
     )
 )]
 pub struct ApiDoc;

@@ -15,6 +15,12 @@ pub enum ObjectKind {
     /// A provincial administrator's account (the platform creates them).
     ProvinceAdminAccount,
     Audit,
+    /// A system's credential that acts for the account that made it.
+    ApiClient,
+    /// The enterprises an SME subscriber manages.
+    Subscription,
+    /// Training records an approved institution uploads.
+    TrainingRecord,
 }
 
 impl ObjectKind {
@@ -30,10 +36,13 @@ impl ObjectKind {
             ObjectKind::RegulatorAccount => "regulator_account",
             ObjectKind::ProvinceAdminAccount => "province_admin_account",
             ObjectKind::Audit => "audit",
+            ObjectKind::ApiClient => "api_client",
+            ObjectKind::Subscription => "subscription",
+            ObjectKind::TrainingRecord => "training_record",
         }
     }
 
-    pub const ALL: [ObjectKind; 10] = [
+    pub const ALL: [ObjectKind; 13] = [
         ObjectKind::Certificate,
         ObjectKind::Department,
         ObjectKind::Account,
@@ -44,6 +53,9 @@ impl ObjectKind {
         ObjectKind::RegulatorAccount,
         ObjectKind::ProvinceAdminAccount,
         ObjectKind::Audit,
+        ObjectKind::ApiClient,
+        ObjectKind::Subscription,
+        ObjectKind::TrainingRecord,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -63,6 +75,7 @@ pub enum Action {
     Request,
     Approve,
     Review,
+    Upload,
 }
 
 impl Action {
@@ -75,12 +88,23 @@ impl Action {
             Action::Request => "request",
             Action::Approve => "approve",
             Action::Review => "review",
+            Action::Upload => "upload",
         }
     }
 
+    pub const ALL: [Action; 8] = [
+        Action::Read,
+        Action::ReadPersonal,
+        Action::Export,
+        Action::Manage,
+        Action::Request,
+        Action::Approve,
+        Action::Review,
+        Action::Upload,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        use Action::*;
-        [Read, ReadPersonal, Export, Manage, Request, Approve, Review].into_iter().find(|a| a.as_str() == s)
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 

@@ -17,6 +17,9 @@ pub struct Subject {
     pub dept: String,
     /// The holder key (blind index of the ID number) of a bound person.
     pub holder: String,
+    /// What a request may touch at most: `*` for a person signed in, the
+    /// space-separated `object:action` pairs of an API client's key.
+    pub scopes: String,
 }
 
 impl Subject {
@@ -25,8 +28,15 @@ impl Subject {
             id: account_key(account_id),
             role: role.as_str().to_owned(),
             tenant: tenant.to_owned(),
+            scopes: ALL_SCOPES.to_owned(),
             ..Self::default()
         }
+    }
+
+    /// The same account acting through an API client limited to `scopes`.
+    pub fn limited_to(mut self, scopes: &str) -> Self {
+        self.scopes = scopes.to_owned();
+        self
     }
 
     pub fn region(mut self, prefix: &str) -> Self {
@@ -49,6 +59,9 @@ impl Subject {
         self
     }
 }
+
+/// The scopes of a person signed in: whatever their role and grants give.
+pub const ALL_SCOPES: &str = "*";
 
 /// How a grant names its account: `acct:<id>`.
 pub fn account_key(account_id: i64) -> String {

@@ -172,6 +172,7 @@ fn grant_probe(g: &Grant, s: &Subject) -> ScopeProbe {
         },
         GrantKind::Region => ScopeProbe { region: Some(g.target.value.clone()), ..ScopeProbe::default() },
         GrantKind::Tenant => ScopeProbe::default(),
+        GrantKind::Enterprise => ScopeProbe { enterprise: Some(g.target.value.clone()), ..ScopeProbe::default() },
     }
 }
 
@@ -196,6 +197,7 @@ fn request(subject: &Subject, tenant: &str, resource: &Resource, action: Action,
             ("enterprise", &s.enterprise),
             ("dept", &s.dept),
             ("holder", &s.holder),
+            ("scopes", &s.scopes),
         ]),
         Dynamic::from(ImmutableString::from(tenant)),
         map(&[

@@ -33,6 +33,8 @@ pub enum GrantKind {
     Region,
     /// The whole tenant.
     Tenant,
+    /// One enterprise (by USCC): what an SME subscriber manages.
+    Enterprise,
 }
 
 impl GrantKind {
@@ -41,11 +43,14 @@ impl GrantKind {
             GrantKind::Department => "department",
             GrantKind::Region => "region",
             GrantKind::Tenant => "tenant",
+            GrantKind::Enterprise => "enterprise",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [GrantKind::Department, GrantKind::Region, GrantKind::Tenant].into_iter().find(|k| k.as_str() == s)
+        [GrantKind::Department, GrantKind::Region, GrantKind::Tenant, GrantKind::Enterprise]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 

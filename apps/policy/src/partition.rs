@@ -157,6 +157,7 @@ async fn enforcer(files: &PolicyFiles, p: Vec<Vec<String>>) -> Result<Enforcer, 
     e.add_function("sameAs", OperatorFunction::Arg2(same_as));
     e.add_function("within", OperatorFunction::Arg2(within));
     e.add_function("isAccount", OperatorFunction::Arg1(is_account));
+    e.add_function("inScopes", OperatorFunction::Arg3(in_scopes));
     // Nothing is ever written back through Casbin.
     e.enable_auto_save(false);
     Ok(e)
@@ -174,6 +175,17 @@ fn same_as(a: Dynamic, b: Dynamic) -> Dynamic {
 /// Whether a policy subject names one account (a grant) rather than a role.
 fn is_account(sub: Dynamic) -> Dynamic {
     Dynamic::from_bool(text(&sub).is_some_and(|s| s.starts_with(crate::attributes::ACCOUNT_PREFIX)))
+}
+
+/// Whether `scopes` (`*`, or space-separated `object:action` pairs) covers
+/// this object and action; empty scopes cover nothing.
+fn in_scopes(scopes: Dynamic, obj: Dynamic, act: Dynamic) -> Dynamic {
+    let (Some(scopes), Some(obj), Some(act)) = (text(&scopes), text(&obj), text(&act)) else {
+        return Dynamic::from_bool(false);
+    };
+    let covered = scopes.as_str() == crate::attributes::ALL_SCOPES
+        || scopes.split_ascii_whitespace().any(|s| s.split_once(':') == Some((obj.as_str(), act.as_str())));
+    Dynamic::from_bool(covered)
 }
 
 /// `a` starts with `b`, where an empty `b` never matches.

@@ -9,6 +9,8 @@ pub enum Role {
     DepartmentAdmin,
     EnterpriseAdmin,
     SmeSubscriber,
+    /// A training institution whose application awaits its review.
+    InstitutionApplicant,
     Institution,
     Regulator,
     ProvincialAdmin,
@@ -17,12 +19,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::Individual,
         Role::Employee,
         Role::DepartmentAdmin,
         Role::EnterpriseAdmin,
         Role::SmeSubscriber,
+        Role::InstitutionApplicant,
         Role::Institution,
         Role::Regulator,
         Role::ProvincialAdmin,
@@ -37,6 +40,7 @@ impl Role {
             Role::DepartmentAdmin => "department_admin",
             Role::EnterpriseAdmin => "enterprise_admin",
             Role::SmeSubscriber => "sme_subscriber",
+            Role::InstitutionApplicant => "institution_applicant",
             Role::Institution => "institution",
             Role::Regulator => "regulator",
             Role::ProvincialAdmin => "provincial_admin",

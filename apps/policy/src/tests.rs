@@ -130,3 +130,54 @@ fn a_condition_the_model_does_not_spell_out_is_refused() {
     let err = PolicyFiles::parse(model, "p, x, *, certificate, read, everything\n", "").unwrap_err();
     assert_eq!(err.to_string(), "roles.csv:1: condition \"everything\" is not written out in model.conf");
 }
+
+#[tokio::test]
+async fn an_api_key_does_no_more_than_its_scopes_nor_more_than_its_account() {
+    let a = authorizer(vec![]).await;
+    let admin = Subject::new(6, Role::EnterpriseAdmin, "gd").enterprise(ACME);
+    let key = admin.clone().limited_to("certificate:read");
+    let own = cert("440305", ACME, "/1/", "h1");
+    assert!(allowed(&a, &key, &own, Action::Read));
+    assert!(!allowed(&a, &key, &own, Action::ReadPersonal), "read_personal is not in the key's scopes");
+    assert!(allowed(&a, &admin, &own, Action::ReadPersonal), "the account itself may");
+    assert!(!allowed(&a, &key, &cert("440305", OTHER, "/1/", "h1"), Action::Read), "nor beyond the account");
+    let departments = Resource::new(ObjectKind::Department, "gd").enterprise(ACME);
+    assert!(!allowed(&a, &key, &departments, Action::Manage));
+    assert!(!allowed(&a, &admin.limited_to(""), &own, Action::Read), "empty scopes cover nothing");
+}
+
+#[tokio::test]
+async fn an_sme_subscriber_manages_the_enterprises_linked_to_it_and_no_other() {
+    let link = |object, action| Grant {
+        account_id: 7,
+        role: Role::SmeSubscriber,
+        tenant: "gd".into(),
+        object,
+        action,
+        target: GrantTarget { kind: GrantKind::Enterprise, value: ACME.into() },
+        effect: GrantEffect::Allow,
+        until: None,
+    };
+    let a = authorizer(vec![
+        link(ObjectKind::Certificate, Action::ReadPersonal),
+        link(ObjectKind::Department, Action::Manage),
+    ])
+    .await;
+    let subscriber = Subject::new(7, Role::SmeSubscriber, "bj");
+    assert!(allowed(&a, &subscriber, &cert("440305", ACME, "/4/", "h1"), Action::ReadPersonal));
+    assert!(allowed(&a, &subscriber, &Resource::new(ObjectKind::Department, "gd").enterprise(ACME), Action::Manage));
+    assert!(!allowed(&a, &subscriber, &cert("440305", OTHER, "/4/", "h1"), Action::ReadPersonal));
+    assert!(!allowed(&a, &subscriber, &cert("440305", ACME, "/4/", "h1"), Action::Export));
+    let scope = a.scope_at(&subscriber, "gd", ObjectKind::Certificate, Action::ReadPersonal, NOW);
+    assert_eq!(scope.slices, vec![ScopeProbe { enterprise: Some(ACME.into()), ..ScopeProbe::default() }]);
+}
+
+#[tokio::test]
+async fn only_an_approved_institution_may_upload_training_records() {
+    let a = authorizer(vec![]).await;
+    let records = Resource::new(ObjectKind::TrainingRecord, "gd");
+    assert!(!allowed(&a, &Subject::new(8, Role::InstitutionApplicant, "gd"), &records, Action::Upload));
+    assert!(allowed(&a, &Subject::new(8, Role::Institution, "gd"), &records, Action::Upload));
+    let elsewhere = Resource::new(ObjectKind::TrainingRecord, "js");
+    assert!(!allowed(&a, &Subject::new(8, Role::Institution, "gd"), &elsewhere, Action::Upload));
+}

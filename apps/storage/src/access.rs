@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
-    ConnectionTrait, DeriveIden, FromQueryResult,
+    ConnectionTrait, DeriveIden, FromQueryResult, TransactionTrait,
     sea_query::{Expr, ExprTrait, Order, Query},
 };
 
 use crate::{
     Databases, InsertError, StorageError,
     accounts::{insert_returning_id, now},
+    db::Scoped,
 };
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -126,39 +127,98 @@ const REQUEST_COLUMNS: [RegionAccessRequests; 11] = [
     RegionAccessRequests::CreatedAt,
 ];
 
+pub(crate) async fn insert_grant_in<C: ConnectionTrait>(
+    conn: &C,
+    p: &Scoped,
+    g: &NewGrant<'_>,
+) -> Result<i32, InsertError> {
+    let insert = Query::insert()
+        .into_table(p.table(Grants::Table))
+        .columns([
+            Grants::AccountId,
+            Grants::TenantSlug,
+            Grants::Object,
+            Grants::Action,
+            Grants::Kind,
+            Grants::Target,
+            Grants::Effect,
+            Grants::Until,
+            Grants::GrantedBy,
+            Grants::Reason,
+            Grants::CreatedAt,
+        ])
+        .values_panic([
+            g.account_id.into(),
+            g.tenant.into(),
+            g.object.into(),
+            g.action.into(),
+            g.kind.into(),
+            g.target.into(),
+            g.effect.into(),
+            g.until.map(|u| u.fixed_offset()).into(),
+            g.granted_by.into(),
+            g.reason.into(),
+            now().into(),
+        ])
+        .to_owned();
+    insert_returning_id(conn, insert, Grants::Id).await
+}
+
 impl Databases {
     pub async fn insert_grant(&self, g: &NewGrant<'_>) -> Result<i32, InsertError> {
         let p = self.platform();
-        let insert = Query::insert()
-            .into_table(p.table(Grants::Table))
-            .columns([
-                Grants::AccountId,
-                Grants::TenantSlug,
-                Grants::Object,
-                Grants::Action,
-                Grants::Kind,
-                Grants::Target,
-                Grants::Effect,
-                Grants::Until,
-                Grants::GrantedBy,
-                Grants::Reason,
-                Grants::CreatedAt,
-            ])
-            .values_panic([
-                g.account_id.into(),
-                g.tenant.into(),
-                g.object.into(),
-                g.action.into(),
-                g.kind.into(),
-                g.target.into(),
-                g.effect.into(),
-                g.until.map(|u| u.fixed_offset()).into(),
-                g.granted_by.into(),
-                g.reason.into(),
-                now().into(),
-            ])
+        insert_grant_in(&p.conn, &p, g).await
+    }
+
+    /// Several grants, all or none.
+    pub async fn insert_grants(&self, grants: &[NewGrant<'_>]) -> Result<(), InsertError> {
+        let p = self.platform();
+        let txn = p.conn.begin().await.map_err(StorageError::from)?;
+        for g in grants {
+            insert_grant_in(&txn, &p, g).await?;
+        }
+        txn.commit().await.map_err(StorageError::from)?;
+        Ok(())
+    }
+
+    /// Ends every grant in force of one kind and target held by an
+    /// account; how many ended.
+    pub async fn revoke_grants_of(&self, account_id: i32, kind: &str, target: &str) -> Result<u64, StorageError> {
+        let p = self.platform();
+        let update = Query::update()
+            .table(p.table(Grants::Table))
+            .value(Grants::RevokedAt, now())
+            .and_where(Expr::col(Grants::AccountId).eq(account_id))
+            .and_where(Expr::col(Grants::Kind).eq(kind))
+            .and_where(Expr::col(Grants::Target).eq(target))
+            .and_where(Expr::col(Grants::RevokedAt).is_null())
             .to_owned();
-        insert_returning_id(&p.conn, insert, Grants::Id).await
+        Ok(p.conn.execute(&update).await?.rows_affected())
+    }
+
+    /// Grants in force of one kind, held by an account or naming a target.
+    pub async fn grants_of_kind(
+        &self,
+        kind: &str,
+        account_id: Option<i32>,
+        target: Option<&str>,
+    ) -> Result<Vec<GrantRow>, StorageError> {
+        let p = self.platform();
+        let mut stmt = Query::select()
+            .columns(GRANT_COLUMNS)
+            .from(p.table(Grants::Table))
+            .and_where(Expr::col(Grants::Kind).eq(kind))
+            .and_where(Expr::col(Grants::RevokedAt).is_null())
+            .and_where(Expr::col(Grants::Until).is_null().or(Expr::col(Grants::Until).gt(now())))
+            .order_by(Grants::Id, Order::Asc)
+            .to_owned();
+        if let Some(account_id) = account_id {
+            stmt.and_where(Expr::col(Grants::AccountId).eq(account_id));
+        }
+        if let Some(target) = target {
+            stmt.and_where(Expr::col(Grants::Target).eq(target));
+        }
+        Ok(GrantRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).all(&p.conn).await?)
     }
 
     /// Ends a grant now; false when there was no such grant in force.

@@ -202,6 +202,13 @@ pub struct SessionRow {
     pub revoked_at: Option<DateTime<FixedOffset>>,
 }
 
+/// Who manages a new enterprise: its own admin account, or the grants
+/// that let an existing account (a subscriber) manage it.
+pub enum FirstManager<'a> {
+    Admin(NewAccount),
+    Grants(&'a [crate::NewGrant<'a>]),
+}
+
 /// A row that could not be written because it already exists.
 #[derive(Debug, thiserror::Error)]
 pub enum InsertError {
@@ -256,16 +263,19 @@ pub(crate) async fn insert_returning_id<C: ConnectionTrait>(
         .map_err(|e| InsertError::Storage(e.into()))
 }
 
+const ENTERPRISE_COLUMNS: [Enterprises; 5] =
+    [Enterprises::Id, Enterprises::Uscc, Enterprises::Name, Enterprises::TenantSlug, Enterprises::RegionCode];
+
 impl Databases {
-    /// An enterprise and its first account (its admin), together or not at all.
+    /// An enterprise and who manages it, together or not at all.
     pub async fn insert_enterprise(
         &self,
         uscc: &str,
         name: &str,
         tenant: &str,
         region: &str,
-        admin: NewAccount,
-    ) -> Result<(i32, i32), InsertError> {
+        manager: FirstManager<'_>,
+    ) -> Result<(i32, Option<i32>), InsertError> {
         let p = self.platform();
         let txn = p.conn.begin().await.map_err(StorageError::from)?;
         let insert = Query::insert()
@@ -280,25 +290,46 @@ impl Databases {
             .values_panic([uscc.into(), name.into(), tenant.into(), region.into(), now().into()])
             .to_owned();
         let enterprise_id = insert_returning_id(&txn, insert, Enterprises::Id).await?;
-        let admin = NewAccount { enterprise_id: Some(enterprise_id), ..admin };
-        let account_id = insert_account_in(&txn, &p, &admin).await?;
+        let account_id = match manager {
+            FirstManager::Admin(admin) => {
+                let admin = NewAccount { enterprise_id: Some(enterprise_id), ..admin };
+                Some(insert_account_in(&txn, &p, &admin).await?)
+            }
+            FirstManager::Grants(grants) => {
+                for g in grants {
+                    crate::access::insert_grant_in(&txn, &p, g).await?;
+                }
+                None
+            }
+        };
         txn.commit().await.map_err(StorageError::from)?;
         Ok((enterprise_id, account_id))
     }
 
     pub async fn enterprise(&self, id: i32) -> Result<Option<EnterpriseRow>, StorageError> {
+        self.enterprise_where(Expr::col(Enterprises::Id).eq(id)).await
+    }
+
+    pub async fn enterprise_by_uscc(&self, uscc: &str) -> Result<Option<EnterpriseRow>, StorageError> {
+        self.enterprise_where(Expr::col(Enterprises::Uscc).eq(uscc)).await
+    }
+
+    /// Enterprises by their USCCs.
+    pub async fn enterprises_by_uscc(&self, usccs: &[String]) -> Result<Vec<EnterpriseRow>, StorageError> {
         let p = self.platform();
         let stmt = Query::select()
-            .columns([
-                Enterprises::Id,
-                Enterprises::Uscc,
-                Enterprises::Name,
-                Enterprises::TenantSlug,
-                Enterprises::RegionCode,
-            ])
+            .columns(ENTERPRISE_COLUMNS)
             .from(p.table(Enterprises::Table))
-            .and_where(Expr::col(Enterprises::Id).eq(id))
+            .and_where(Expr::col(Enterprises::Uscc).is_in(usccs.iter().map(String::as_str)))
+            .order_by(Enterprises::Id, Order::Asc)
             .to_owned();
+        Ok(EnterpriseRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).all(&p.conn).await?)
+    }
+
+    async fn enterprise_where(&self, cond: SimpleExpr) -> Result<Option<EnterpriseRow>, StorageError> {
+        let p = self.platform();
+        let stmt =
+            Query::select().columns(ENTERPRISE_COLUMNS).from(p.table(Enterprises::Table)).and_where(cond).to_owned();
         Ok(EnterpriseRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).one(&p.conn).await?)
     }
 
@@ -736,7 +767,11 @@ impl Databases {
     }
 }
 
-async fn insert_account_in<C: ConnectionTrait>(conn: &C, p: &Scoped, a: &NewAccount) -> Result<i32, InsertError> {
+pub(crate) async fn insert_account_in<C: ConnectionTrait>(
+    conn: &C,
+    p: &Scoped,
+    a: &NewAccount,
+) -> Result<i32, InsertError> {
     let insert = Query::insert()
         .into_table(p.table(Accounts::Table))
         .columns(ACCOUNT_COLUMNS.into_iter().chain([Accounts::CreatedBy, Accounts::CreatedAt]))
@@ -760,6 +795,22 @@ async fn insert_account_in<C: ConnectionTrait>(conn: &C, p: &Scoped, a: &NewAcco
         ])
         .to_owned();
     insert_returning_id(conn, insert, Accounts::Id).await
+}
+
+/// Gives an account another role (an institution once approved).
+pub(crate) async fn set_role_in<C: ConnectionTrait>(
+    conn: &C,
+    p: &Scoped,
+    account_id: i32,
+    role: &str,
+) -> Result<(), StorageError> {
+    let update = Query::update()
+        .table(p.table(Accounts::Table))
+        .value(Accounts::Role, role)
+        .and_where(Expr::col(Accounts::Id).eq(account_id))
+        .to_owned();
+    conn.execute(&update).await?;
+    Ok(())
 }
 
 fn random_token_suffix() -> String {

@@ -6,11 +6,13 @@ mod access;
 mod accounts;
 mod cache;
 mod certificates;
+mod clients;
 mod crypto;
 mod db;
 mod directory;
 mod directory_entry;
 mod error;
+mod institutions;
 mod keys;
 mod record;
 mod redis_cache;
@@ -20,15 +22,17 @@ mod status_scan;
 
 pub use access::{AuditRow, GrantRow, NewGrant, RegionRequestRow};
 pub use accounts::{
-    AccountRow, ChallengeRow, DepartmentRow, EnterpriseRow, InsertError, LoginRow, NewAccount, SessionRow,
+    AccountRow, ChallengeRow, DepartmentRow, EnterpriseRow, FirstManager, InsertError, LoginRow, NewAccount, SessionRow,
 };
 pub use cache::{CacheStats, LookupCache};
 pub use certificates::{CertificateStore, Durability};
+pub use clients::{ApiClientRow, ApiKeyRow, KeyHolder};
 pub use crypto::{CryptoError, FieldCipher};
 pub use db::{Backend, Databases, DbConfig};
 pub use directory::TenantRow;
 pub use directory_entry::DirectoryEntry;
 pub use error::StorageError;
+pub use institutions::{InstitutionRow, NewInstitution};
 pub use keys::{FieldKeys, KeyFileError};
 pub use record::CertificateRecord;
 pub use redis_cache::RedisConfig;

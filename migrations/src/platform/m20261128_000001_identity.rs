@@ -129,7 +129,7 @@ enum Grants {
     RevokedAt,
 }
 
-async fn index(
+pub(super) async fn index(
     manager: &SchemaManager<'_>,
     name: &str,
     table: impl IntoIden,

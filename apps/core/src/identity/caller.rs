@@ -19,25 +19,65 @@ pub struct Caller {
     pub enterprise_uscc: Option<String>,
     pub department_id: Option<i32>,
     pub subject: Subject,
+    /// Set when the request came with an API client's key instead of a
+    /// session: the client acts for `account_id`, limited to its scopes.
+    pub api_client: Option<i32>,
+    /// When the session or key stops working.
+    pub valid_until: chrono::DateTime<chrono::Utc>,
+}
+
+impl Caller {
+    fn is_live(&self) -> bool {
+        self.valid_until > chrono::Utc::now()
+    }
 }
 
 impl Identity {
     /// The caller behind a session token, if the session is live.
     pub async fn caller(&self, token: &str) -> Result<Arc<Caller>, IdentityError> {
+        if token.starts_with(super::api_clients::KEY_PREFIX) {
+            return self.api_caller(token).await;
+        }
         let hash = token_hash(token);
-        if let Some(caller) = self.callers.get(&hash) {
+        if let Some(caller) = self.cached_caller(&hash) {
             return Ok(caller);
         }
         let session = self.dbs.session(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
-        if session.revoked_at.is_some() || session.expires_at < chrono::Utc::now() {
+        let expires_at = session.expires_at.to_utc();
+        if session.revoked_at.is_some() || expires_at < chrono::Utc::now() {
             return Err(IdentityError::Unauthenticated);
         }
-        let caller = Arc::new(self.caller_of_account(session.account_id).await?);
+        let caller = Arc::new(self.caller_of_account(session.account_id, expires_at).await?);
         self.callers.insert(hash, Arc::clone(&caller));
         Ok(caller)
     }
 
-    pub(crate) async fn caller_of_account(&self, account_id: i32) -> Result<Caller, IdentityError> {
+    /// A cached caller whose session or key still works.
+    pub(crate) fn cached_caller(&self, hash: &str) -> Option<Arc<Caller>> {
+        let caller = self.callers.get(hash)?;
+        if caller.is_live() {
+            return Some(caller);
+        }
+        self.callers.invalidate(hash);
+        None
+    }
+
+    /// Forgets every cached caller of an account (its role or reach
+    /// changed); other replicas follow when their cache entries expire.
+    pub(crate) fn forget_account(&self, account_id: i32) {
+        let stale: Vec<Arc<String>> =
+            self.callers.iter().filter(|(_, c)| c.account_id == account_id).map(|(k, _)| k).collect();
+        for key in stale {
+            self.callers.invalidate(key.as_str());
+        }
+    }
+
+    /// The account as a caller, until `valid_until`.
+    pub(crate) async fn caller_of_account(
+        &self,
+        account_id: i32,
+        valid_until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Caller, IdentityError> {
         let account = self.dbs.account(account_id).await?.ok_or(IdentityError::Unauthenticated)?;
         let role: Role = account.role.parse().map_err(|_| IdentityError::Unauthenticated)?;
         let mut subject = Subject::new(i64::from(account.id), role, &account.tenant_slug);
@@ -68,6 +108,8 @@ impl Identity {
             enterprise_uscc,
             department_id: account.department_id,
             subject,
+            api_client: None,
+            valid_until,
         })
     }
 

@@ -3,7 +3,7 @@
 
 use safecert_domain::{IdNumber, Uscc};
 use safecert_policy::{Action, ObjectKind, Resource, Role};
-use safecert_storage::{DepartmentRow, NewAccount};
+use safecert_storage::{DepartmentRow, EnterpriseRow, FirstManager, NewAccount};
 
 use super::{
     Caller, Identity, IdentityError, Login, Password, Phone, SecondFactor,
@@ -11,6 +11,36 @@ use super::{
     signin::{phone_context, totp_context},
     totp,
 };
+
+/// An organisation registering itself (an enterprise, a training
+/// institution): its USCC, its name, and the province whose registration
+/// authority issued the USCC, which is the tenant it belongs to.
+pub(crate) struct Organisation {
+    pub uscc: Uscc,
+    pub name: String,
+    pub tenant: String,
+}
+
+impl Organisation {
+    pub fn parse(
+        uscc: &str,
+        name: &str,
+        tenant_of_region: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, IdentityError> {
+        let uscc = Uscc::parse(uscc.trim()).map_err(|e| IdentityError::Uscc(e.to_string()))?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 128 {
+            return Err(IdentityError::Invalid("the name is 1 to 128 characters"));
+        }
+        let tenant = tenant_of_region(&uscc.as_str()[2..8]).ok_or(IdentityError::NoTenantForRegion)?;
+        Ok(Self { uscc, name: name.to_owned(), tenant })
+    }
+
+    /// The registration authority's region (six digits).
+    pub fn region(&self) -> &str {
+        &self.uscc.as_str()[2..8]
+    }
+}
 
 pub struct RegisterEnterprise {
     pub uscc: String,
@@ -54,7 +84,7 @@ pub struct NewSubAccount {
 }
 
 /// A new account's credentials, checked and sealed.
-struct Credentials {
+pub(super) struct Credentials {
     login: Login,
     password_hash: String,
     email: Option<String>,
@@ -66,7 +96,7 @@ struct Credentials {
 }
 
 impl Identity {
-    async fn credentials(
+    pub(super) async fn credentials(
         &self,
         login: &str,
         password: &str,
@@ -117,7 +147,11 @@ impl Identity {
 
     /// The authenticator key and fresh recovery codes of a new account
     /// (only their keyed hashes are kept).
-    async fn enroll(&self, account_id: i32, creds: &Credentials) -> Result<Option<TotpEnrollment>, IdentityError> {
+    pub(super) async fn enroll(
+        &self,
+        account_id: i32,
+        creds: &Credentials,
+    ) -> Result<Option<TotpEnrollment>, IdentityError> {
         let Some(secret) = creds.totp_secret else { return Ok(None) };
         let mut codes = Vec::with_capacity(10);
         for _ in 0..10 {
@@ -142,24 +176,21 @@ impl Identity {
         req: RegisterEnterprise,
         tenant_of_region: impl Fn(&str) -> Option<String>,
     ) -> Result<Registered, IdentityError> {
-        let uscc = Uscc::parse(req.uscc.trim()).map_err(|e| IdentityError::Uscc(e.to_string()))?;
-        let name = req.name.trim();
-        if name.is_empty() || name.chars().count() > 128 {
-            return Err(IdentityError::Invalid("the enterprise name is 1 to 128 characters"));
-        }
-        let region = &uscc.as_str()[2..8];
-        let tenant = tenant_of_region(region).ok_or(IdentityError::NoTenantForRegion)?;
+        let org = Organisation::parse(&req.uscc, &req.name, tenant_of_region)?;
         let creds = self
             .credentials(&req.login, &req.password, req.email.as_deref(), req.phone.as_deref(), &req.second_factor)
             .await?;
-        let admin = self.new_account(&creds, Role::EnterpriseAdmin, &tenant, None, None, None);
-        let (enterprise_id, account_id) =
-            self.dbs.insert_enterprise(uscc.as_str(), name, &tenant, region, admin).await?;
+        let admin = self.new_account(&creds, Role::EnterpriseAdmin, &org.tenant, None, None, None);
+        let (enterprise_id, account_id) = self
+            .dbs
+            .insert_enterprise(org.uscc.as_str(), &org.name, &org.tenant, org.region(), FirstManager::Admin(admin))
+            .await?;
+        let account_id = account_id.ok_or(IdentityError::Invalid("the admin account was not created"))?;
         let totp = self.enroll(account_id, &creds).await?;
-        Ok(Registered { enterprise_id, account_id, tenant, totp })
+        Ok(Registered { enterprise_id, account_id, tenant: org.tenant, totp })
     }
 
-    fn new_account(
+    pub(super) fn new_account(
         &self,
         c: &Credentials,
         role: Role,
@@ -186,26 +217,45 @@ impl Identity {
         }
     }
 
-    /// The resource "this caller's enterprise", for decisions about it.
-    fn enterprise_resource(caller: &Caller, kind: ObjectKind) -> Resource {
-        Resource::new(kind, &caller.tenant).enterprise(caller.enterprise_uscc.as_deref().unwrap_or_default())
+    /// The enterprise a request acts on: the one named by its USCC (an SME
+    /// subscriber manages several), or else the caller's own. It must be in
+    /// `tenant`; whether the caller may act on it is the policy's decision.
+    pub async fn acting_enterprise(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        uscc: Option<&str>,
+    ) -> Result<EnterpriseRow, IdentityError> {
+        let found = match uscc.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(uscc) => self.dbs.enterprise_by_uscc(uscc).await?,
+            None => match caller.enterprise_id {
+                Some(id) => self.dbs.enterprise(id).await?,
+                None => None,
+            },
+        };
+        found.filter(|e| e.tenant_slug == tenant).ok_or(IdentityError::Forbidden)
+    }
+
+    /// The resource "this enterprise", for decisions about it.
+    fn enterprise_resource(enterprise: &EnterpriseRow, kind: ObjectKind) -> Resource {
+        Resource::new(kind, &enterprise.tenant_slug).enterprise(&enterprise.uscc)
     }
 
     pub async fn create_department(
         &self,
         caller: &Caller,
+        enterprise: &EnterpriseRow,
         name: &str,
         parent_id: Option<i32>,
     ) -> Result<DepartmentRow, IdentityError> {
-        let enterprise_id = caller.enterprise_id.ok_or(IdentityError::Forbidden)?;
-        if !self.authorize(caller, Action::Manage, &Self::enterprise_resource(caller, ObjectKind::Department)) {
+        if !self.authorize(caller, Action::Manage, &Self::enterprise_resource(enterprise, ObjectKind::Department)) {
             return Err(IdentityError::Forbidden);
         }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
             return Err(IdentityError::Invalid("a department name is 1 to 64 characters"));
         }
-        let departments = self.dbs.departments(enterprise_id).await?;
+        let departments = self.dbs.departments(enterprise.id).await?;
         let parent = match parent_id {
             None => None,
             Some(id) => Some(departments.iter().find(|d| d.id == id).ok_or(IdentityError::UnknownDepartment)?),
@@ -213,26 +263,30 @@ impl Identity {
         if departments.iter().any(|d| d.parent_id == parent.map(|p| p.id) && d.name == name) {
             return Err(IdentityError::Duplicate);
         }
-        Ok(self.dbs.insert_department(enterprise_id, parent, name).await?)
+        Ok(self.dbs.insert_department(enterprise.id, parent, name).await?)
     }
 
-    pub async fn departments(&self, caller: &Caller) -> Result<Vec<DepartmentRow>, IdentityError> {
-        let enterprise_id = caller.enterprise_id.ok_or(IdentityError::Forbidden)?;
-        if !self.authorize(caller, Action::Read, &Self::enterprise_resource(caller, ObjectKind::Department)) {
+    pub async fn departments(
+        &self,
+        caller: &Caller,
+        enterprise: &EnterpriseRow,
+    ) -> Result<Vec<DepartmentRow>, IdentityError> {
+        if !self.authorize(caller, Action::Read, &Self::enterprise_resource(enterprise, ObjectKind::Department)) {
             return Err(IdentityError::Forbidden);
         }
-        Ok(self.dbs.departments(enterprise_id).await?)
+        Ok(self.dbs.departments(enterprise.id).await?)
     }
 
-    /// A sub-account in one of the caller's departments.
+    /// A sub-account in one of the enterprise's departments.
     pub async fn create_sub_account(
         &self,
         caller: &Caller,
+        enterprise: &EnterpriseRow,
         req: NewSubAccount,
         holder_index_of: impl Fn(&IdNumber) -> String,
     ) -> Result<(i32, Option<TotpEnrollment>), IdentityError> {
-        let enterprise_id = caller.enterprise_id.ok_or(IdentityError::Forbidden)?;
-        if !self.authorize(caller, Action::Manage, &Self::enterprise_resource(caller, ObjectKind::Account)) {
+        let enterprise_id = enterprise.id;
+        if !self.authorize(caller, Action::Manage, &Self::enterprise_resource(enterprise, ObjectKind::Account)) {
             return Err(IdentityError::Forbidden);
         }
         let role = match req.role.as_str() {
@@ -254,14 +308,13 @@ impl Identity {
         let creds = self
             .credentials(&req.login, &req.password, req.email.as_deref(), req.phone.as_deref(), &req.second_factor)
             .await?;
+        let tenant = &enterprise.tenant_slug;
         let mut account =
-            self.new_account(&creds, role, &caller.tenant, Some(req.department_id), holder, Some(caller.account_id));
+            self.new_account(&creds, role, tenant, Some(req.department_id), holder, Some(caller.account_id));
         account.enterprise_id = Some(enterprise_id);
         let id = self.dbs.insert_account(&account).await?;
         let detail = serde_json::json!({ "account": id, "role": role.as_str(), "department": req.department_id });
-        self.dbs
-            .audit(Some(caller.account_id), &caller.tenant, "account.create", &format!("account:{id}"), detail)
-            .await?;
+        self.dbs.audit(Some(caller.account_id), tenant, "account.create", &format!("account:{id}"), detail).await?;
         Ok((id, self.enroll(id, &creds).await?))
     }
 }

@@ -87,7 +87,7 @@ impl Identity {
                 detail,
             )
             .await?;
-        self.refresh_grants(true).await.map_err(|e| IdentityError::Invalid(leak_free(&e)))?;
+        self.refresh_grants(true).await.map_err(refreshed)?;
         Ok(id)
     }
 
@@ -119,14 +119,14 @@ impl Identity {
                 detail,
             )
             .await?;
-        self.refresh_grants(true).await.map_err(|e| IdentityError::Invalid(leak_free(&e)))?;
+        self.refresh_grants(true).await.map_err(refreshed)?;
         Ok(())
     }
 }
 
 /// A reload failure after the change was stored: the background reload
 /// picks it up; say so without internals.
-fn leak_free(e: &super::IdentityStartError) -> &'static str {
+pub(crate) fn refreshed(e: super::IdentityStartError) -> IdentityError {
     tracing::warn!(error = %e, "grants stored but not yet reloaded here");
-    "stored; it takes effect within seconds"
+    IdentityError::Invalid("stored; it takes effect within seconds")
 }

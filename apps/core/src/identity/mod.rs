@@ -1,13 +1,16 @@
 //! Accounts, sign-in with a second factor, sessions, and the one function
 //! every authorization decision goes through ([`Identity::authorize`]).
 
+mod api_clients;
 mod caller;
 mod contact;
 mod enterprise;
 mod grants;
+mod institutions;
 mod password;
 mod regions;
 mod signin;
+mod subscriptions;
 pub mod totp;
 
 use std::{sync::Arc, time::Duration};
@@ -17,12 +20,15 @@ use safecert_policy::{Action, Authorizer, Grant, GrantEffect, GrantKind, GrantTa
 use safecert_storage::{Databases, FieldCipher, GrantRow};
 use sha2::{Digest, Sha256};
 
+pub use api_clients::{ApiClientView, IssuedKey, KEY_PREFIX, NewApiClient};
 pub use caller::Caller;
 pub use contact::{ContactError, Login, Phone};
 pub use enterprise::{BindIndividual, NewStaff, NewSubAccount, RegisterEnterprise, Registered, TotpEnrollment};
 pub use grants::GrantRequest;
+pub use institutions::{Applied, InstitutionApplication, Review};
 pub use password::{Password, PasswordHashing, WeakPassword};
 pub use signin::{Origin, SecondFactor, SessionIssued, SignInStarted};
+pub use subscriptions::{MAX_ENTERPRISES, RegisterSubscriber, SubscriptionLink};
 
 /// What can go wrong with accounts, in words a caller can act on.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +67,16 @@ pub enum IdentityError {
     AlreadyDecided,
     #[error("a grant cannot give more than the granter has")]
     GrantExceedsGranter,
+    #[error("no such API client of yours")]
+    UnknownClient,
+    #[error("this API key was replaced and its rotation window has ended")]
+    KeyRetired,
+    #[error("this API client has expired")]
+    KeyExpired,
+    #[error("this API client was revoked")]
+    KeyRevoked,
+    #[error("no such application")]
+    UnknownApplication,
     #[error("{0}")]
     Invalid(&'static str),
     #[error(transparent)]

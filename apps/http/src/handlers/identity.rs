@@ -4,8 +4,11 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, cookie::Cookie, get, post, web};
-use safecert_core::identity::{Caller, IdentityError, NewSubAccount, Origin, RegisterEnterprise, TotpEnrollment};
-use safecert_policy::{Action, ObjectKind};
+use safecert_core::identity::{
+    Caller, IdentityError, KEY_PREFIX, NewSubAccount, Origin, RegisterEnterprise, TotpEnrollment,
+};
+use safecert_policy::{Action, ObjectKind, Resource};
+use safecert_storage::EnterpriseRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -38,6 +41,11 @@ pub fn identity_error(e: IdentityError, lang: &Lang) -> ApiError {
         IdentityError::UnknownRequest => (ErrorKind::UnknownRequest, None),
         IdentityError::AlreadyDecided => (ErrorKind::AlreadyDecided, None),
         IdentityError::GrantExceedsGranter => (ErrorKind::GrantExceedsGranter, None),
+        IdentityError::UnknownClient => (ErrorKind::UnknownClient, None),
+        IdentityError::KeyRetired => (ErrorKind::KeyRetired, None),
+        IdentityError::KeyExpired => (ErrorKind::KeyExpired, None),
+        IdentityError::KeyRevoked => (ErrorKind::KeyRevoked, None),
+        IdentityError::UnknownApplication => (ErrorKind::UnknownApplication, None),
         IdentityError::NotSent(_) | IdentityError::Storage(_) => return super::unavailable(&e, lang),
     };
     let err = lang.error(kind);
@@ -52,17 +60,31 @@ pub fn session_token(req: &HttpRequest) -> Option<String> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         return Some(cookie.value().to_owned());
     }
+    bearer(req).filter(|t| is_hex_token(t))
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned())
-        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn is_hex_token(t: &str) -> bool {
+    t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An API client's key: `X-Api-Key`, or a bearer token that starts with
+/// the key prefix.
+fn api_key(req: &HttpRequest) -> Option<String> {
+    let header = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(|t| t.trim().to_owned());
+    header.or_else(|| bearer(req)).filter(|k| k.strip_prefix(KEY_PREFIX).is_some_and(is_hex_token))
 }
 
 /// The signed-in caller, or 401.
 pub async fn caller(req: &HttpRequest, lang: &Lang) -> Result<Arc<Caller>, ApiError> {
-    let token = session_token(req).ok_or_else(|| lang.error(ErrorKind::Unauthenticated))?;
+    let token = api_key(req).or_else(|| session_token(req)).ok_or_else(|| lang.error(ErrorKind::Unauthenticated))?;
     lang.app().platform.identity.caller(&token).await.map_err(|e| identity_error(e, lang))
 }
 
@@ -128,10 +150,6 @@ pub async fn register_enterprise(
     super::rate_limit(&req, &lang)?;
     let body: EnterpriseRegistration = super::rules::json_body(payload, &lang).await?;
     let platform = &lang.app().platform;
-    let tenant_of_region = |region: &str| {
-        let prefix = &region[..2.min(region.len())];
-        platform.tenants.all().into_iter().find(|t| t.code.as_str().starts_with(prefix)).map(|t| t.slug.to_string())
-    };
     let req = RegisterEnterprise {
         uscc: body.uscc,
         name: body.name,
@@ -141,14 +159,26 @@ pub async fn register_enterprise(
         phone: body.phone,
         second_factor: body.second_factor,
     };
-    let done =
-        platform.identity.register_enterprise(req, tenant_of_region).await.map_err(|e| identity_error(e, &lang))?;
+    let done = platform
+        .identity
+        .register_enterprise(req, tenant_of_region(&lang))
+        .await
+        .map_err(|e| identity_error(e, &lang))?;
     Ok(HttpResponse::Created().json(AccountCreated {
         account_id: done.account_id,
         enterprise_id: Some(done.enterprise_id),
         tenant: done.tenant,
         totp: done.totp,
     }))
+}
+
+/// The tenant of a six-digit region: the province it starts with.
+pub(super) fn tenant_of_region(lang: &Lang) -> impl Fn(&str) -> Option<String> + '_ {
+    move |region: &str| {
+        let prefix = &region[..2.min(region.len())];
+        let tenants = lang.app().platform.tenants.all();
+        tenants.into_iter().find(|t| t.code.as_str().starts_with(prefix)).map(|t| t.slug.to_string())
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -247,6 +277,12 @@ pub struct Me {
     tenant: String,
     /// What certificate queries of this account cover in its tenant.
     certificates: ScopeView,
+    /// What it may do in its own reach, as `object:action` pairs (such as
+    /// `department:manage`, `training_record:upload`).
+    may: Vec<String>,
+    /// Set when the request came with an API client's key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_client: Option<i32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -274,12 +310,29 @@ pub async fn me(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> 
         departments: pick(|p| p.dept.as_ref()),
         own_certificates: scope.slices.iter().any(|p| p.holder.is_some()),
     };
+    let identity = &lang.app().platform.identity;
+    let s = &caller.subject;
+    let may = ObjectKind::ALL
+        .into_iter()
+        .flat_map(|kind| Action::ALL.into_iter().map(move |action| (kind, action)))
+        .filter(|(kind, action)| {
+            let own = Resource::new(*kind, &caller.tenant)
+                .region(&s.region)
+                .enterprise(&s.enterprise)
+                .dept(&s.dept)
+                .holder(&s.holder);
+            identity.authorize(&caller, *action, &own)
+        })
+        .map(|(kind, action)| format!("{}:{}", kind.as_str(), action.as_str()))
+        .collect();
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(Me {
         account_id: caller.account_id,
         login: caller.login.clone(),
         role: caller.role.to_string(),
         tenant: caller.tenant.clone(),
         certificates: view,
+        may,
+        api_client: caller.api_client,
     }))
 }
 
@@ -320,40 +373,79 @@ pub struct NewDepartment {
     parent_id: Option<i32>,
 }
 
-/// Adds a department to the caller's enterprise (enterprise admins).
+/// Which enterprise a request acts on.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct EnterpriseQuery {
+    /// The enterprise's USCC, for an SME subscriber managing several;
+    /// others act on their own enterprise and leave it out.
+    enterprise: Option<String>,
+}
+
+impl EnterpriseQuery {
+    /// The caller's own enterprise.
+    pub(super) fn own() -> Self {
+        Self { enterprise: None }
+    }
+}
+
+/// The signed-in caller and the enterprise of the request, in `tenant`.
+pub(super) async fn enterprise_caller(
+    req: &HttpRequest,
+    lang: &Lang,
+    tenant: &str,
+    query: &EnterpriseQuery,
+) -> Result<(Arc<Caller>, EnterpriseRow), ApiError> {
+    let caller = caller(req, lang).await?;
+    let identity = &lang.app().platform.identity;
+    if lang.app().platform.tenants.find(tenant).is_none() {
+        return Err(lang.error(ErrorKind::UnknownTenant));
+    }
+    let enterprise = identity
+        .acting_enterprise(&caller, tenant, query.enterprise.as_deref())
+        .await
+        .map_err(|e| identity_error(e, lang))?;
+    Ok((caller, enterprise))
+}
+
+/// Adds a department to an enterprise (its admin, or a subscriber that
+/// manages it).
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/departments", tag = "accounts", request_body = NewDepartment,
-    params(("tenant" = String, Path)),
+    params(("tenant" = String, Path), EnterpriseQuery),
     responses((status = 201, body = Object), (status = 403, body = ErrorBody)))]
 #[post("/api/v1/t/{tenant}/departments")]
 pub async fn create_department(
     req: HttpRequest,
     lang: Lang,
     tenant: web::Path<String>,
+    query: web::Query<EnterpriseQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = home_caller(&req, &lang, &tenant).await?;
+    let (caller, enterprise) = enterprise_caller(&req, &lang, &tenant, &query).await?;
     let body: NewDepartment = super::rules::json_body(payload, &lang).await?;
     let dept = lang
         .app()
         .platform
         .identity
-        .create_department(&caller, &body.name, body.parent_id)
+        .create_department(&caller, &enterprise, &body.name, body.parent_id)
         .await
         .map_err(|e| identity_error(e, &lang))?;
     Ok(HttpResponse::Created().json(dept))
 }
 
-/// The caller's enterprise's departments.
-#[utoipa::path(get, path = "/api/v1/t/{tenant}/departments", tag = "accounts", params(("tenant" = String, Path)),
+/// An enterprise's departments.
+#[utoipa::path(get, path = "/api/v1/t/{tenant}/departments", tag = "accounts",
+    params(("tenant" = String, Path), EnterpriseQuery),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
 #[get("/api/v1/t/{tenant}/departments")]
 pub async fn list_departments(
     req: HttpRequest,
     lang: Lang,
     tenant: web::Path<String>,
+    query: web::Query<EnterpriseQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = home_caller(&req, &lang, &tenant).await?;
-    let list = lang.app().platform.identity.departments(&caller).await.map_err(|e| identity_error(e, &lang))?;
+    let (caller, enterprise) = enterprise_caller(&req, &lang, &tenant, &query).await?;
+    let list =
+        lang.app().platform.identity.departments(&caller, &enterprise).await.map_err(|e| identity_error(e, &lang))?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -371,18 +463,19 @@ pub struct SubAccount {
     id_number: Option<String>,
 }
 
-/// Adds a sub-account in one of the caller's departments.
+/// Adds a sub-account in one of an enterprise's departments.
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/accounts", tag = "accounts", request_body = SubAccount,
-    params(("tenant" = String, Path)),
+    params(("tenant" = String, Path), EnterpriseQuery),
     responses((status = 201, body = AccountCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/api/v1/t/{tenant}/accounts")]
 pub async fn create_account(
     req: HttpRequest,
     lang: Lang,
     tenant: web::Path<String>,
+    query: web::Query<EnterpriseQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = home_caller(&req, &lang, &tenant).await?;
+    let (caller, enterprise) = enterprise_caller(&req, &lang, &tenant, &query).await?;
     let body: SubAccount = super::rules::json_body(payload, &lang).await?;
     let platform = &lang.app().platform;
     let new = NewSubAccount {
@@ -397,13 +490,13 @@ pub async fn create_account(
     };
     let (account_id, totp) = platform
         .identity
-        .create_sub_account(&caller, new, |id| platform.store.holder_index(id))
+        .create_sub_account(&caller, &enterprise, new, |id| platform.store.holder_index(id))
         .await
         .map_err(|e| identity_error(e, &lang))?;
     Ok(HttpResponse::Created().json(AccountCreated {
         account_id,
-        enterprise_id: caller.enterprise_id,
-        tenant: caller.tenant.clone(),
+        enterprise_id: Some(enterprise.id),
+        tenant: enterprise.tenant_slug,
         totp,
     }))
 }

@@ -3,11 +3,14 @@
 
 pub mod access;
 pub mod account_pages;
+pub mod api_clients;
 pub mod certificates;
 pub mod health;
 pub mod identity;
+pub mod institutions;
 pub mod pages;
 pub mod rules;
+pub mod subscriptions;
 pub mod tenants;
 pub mod verify;
 

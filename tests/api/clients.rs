@@ -1,0 +1,179 @@
+//! API clients: a key is shown once, stored hashed, does no more than its
+//! scopes and its account allow, ends on its date, rotates with a window
+//! in which the old key still works, and stops at once when revoked.
+
+use safecert_tests::{TestApp, spawn_app, uscc};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Safe-Cert-2026!";
+
+/// An enterprise admin of a seeded enterprise, signed in; with one of its
+/// certificates and one of another enterprise.
+struct Enterprise {
+    admin: String,
+    own_cert: (String, String),
+    other_cert: String,
+}
+
+async fn enterprise(app: &TestApp) -> Enterprise {
+    let rows = app.seed(30, 17).await;
+    let facts = app.raw_query_all("gd", "ORDER BY cert_no", "cert_no, employer_uscc").await;
+    let uscc_of = |no: &str| {
+        let row = facts.iter().find(|r| r.try_get::<String>("", "cert_no").unwrap() == no).unwrap();
+        row.try_get::<String>("", "employer_uscc").unwrap()
+    };
+    let gd: Vec<_> = rows.iter().filter(|r| r.tenant == "gd").collect();
+    let own = gd[0];
+    let uscc = uscc_of(&own.cert_no);
+    let other = gd.iter().find(|r| uscc_of(&r.cert_no) != uscc).expect("a second enterprise");
+    let registered = app.register_enterprise(&uscc, "key.owner", PASSWORD).await;
+    let admin = app.sign_in_totp("key.owner", PASSWORD, registered["totp"]["secret"].as_str().unwrap()).await;
+    Enterprise { admin, own_cert: (own.cert_no.clone(), own.id_number.clone()), other_cert: other.cert_no.clone() }
+}
+
+async fn new_client(app: &TestApp, owner: &str, scopes: &[&str]) -> Value {
+    let res = app
+        .post_as(owner, "/api/v1/api-clients", &json!({ "name": "HR system", "scopes": scopes, "expires_in_days": 90 }))
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+async fn error_code(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or_default();
+    (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn a_key_reads_what_its_scopes_allow_and_nothing_its_account_could_not() {
+    let app = spawn_app().await;
+    let e = enterprise(&app).await;
+    let issued = new_client(&app, &e.admin, &["certificate:read"]).await;
+    let key = issued["key"].as_str().unwrap();
+    assert!(key.starts_with("sck_") && key.len() == 68, "{key}");
+
+    let own = format!("/api/v1/t/gd/certificates/{}", e.own_cert.0);
+    let res = app.get_as(key, &own).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_ne!(body["id_number"], e.own_cert.1.as_str(), "read_personal is not among the key's scopes");
+    assert!(body["id_number"].as_str().unwrap().contains("****"));
+    // The same key in its own header.
+    let res = app.client.get(app.url(&own)).header("X-Api-Key", key).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    // The account itself sees the ID number; the key never more than the account.
+    let full: Value = app.get_as(&e.admin, &own).await.json().await.unwrap();
+    assert_eq!(full["id_number"], e.own_cert.1.as_str());
+    assert_eq!(app.get_as(key, &format!("/api/v1/t/gd/certificates/{}", e.other_cert)).await.status(), 404);
+
+    // Nothing outside the scopes: departments, more keys, grants.
+    assert_eq!(app.post_as(key, "/api/v1/t/gd/departments", &json!({ "name": "x" })).await.status(), 403);
+    assert_eq!(app.get_as(key, "/api/v1/t/gd/departments").await.status(), 403);
+    let more = json!({ "name": "more", "scopes": ["certificate:read"], "expires_in_days": 1 });
+    assert_eq!(app.post_as(key, "/api/v1/api-clients", &more).await.status(), 403);
+
+    let me: Value = app.get_as(key, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["api_client"], issued["client_id"]);
+    assert_eq!(me["may"], json!(["certificate:read"]));
+
+    // Listed by prefix; the key itself is nowhere, and only its hash is stored.
+    let list: Value = app.get_as(&e.admin, "/api/v1/api-clients").await.json().await.unwrap();
+    assert_eq!(list[0]["state"], "active");
+    assert_eq!(list[0]["keys"][0]["prefix"], issued["prefix"]);
+    assert!(!list.to_string().contains(key));
+}
+
+#[tokio::test]
+async fn a_rotated_key_works_through_its_window_and_is_refused_after_it() {
+    let app = spawn_app().await;
+    let e = enterprise(&app).await;
+    let first = new_client(&app, &e.admin, &["certificate:read"]).await;
+    let id = first["client_id"].as_i64().unwrap();
+    let own = format!("/api/v1/t/gd/certificates/{}", e.own_cert.0);
+    let rotate = |overlap: Value| {
+        let (app, admin) = (&app, e.admin.clone());
+        async move {
+            app.post_as(&admin, &format!("/api/v1/api-clients/{id}/rotate"), &json!({ "overlap_hours": overlap })).await
+        }
+    };
+
+    let res = rotate(json!(24)).await;
+    assert_eq!(res.status(), 200);
+    let second: Value = res.json().await.unwrap();
+    assert!(second["previous_key_retires_at"].is_string());
+    for key in [&first["key"], &second["key"]] {
+        assert_eq!(app.get_as(key.as_str().unwrap(), &own).await.status(), 200, "both keys work in the window");
+    }
+
+    // A rotation with no overlap ends every earlier key now.
+    let third: Value = rotate(json!(0)).await.json().await.unwrap();
+    for old in [&first["key"], &second["key"]] {
+        let res = app.get_as(old.as_str().unwrap(), &own).await;
+        assert_eq!(error_code(res).await, (401, "key_retired".to_owned()));
+    }
+    let res = app
+        .client
+        .get(app.url(&own))
+        .bearer_auth(first["key"].as_str().unwrap())
+        .header("Accept-Language", "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("轮换"), "{body}");
+    let newest = third["key"].as_str().unwrap();
+    assert_eq!(app.get_as(newest, &own).await.status(), 200);
+
+    // Revoked: every key stops at once.
+    assert_eq!(app.post_as(&e.admin, &format!("/api/v1/api-clients/{id}/revoke"), &json!({})).await.status(), 204);
+    assert_eq!(error_code(app.get_as(newest, &own).await).await, (401, "key_revoked".to_owned()));
+    let list: Value = app.get_as(&e.admin, "/api/v1/api-clients").await.json().await.unwrap();
+    assert_eq!(list[0]["state"], "revoked");
+    assert_eq!(list[0]["keys"], json!([]));
+    assert_eq!(error_code(rotate(json!(1)).await).await, (401, "key_revoked".to_owned()));
+}
+
+#[tokio::test]
+async fn bad_keys_and_bad_requests_get_clear_answers_and_create_nothing() {
+    let app = spawn_app().await;
+    let e = enterprise(&app).await;
+    let own = format!("/api/v1/t/gd/certificates/{}", e.own_cert.0);
+    let create = |body: Value| {
+        let (app, admin) = (&app, e.admin.clone());
+        async move { error_code(app.post_as(&admin, "/api/v1/api-clients", &body).await).await }
+    };
+    let invalid = (422, "invalid_input".to_owned());
+    assert_eq!(create(json!({ "name": "x", "scopes": ["rules:manage"], "expires_in_days": 30 })).await, invalid);
+    assert_eq!(create(json!({ "name": "x", "scopes": [], "expires_in_days": 30 })).await, invalid);
+    assert_eq!(create(json!({ "name": "x", "scopes": ["certificate:read"], "expires_in_days": 0 })).await, invalid);
+    assert_eq!(create(json!({ "name": "x", "scopes": ["certificate:read"], "expires_in_days": 366 })).await, invalid);
+    assert_eq!(create(json!({ "name": " ", "scopes": ["certificate:read"], "expires_in_days": 30 })).await, invalid);
+    assert_eq!(create(json!({ "name": "x", "scopes": "certificate:read" })).await.0, 400);
+    let list: Value = app.get_as(&e.admin, "/api/v1/api-clients").await.json().await.unwrap();
+    assert_eq!(list, json!([]), "nothing was created");
+
+    // Forged and malformed keys.
+    let forged = format!("sck_{}", "0".repeat(64));
+    assert_eq!(error_code(app.get_as(&forged, &own).await).await, (401, "unauthenticated".to_owned()));
+    assert_eq!(error_code(app.get_as("sck_<script>", &own).await).await, (401, "unauthenticated".to_owned()));
+
+    let issued = new_client(&app, &e.admin, &["certificate:read", "certificate:read"]).await;
+    let id = issued["client_id"].as_i64().unwrap();
+    let rotate = format!("/api/v1/api-clients/{id}/rotate");
+    assert_eq!(error_code(app.post_as(&e.admin, &rotate, &json!({ "overlap_hours": 169 })).await).await, invalid);
+    assert_eq!(error_code(app.post_as(&e.admin, &rotate, &json!({ "overlap_hours": -1 })).await).await, invalid);
+
+    // Someone else's client is not there for them.
+    let other = app.register_enterprise(&uscc("91440300MA5F1H9M2"), "other.owner", PASSWORD).await;
+    let other = app.sign_in_totp("other.owner", PASSWORD, other["totp"]["secret"].as_str().unwrap()).await;
+    assert_eq!(error_code(app.post_as(&other, &rotate, &json!({})).await).await, (404, "unknown_client".to_owned()));
+
+    // An expired client: its key gets its own answer.
+    app.raw_platform_execute(&format!(
+        "UPDATE {{platform}}api_clients SET expires_at = '2026-01-01 00:00:00+00:00' WHERE id = {id}"
+    ))
+    .await;
+    let key = issued["key"].as_str().unwrap();
+    assert_eq!(error_code(app.get_as(key, &own).await).await, (401, "key_expired".to_owned()));
+}
