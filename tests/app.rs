@@ -272,6 +272,17 @@ impl TestApp {
         body["token"].as_str().unwrap().to_owned()
     }
 
+    /// Creates a staff account (regulator, provincial admin) as `creator`
+    /// and signs it in; the session token.
+    pub async fn staff(&self, creator: &str, tenant: &str, role: &str, login: &str, region: &str) -> String {
+        let body = serde_json::json!({ "role": role, "login": login, "password": OPERATOR_PASSWORD,
+                                       "region_code": region, "second_factor": "totp" });
+        let res = self.post_as(creator, &format!("/api/v1/t/{tenant}/staff"), &body).await;
+        assert_eq!(res.status(), 201, "{login}: {}", res.text().await.unwrap_or_default());
+        let body: serde_json::Value = res.json().await.unwrap();
+        self.sign_in_totp(login, OPERATOR_PASSWORD, body["totp"]["secret"].as_str().unwrap()).await
+    }
+
     /// A raw connection to one tenant's table space, to look at what is
     /// really stored.
     pub async fn raw_query_one(

@@ -9,18 +9,8 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "Safe-Cert-2026!";
 
-/// Creates an account through `path` as `creator`, then signs it in.
 async fn staff(app: &TestApp, creator: &str, tenant: &str, role: &str, login: &str, region: &str) -> String {
-    let res = app
-        .post_as(
-            creator,
-            &format!("/api/v1/t/{tenant}/staff"),
-            &json!({ "role": role, "login": login, "password": PASSWORD, "region_code": region, "second_factor": "totp" }),
-        )
-        .await;
-    assert_eq!(res.status(), 201, "{login}: {}", res.text().await.unwrap_or_default());
-    let body: Value = res.json().await.unwrap();
-    app.sign_in_totp(login, PASSWORD, body["totp"]["secret"].as_str().unwrap()).await
+    app.staff(creator, tenant, role, login, region).await
 }
 
 fn city(row: &SeededRow) -> String {

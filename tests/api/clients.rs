@@ -17,16 +17,10 @@ struct Enterprise {
 
 async fn enterprise(app: &TestApp) -> Enterprise {
     let rows = app.seed(30, 17).await;
-    let facts = app.raw_query_all("gd", "ORDER BY cert_no", "cert_no, employer_uscc").await;
-    let uscc_of = |no: &str| {
-        let row = facts.iter().find(|r| r.try_get::<String>("", "cert_no").unwrap() == no).unwrap();
-        row.try_get::<String>("", "employer_uscc").unwrap()
-    };
     let gd: Vec<_> = rows.iter().filter(|r| r.tenant == "gd").collect();
     let own = gd[0];
-    let uscc = uscc_of(&own.cert_no);
-    let other = gd.iter().find(|r| uscc_of(&r.cert_no) != uscc).expect("a second enterprise");
-    let registered = app.register_enterprise(&uscc, "key.owner", PASSWORD).await;
+    let other = gd.iter().find(|r| r.employer_uscc != own.employer_uscc).expect("a second enterprise");
+    let registered = app.register_enterprise(&own.employer_uscc, "key.owner", PASSWORD).await;
     let admin = app.sign_in_totp("key.owner", PASSWORD, registered["totp"]["secret"].as_str().unwrap()).await;
     Enterprise { admin, own_cert: (own.cert_no.clone(), own.id_number.clone()), other_cert: other.cert_no.clone() }
 }

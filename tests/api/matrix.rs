@@ -22,54 +22,109 @@ enum Seen {
 }
 use Seen::*;
 
-const ROLES: [&str; 6] =
-    ["employee", "department_admin", "enterprise_admin", "regulator", "provincial_admin", "platform_admin"];
+const ROLES: [&str; 9] = [
+    "employee",
+    "department_admin",
+    "enterprise_admin",
+    "regulator",
+    "provincial_admin",
+    "platform_admin",
+    "sme_subscriber",
+    "institution",
+    "api_client",
+];
 const TARGETS: [&str; 5] = ["own", "other_department", "other_enterprise", "other_region", "other_tenant"];
 
 /// Certificate lookups, by role (rows) and target (columns).
-const LOOKUPS: [[Seen; 5]; 6] = [
+const LOOKUPS: [[Seen; 5]; 9] = [
     [Full, Refused, Refused, Refused, Refused],
     [Full, Refused, Refused, Refused, Refused],
     [Full, Full, Refused, Refused, Refused],
     [Full, InCity, InCity, Refused, Refused],
     [Full, Full, Full, Full, Refused],
     [Masked, Masked, Masked, Masked, Masked],
+    // A subscriber that manages the enterprise of "own".
+    [Full, Full, Refused, Refused, Refused],
+    // An approved training institution: certificates are not its to read.
+    [Refused, Refused, Refused, Refused, Refused],
+    // The enterprise admin's key scoped to certificate:read.
+    [Masked, Masked, Refused, Refused, Refused],
 ];
 
 /// Other actions: method, path, body, and the status per role.
-fn actions() -> Vec<(&'static str, &'static str, Value, [u16; 6])> {
+fn actions() -> Vec<(&'static str, &'static str, Value, [u16; 9])> {
     let staff = |role: &str, login: &str, region: &str| json!({ "role": role, "login": login, "password": PASSWORD, "region_code": region, "second_factor": "totp" });
     vec![
-        ("POST", "/api/v1/t/gd/departments", json!({ "name": "matrix" }), [403, 403, 201, 403, 403, 403]),
-        ("POST", "/api/v1/t/js/departments", json!({ "name": "matrix" }), [403, 403, 403, 403, 403, 403]),
-        ("GET", "/api/v1/t/gd/departments", json!(null), [200, 200, 200, 403, 403, 403]),
-        ("GET", "/api/v1/t/js/departments", json!(null), [403, 403, 403, 403, 403, 403]),
-        ("GET", "/api/v1/t/gd/rules", json!(null), [403, 403, 403, 403, 200, 200]),
-        ("GET", "/api/v1/t/js/rules", json!(null), [403, 403, 403, 403, 403, 200]),
-        ("GET", "/api/v1/t/gd/audit", json!(null), [403, 403, 403, 403, 200, 200]),
-        ("GET", "/api/v1/t/js/audit", json!(null), [403, 403, 403, 403, 403, 200]),
-        ("POST", "/api/v1/t/gd/staff", staff("regulator", "new.regulator", "440500"), [403, 403, 403, 403, 201, 403]),
-        ("POST", "/api/v1/t/js/staff", staff("regulator", "js.regulator", "320500"), [403, 403, 403, 403, 403, 403]),
-        ("POST", "/api/v1/t/js/staff", staff("provincial_admin", "js.admin", "320000"), [403, 403, 403, 403, 403, 201]),
-        ("GET", "/api/v1/t/gd/region-access", json!(null), [403, 403, 403, 200, 200, 403]),
-        ("GET", "/api/v1/t/js/region-access", json!(null), [403, 403, 403, 403, 403, 403]),
-        ("POST", "/api/v1/t/js/region-access", json!({ "region": "320100", "reason": "x", "days": 1 }), [403; 6]),
+        (
+            "POST",
+            "/api/v1/t/gd/departments",
+            json!({ "name": "matrix" }),
+            [403, 403, 201, 403, 403, 403, 403, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/t/js/departments",
+            json!({ "name": "matrix" }),
+            [403, 403, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        ("GET", "/api/v1/t/gd/departments", json!(null), [200, 200, 200, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/departments", json!(null), [403, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/gd/rules", json!(null), [403, 403, 403, 403, 200, 200, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/rules", json!(null), [403, 403, 403, 403, 403, 200, 403, 403, 403]),
+        ("GET", "/api/v1/t/gd/audit", json!(null), [403, 403, 403, 403, 200, 200, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/audit", json!(null), [403, 403, 403, 403, 403, 200, 403, 403, 403]),
+        (
+            "POST",
+            "/api/v1/t/gd/staff",
+            staff("regulator", "new.regulator", "440500"),
+            [403, 403, 403, 403, 201, 403, 403, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/t/js/staff",
+            staff("regulator", "js.regulator", "320500"),
+            [403, 403, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/t/js/staff",
+            staff("provincial_admin", "js.admin", "320000"),
+            [403, 403, 403, 403, 403, 201, 403, 403, 403],
+        ),
+        ("GET", "/api/v1/t/gd/region-access", json!(null), [403, 403, 403, 200, 200, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/region-access", json!(null), [403, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("POST", "/api/v1/t/js/region-access", json!({ "region": "320100", "reason": "x", "days": 1 }), [403; 9]),
         (
             "POST",
             "/api/v1/t/js/accounts",
             json!({ "login": "x.y.z", "password": PASSWORD, "role": "employee",
             "department_id": 1, "second_factor": "totp" }),
-            [403; 6],
+            [403; 9],
         ),
         (
             "POST",
             "/api/v1/t/js/grants",
             json!({ "account_id": 1, "action": "read", "department_id": 1,
             "effect": "allow", "reason": "x" }),
-            [403; 6],
+            [403; 9],
         ),
-        ("POST", "/api/v1/t/js/grants/1/revoke", json!({ "reason": "x" }), [403; 6]),
-        ("POST", "/api/v1/t/js/region-access/1/approve", json!({ "reason": "x" }), [403; 6]),
+        ("POST", "/api/v1/t/js/grants/1/revoke", json!({ "reason": "x" }), [403; 9]),
+        ("POST", "/api/v1/t/js/region-access/1/approve", json!({ "reason": "x" }), [403; 9]),
+        (
+            "POST",
+            "/api/v1/api-clients",
+            json!({ "name": "matrix", "scopes": ["certificate:read"], "expires_in_days": 1 }),
+            [403, 403, 201, 201, 201, 201, 403, 403, 403],
+        ),
+        ("GET", "/api/v1/t/gd/institutions", json!(null), [403, 403, 403, 403, 200, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/institutions", json!(null), [403; 9]),
+        ("GET", "/api/v1/institution", json!(null), [403, 403, 403, 403, 403, 403, 403, 200, 403]),
+        ("GET", "/api/v1/subscription/enterprises", json!(null), [403, 403, 403, 403, 403, 403, 200, 403, 403]),
+        ("GET", "/api/v1/t/gd/subscribers", json!(null), [403, 403, 200, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/subscribers", json!(null), [403; 9]),
+        ("POST", "/api/v1/t/js/subscribers", json!({ "login": "sme.agent" }), [403; 9]),
+        ("POST", "/api/v1/t/js/subscription/leave", json!(null), [403; 9]),
+        ("POST", "/api/v1/t/js/institutions/1/approve", json!({ "reason": "x" }), [403; 9]),
     ]
 }
 
@@ -166,9 +221,45 @@ async fn fixture(app: &TestApp) -> Fixture {
         create(app, &boss, "/api/v1/t/gd/accounts", account("worker", "employee", Some(own.id_number.as_str()))).await;
     let worker = signed_in(app, &worker, "worker").await;
 
+    let subscriber = app
+        .client
+        .post(app.url("/api/v1/subscribers"))
+        .json(&json!({ "tenant": "bj", "login": "sme.agent", "password": PASSWORD, "second_factor": "totp" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let subscriber = signed_in(app, &subscriber, "sme.agent").await;
+    create(app, &boss, "/api/v1/t/gd/subscribers", json!({ "login": "sme.agent" })).await;
+    let institution = app
+        .client
+        .post(app.url("/api/v1/institutions"))
+        .json(&json!({ "uscc": safecert_tests::uscc("12440000MB2C1234X"), "name": "培训中心", "licence_no": "001",
+                       "training_scope": "安全生产管理人员", "login": "trainer", "password": PASSWORD,
+                       "second_factor": "totp" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/t/gd/institutions/{}/approve", institution["institution_id"]);
+    create(app, &province, &path, json!({ "reason": "ok" })).await;
+    let institution = signed_in(app, &institution, "trainer").await;
+    let key = create(
+        app,
+        &boss,
+        "/api/v1/api-clients",
+        json!({ "name": "HR", "scopes": ["certificate:read"], "expires_in_days": 30 }),
+    )
+    .await;
+    let key = key["key"].as_str().unwrap().to_owned();
+
     let targets: Vec<&SeededRow> = vec![own, other_dept, other_enterprise, other_region, other_tenant];
     Fixture {
-        tokens: vec![worker, head, boss, regulator, province, operator],
+        tokens: vec![worker, head, boss, regulator, province, operator, subscriber, institution, key],
         target_regions: targets.iter().map(|t| t.id_number[..6].to_owned()).collect(),
         targets: targets.iter().map(|t| (t.tenant.clone(), t.cert_no.clone(), t.id_number.clone())).collect(),
         regulator_city,

@@ -205,7 +205,7 @@ pub struct SessionRow {
 /// Who manages a new enterprise: its own admin account, or the grants
 /// that let an existing account (a subscriber) manage it.
 pub enum FirstManager<'a> {
-    Admin(NewAccount),
+    Admin(&'a NewAccount),
     Grants(&'a [crate::NewGrant<'a>]),
 }
 
@@ -292,7 +292,7 @@ impl Databases {
         let enterprise_id = insert_returning_id(&txn, insert, Enterprises::Id).await?;
         let account_id = match manager {
             FirstManager::Admin(admin) => {
-                let admin = NewAccount { enterprise_id: Some(enterprise_id), ..admin };
+                let admin = NewAccount { enterprise_id: Some(enterprise_id), ..admin.clone() };
                 Some(insert_account_in(&txn, &p, &admin).await?)
             }
             FirstManager::Grants(grants) => {

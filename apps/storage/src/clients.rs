@@ -64,6 +64,21 @@ pub struct ApiKeyRow {
     pub retire_at: Option<DateTime<FixedOffset>>,
 }
 
+/// What a new client is made of.
+pub struct NewApiClient<'a> {
+    pub account_id: i32,
+    pub tenant: &'a str,
+    pub name: &'a str,
+    pub scopes: &'a str,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A key as it is stored: its SHA-256 and its first characters.
+pub struct StoredKey<'a> {
+    pub hash: &'a str,
+    pub prefix: &'a str,
+}
+
 /// The client a presented key belongs to, with that key's own end.
 #[derive(Clone, Debug)]
 pub struct KeyHolder {
@@ -85,28 +100,18 @@ const CLIENT_COLUMNS: [ApiClients; 8] = [
 fn insert_key(
     table: sea_orm::sea_query::TableRef,
     client_id: i32,
-    hash: &str,
-    prefix: &str,
+    key: &StoredKey<'_>,
 ) -> sea_orm::sea_query::InsertStatement {
     Query::insert()
         .into_table(table)
         .columns([ApiKeys::ClientId, ApiKeys::TokenHash, ApiKeys::Prefix, ApiKeys::CreatedAt])
-        .values_panic([client_id.into(), hash.into(), prefix.into(), now().into()])
+        .values_panic([client_id.into(), key.hash.into(), key.prefix.into(), now().into()])
         .to_owned()
 }
 
 impl Databases {
     /// A client and its first key, together or not at all.
-    pub async fn insert_api_client(
-        &self,
-        account_id: i32,
-        tenant: &str,
-        name: &str,
-        scopes: &str,
-        expires_at: DateTime<Utc>,
-        key_hash: &str,
-        key_prefix: &str,
-    ) -> Result<i32, InsertError> {
+    pub async fn insert_api_client(&self, c: &NewApiClient<'_>, key: &StoredKey<'_>) -> Result<i32, InsertError> {
         let p = self.platform();
         let txn = p.conn.begin().await.map_err(StorageError::from)?;
         let insert = Query::insert()
@@ -120,16 +125,16 @@ impl Databases {
                 ApiClients::CreatedAt,
             ])
             .values_panic([
-                account_id.into(),
-                tenant.into(),
-                name.into(),
-                scopes.into(),
-                expires_at.fixed_offset().into(),
+                c.account_id.into(),
+                c.tenant.into(),
+                c.name.into(),
+                c.scopes.into(),
+                c.expires_at.fixed_offset().into(),
                 now().into(),
             ])
             .to_owned();
         let id = insert_returning_id(&txn, insert, ApiClients::Id).await?;
-        insert_returning_id(&txn, insert_key(p.table(ApiKeys::Table), id, key_hash, key_prefix), ApiKeys::Id).await?;
+        insert_returning_id(&txn, insert_key(p.table(ApiKeys::Table), id, key), ApiKeys::Id).await?;
         txn.commit().await.map_err(StorageError::from)?;
         Ok(id)
     }
@@ -201,8 +206,7 @@ impl Databases {
         &self,
         client_id: i32,
         retire_at: DateTime<Utc>,
-        key_hash: &str,
-        key_prefix: &str,
+        key: &StoredKey<'_>,
     ) -> Result<(), InsertError> {
         let p = self.platform();
         let retire_at = retire_at.fixed_offset();
@@ -216,8 +220,7 @@ impl Databases {
                 .to_owned();
             txn.execute(&update).await.map_err(StorageError::from)?;
         }
-        insert_returning_id(&txn, insert_key(p.table(ApiKeys::Table), client_id, key_hash, key_prefix), ApiKeys::Id)
-            .await?;
+        insert_returning_id(&txn, insert_key(p.table(ApiKeys::Table), client_id, key), ApiKeys::Id).await?;
         txn.commit().await.map_err(StorageError::from)?;
         Ok(())
     }

@@ -26,7 +26,7 @@ pub use accounts::{
 };
 pub use cache::{CacheStats, LookupCache};
 pub use certificates::{CertificateStore, Durability};
-pub use clients::{ApiClientRow, ApiKeyRow, KeyHolder};
+pub use clients::{ApiClientRow, ApiKeyRow, KeyHolder, NewApiClient as NewApiClientRow, StoredKey};
 pub use crypto::{CryptoError, FieldCipher};
 pub use db::{Backend, Databases, DbConfig};
 pub use directory::TenantRow;

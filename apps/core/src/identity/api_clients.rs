@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use safecert_policy::{Action, ObjectKind, Resource};
-use safecert_storage::{ApiClientRow, ApiKeyRow};
+use safecert_storage::{ApiClientRow, ApiKeyRow, NewApiClientRow, StoredKey};
 
 use super::{Caller, Identity, IdentityError, new_token, token_hash};
 
@@ -121,10 +121,14 @@ impl Identity {
         }
         let expires_at = Utc::now() + Duration::days(req.expires_in_days);
         let (key, prefix) = new_key()?;
-        let id = self
-            .dbs
-            .insert_api_client(caller.account_id, &caller.tenant, name, &scopes, expires_at, &token_hash(&key), &prefix)
-            .await?;
+        let row = NewApiClientRow {
+            account_id: caller.account_id,
+            tenant: &caller.tenant,
+            name,
+            scopes: &scopes,
+            expires_at,
+        };
+        let id = self.dbs.insert_api_client(&row, &StoredKey { hash: &token_hash(&key), prefix: &prefix }).await?;
         let detail = serde_json::json!({ "client": id, "scopes": scopes, "expires_at": expires_at, "key": prefix });
         self.dbs
             .audit(Some(caller.account_id), &caller.tenant, "api_client.create", &format!("api_client:{id}"), detail)
@@ -193,7 +197,7 @@ impl Identity {
         }
         let retire_at = (Utc::now() + Duration::hours(overlap)).min(client.expires_at.to_utc());
         let (key, prefix) = new_key()?;
-        self.dbs.rotate_api_key(id, retire_at, &token_hash(&key), &prefix).await?;
+        self.dbs.rotate_api_key(id, retire_at, &StoredKey { hash: &token_hash(&key), prefix: &prefix }).await?;
         self.forget_client_keys(id).await?;
         let detail = serde_json::json!({ "client": id, "key": prefix, "previous_retire_at": retire_at });
         self.dbs

@@ -29,8 +29,8 @@ impl Organisation {
     ) -> Result<Self, IdentityError> {
         let uscc = Uscc::parse(uscc.trim()).map_err(|e| IdentityError::Uscc(e.to_string()))?;
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 128 {
-            return Err(IdentityError::Invalid("the name is 1 to 128 characters"));
+        if name.is_empty() || name.chars().count() > 128 || name.chars().any(char::is_control) {
+            return Err(IdentityError::Invalid("the name is 1 to 128 characters, without control characters"));
         }
         let tenant = tenant_of_region(&uscc.as_str()[2..8]).ok_or(IdentityError::NoTenantForRegion)?;
         Ok(Self { uscc, name: name.to_owned(), tenant })
@@ -183,7 +183,7 @@ impl Identity {
         let admin = self.new_account(&creds, Role::EnterpriseAdmin, &org.tenant, None, None, None);
         let (enterprise_id, account_id) = self
             .dbs
-            .insert_enterprise(org.uscc.as_str(), &org.name, &org.tenant, org.region(), FirstManager::Admin(admin))
+            .insert_enterprise(org.uscc.as_str(), &org.name, &org.tenant, org.region(), FirstManager::Admin(&admin))
             .await?;
         let account_id = account_id.ok_or(IdentityError::Invalid("the admin account was not created"))?;
         let totp = self.enroll(account_id, &creds).await?;

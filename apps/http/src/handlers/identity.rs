@@ -82,6 +82,12 @@ fn api_key(req: &HttpRequest) -> Option<String> {
     header.or_else(|| bearer(req)).filter(|k| k.strip_prefix(KEY_PREFIX).is_some_and(is_hex_token))
 }
 
+/// Whether the request comes with a session or an API client's key (and
+/// not, say, the operator's token).
+pub fn presents_account(req: &HttpRequest) -> bool {
+    api_key(req).is_some() || session_token(req).is_some()
+}
+
 /// The signed-in caller, or 401.
 pub async fn caller(req: &HttpRequest, lang: &Lang) -> Result<Arc<Caller>, ApiError> {
     let token = api_key(req).or_else(|| session_token(req)).ok_or_else(|| lang.error(ErrorKind::Unauthenticated))?;

@@ -74,11 +74,10 @@ impl<'a> Route<'a> {
     }
 }
 
-/// The caller, when it presents the administrator token.
 /// Who may change a province's rules: a signed-in account the policy
 /// allows (`rules`/`manage`), or the operator's token.
 async fn admin(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<String, ApiError> {
-    if super::identity::session_token(req).is_some() {
+    if super::identity::presents_account(req) {
         let caller = super::identity::caller(req, lang).await?;
         let resource = safecert_policy::Resource::new(safecert_policy::ObjectKind::Rules, tenant);
         if !lang.app().platform.identity.authorize(&caller, safecert_policy::Action::Manage, &resource) {
