@@ -39,8 +39,11 @@ struct State {
 }
 
 impl State {
-    async fn build(files: &PolicyFiles, grants: Vec<Grant>) -> Result<Self, PolicyError> {
-        let partitions = Partitions::build(files, &grants).await?;
+    async fn build(files: &PolicyFiles, grants: Vec<Grant>, before: Option<&State>) -> Result<Self, PolicyError> {
+        let partitions = match before {
+            Some(state) => state.partitions.rebuild(files, &grants).await?,
+            None => Partitions::build(files, &grants).await?,
+        };
         let mut by_account: HashMap<String, Vec<Grant>> = HashMap::new();
         for g in grants {
             by_account.entry(account_key(g.account_id)).or_default().push(g);
@@ -51,13 +54,15 @@ impl State {
 
 impl Authorizer {
     pub async fn new(files: PolicyFiles, grants: Vec<Grant>) -> Result<Self, PolicyError> {
-        let state = State::build(&files, grants).await?;
+        let state = State::build(&files, grants, None).await?;
         Ok(Self { files, state: RwLock::new(Arc::new(state)) })
     }
 
-    /// Puts a new set of run-time grants in force (the role templates stay).
+    /// Puts a new set of run-time grants in force (the role templates stay,
+    /// and so does every group of grants that did not change).
     pub async fn replace_grants(&self, grants: Vec<Grant>) -> Result<(), PolicyError> {
-        let state = State::build(&self.files, grants).await?;
+        let before = self.current();
+        let state = State::build(&self.files, grants, Some(&before)).await?;
         *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(state);
         Ok(())
     }

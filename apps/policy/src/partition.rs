@@ -11,7 +11,10 @@
 //! A decision so costs what a handful of lines cost, however many grants
 //! exist.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use casbin::{
     CoreApi, DefaultModel, Enforcer,
@@ -27,15 +30,20 @@ const LINES_PER_BUCKET: usize = 2;
 /// Object kind and action, as the policy spells them.
 pub(crate) type Operation = (&'static str, &'static str);
 
+/// The role templates never change while the service runs, and a change
+/// to grants touches a few (tenant, operation) groups: a new set of
+/// partitions shares everything else with the one before it.
 pub(crate) struct Partitions {
-    roles: HashMap<String, HashMap<Operation, Enforcer>>,
-    grants: HashMap<String, HashMap<Operation, GrantBuckets>>,
+    roles: Arc<HashMap<String, HashMap<Operation, Enforcer>>>,
+    grants: HashMap<String, HashMap<Operation, Arc<GrantBuckets>>>,
     holders: HashSet<String>,
 }
 
 struct GrantBuckets {
     enforcers: Vec<Enforcer>,
     accounts: HashSet<String>,
+    /// What they were built from, to tell whether a new set changed them.
+    grants: Vec<Grant>,
 }
 
 impl GrantBuckets {
@@ -46,12 +54,12 @@ impl GrantBuckets {
         Some(&self.enforcers[bucket_of(account, self.enforcers.len())])
     }
 
-    async fn build(files: &PolicyFiles, op: Operation, grants: &[&Grant]) -> Result<Self, PolicyError> {
+    async fn build(files: &PolicyFiles, op: Operation, grants: Vec<Grant>) -> Result<Self, PolicyError> {
         let count = grants.len().div_ceil(LINES_PER_BUCKET);
         let mut lines: Vec<Vec<Vec<String>>> = vec![Vec::new(); count];
         let mut roles: Vec<HashSet<&str>> = vec![HashSet::new(); count];
         let mut accounts = HashSet::new();
-        for grant in grants {
+        for grant in &grants {
             let Some(condition) = files.grant_conditions.get(grant.target.kind.as_str()) else {
                 tracing::warn!(
                     kind = grant.target.kind.as_str(),
@@ -72,7 +80,7 @@ impl GrantBuckets {
             }
             enforcers.push(enforcer(files, p).await?);
         }
-        Ok(Self { enforcers, accounts })
+        Ok(Self { enforcers, accounts, grants })
     }
 }
 
@@ -106,29 +114,38 @@ fn role_lines(files: &PolicyFiles, role: &str, op: Operation) -> Vec<Vec<String>
 
 impl Partitions {
     pub async fn build(files: &PolicyFiles, grants: &[Grant]) -> Result<Self, PolicyError> {
-        let mut role_names: Vec<&str> = files.role_lines.iter().map(|l| l[0].as_str()).collect();
-        role_names.extend(files.inherits.iter().map(|(from, _)| from.as_str()));
-        role_names.sort_unstable();
-        role_names.dedup();
-        let ops: HashSet<Operation> = files.role_lines.iter().filter_map(|l| operation_of(l)).collect();
-        let mut roles: HashMap<String, HashMap<Operation, Enforcer>> = HashMap::new();
-        for role in role_names {
-            let mut enforcers = HashMap::new();
-            for op in &ops {
-                let lines = role_lines(files, role, *op);
-                if !lines.is_empty() {
-                    enforcers.insert(*op, enforcer(files, lines).await?);
-                }
-            }
-            roles.insert(role.to_owned(), enforcers);
-        }
-        let mut grouped: HashMap<(String, Operation), Vec<&Grant>> = HashMap::new();
+        let roles = Arc::new(role_enforcers(files).await?);
+        Self::with_roles(files, roles, grants, None).await
+    }
+
+    /// The partitions for a new set of grants: the role enforcers and
+    /// every grant group that did not change are shared with `self`.
+    pub async fn rebuild(&self, files: &PolicyFiles, grants: &[Grant]) -> Result<Self, PolicyError> {
+        Self::with_roles(files, Arc::clone(&self.roles), grants, Some(self)).await
+    }
+
+    async fn with_roles(
+        files: &PolicyFiles,
+        roles: Arc<HashMap<String, HashMap<Operation, Enforcer>>>,
+        grants: &[Grant],
+        before: Option<&Partitions>,
+    ) -> Result<Self, PolicyError> {
+        let mut grouped: HashMap<(String, Operation), Vec<Grant>> = HashMap::new();
         for g in grants {
-            grouped.entry((g.tenant.clone(), (g.object.as_str(), g.action.as_str()))).or_default().push(g);
+            grouped.entry((g.tenant.clone(), (g.object.as_str(), g.action.as_str()))).or_default().push(g.clone());
         }
-        let mut by_tenant: HashMap<String, HashMap<Operation, GrantBuckets>> = HashMap::new();
+        let mut by_tenant: HashMap<String, HashMap<Operation, Arc<GrantBuckets>>> = HashMap::new();
         for ((tenant, op), group) in grouped {
-            by_tenant.entry(tenant).or_default().insert(op, GrantBuckets::build(files, op, &group).await?);
+            let unchanged = before
+                .and_then(|b| b.grants.get(&tenant))
+                .and_then(|ops| ops.get(&op))
+                .filter(|old| old.grants == group)
+                .map(Arc::clone);
+            let buckets = match unchanged {
+                Some(same) => same,
+                None => Arc::new(GrantBuckets::build(files, op, group).await?),
+            };
+            by_tenant.entry(tenant).or_default().insert(op, buckets);
         }
         let holders = grants.iter().map(|g| account_key(g.account_id)).collect();
         Ok(Self { roles, grants: by_tenant, holders })
@@ -148,6 +165,28 @@ impl Partitions {
     pub fn holders(&self) -> usize {
         self.holders.len()
     }
+}
+
+/// One small enforcer per role and operation, with the role's own and
+/// inherited lines for it.
+async fn role_enforcers(files: &PolicyFiles) -> Result<HashMap<String, HashMap<Operation, Enforcer>>, PolicyError> {
+    let mut role_names: Vec<&str> = files.role_lines.iter().map(|l| l[0].as_str()).collect();
+    role_names.extend(files.inherits.iter().map(|(from, _)| from.as_str()));
+    role_names.sort_unstable();
+    role_names.dedup();
+    let ops: HashSet<Operation> = files.role_lines.iter().filter_map(|l| operation_of(l)).collect();
+    let mut roles = HashMap::new();
+    for role in role_names {
+        let mut enforcers = HashMap::new();
+        for op in &ops {
+            let lines = role_lines(files, role, *op);
+            if !lines.is_empty() {
+                enforcers.insert(*op, enforcer(files, lines).await?);
+            }
+        }
+        roles.insert(role.to_owned(), enforcers);
+    }
+    Ok(roles)
 }
 
 async fn enforcer(files: &PolicyFiles, p: Vec<Vec<String>>) -> Result<Enforcer, PolicyError> {

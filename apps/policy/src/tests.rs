@@ -181,3 +181,25 @@ async fn only_an_approved_institution_may_upload_training_records() {
     let elsewhere = Resource::new(ObjectKind::TrainingRecord, "js");
     assert!(!allowed(&a, &Subject::new(8, Role::Institution, "gd"), &elsewhere, Action::Upload));
 }
+
+#[tokio::test]
+async fn a_new_grant_set_rebuilds_only_the_groups_that_changed() {
+    let mut grants: Vec<Grant> =
+        (0..2_000).map(|i| grant(1000 + i, GrantKind::Region, "4401", Action::Read, None)).collect();
+    let a = authorizer(grants.clone()).await;
+    let newcomer = Subject::new(5000, Role::Regulator, "gd").region("4403");
+    let guangzhou = cert("440105", "", "", "");
+    assert!(!allowed(&a, &newcomer, &guangzhou, Action::Export));
+
+    // One grant in another group: the 2,000 read grants are not rebuilt.
+    grants.push(grant(5000, GrantKind::Region, "4401", Action::Export, None));
+    a.replace_grants(grants.clone()).await.unwrap();
+    assert!(allowed(&a, &newcomer, &guangzhou, Action::Export));
+    assert!(allowed(&a, &Subject::new(1500, Role::Regulator, "gd").region("4403"), &guangzhou, Action::Read));
+
+    // Taking one away again.
+    grants.retain(|g| g.account_id != 1500);
+    a.replace_grants(grants).await.unwrap();
+    assert!(!allowed(&a, &Subject::new(1500, Role::Regulator, "gd").region("4403"), &guangzhou, Action::Read));
+    assert!(allowed(&a, &newcomer, &guangzhou, Action::Export));
+}
