@@ -103,6 +103,7 @@ role-department_admin = Department administrator
 role-enterprise_admin = Enterprise administrator
 role-sme_subscriber = SME subscriber
 role-institution = Training institution
+role-institution_applicant = Training institution (application under review)
 role-regulator = Regulator
 role-provincial_admin = Provincial administrator
 role-platform_admin = Platform administrator

@@ -103,6 +103,7 @@ role-department_admin = 部门管理员
 role-enterprise_admin = 企业管理员
 role-sme_subscriber = 中小企业订阅用户
 role-institution = 培训机构
+role-institution_applicant = 培训机构（资质审核中）
 role-regulator = 监管人员
 role-provincial_admin = 省级管理员
 role-platform_admin = 平台管理员

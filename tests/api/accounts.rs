@@ -111,6 +111,32 @@ async fn sign_in_answers_alike_for_unknown_accounts_and_codes_work_once() {
 }
 
 #[tokio::test]
+async fn an_expired_code_and_an_expired_session_open_nothing() {
+    let app = spawn_app().await;
+    let body = app.register_enterprise("91440300MA5DFN9X3F", "owner", PASSWORD).await;
+    let secret = body["totp"]["secret"].as_str().unwrap().to_owned();
+    let started = app.start_sign_in("owner", PASSWORD).await;
+    // Five minutes pass.
+    app.raw_platform_execute("UPDATE {platform}challenges SET expires_at = '2026-01-01 00:00:00+00:00'").await;
+    let res = app.verify_code(&started["challenge"], &totp_now(&secret)).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "invalid_code");
+
+    let later = app.start_sign_in("owner", PASSWORD).await;
+    // The next authenticator step: the expired attempt did not spend this one.
+    let res = app.verify_code(&later["challenge"], &totp_now(&secret)).await;
+    assert_eq!(res.status(), 200, "a fresh challenge works");
+    let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    // Twelve hours pass before the session is first used.
+    app.raw_platform_execute("UPDATE {platform}sessions SET expires_at = '2026-01-01 00:00:00+00:00'").await;
+    let res = app.get_as(&token, "/api/v1/me").await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "unauthenticated");
+    // A forged token of the right shape is no better.
+    assert_eq!(app.get_as(&"ab".repeat(32), "/api/v1/me").await.status(), 401);
+}
+
+#[tokio::test]
 async fn malformed_registrations_are_refused_and_nothing_is_created() {
     let app = spawn_app().await;
     for (body, code) in [

@@ -22,7 +22,7 @@ enum Seen {
 }
 use Seen::*;
 
-const ROLES: [&str; 9] = [
+const ROLES: [&str; 11] = [
     "employee",
     "department_admin",
     "enterprise_admin",
@@ -32,11 +32,13 @@ const ROLES: [&str; 9] = [
     "sme_subscriber",
     "institution",
     "api_client",
+    "individual",
+    "institution_applicant",
 ];
 const TARGETS: [&str; 5] = ["own", "other_department", "other_enterprise", "other_region", "other_tenant"];
 
 /// Certificate lookups, by role (rows) and target (columns).
-const LOOKUPS: [[Seen; 5]; 9] = [
+const LOOKUPS: [[Seen; 5]; 11] = [
     [Full, Refused, Refused, Refused, Refused],
     [Full, Refused, Refused, Refused, Refused],
     [Full, Full, Refused, Refused, Refused],
@@ -49,82 +51,91 @@ const LOOKUPS: [[Seen; 5]; 9] = [
     [Refused, Refused, Refused, Refused, Refused],
     // The enterprise admin's key scoped to certificate:read.
     [Masked, Masked, Refused, Refused, Refused],
+    // The holder of "own", bound by real name.
+    [Full, Refused, Refused, Refused, Refused],
+    // A training institution whose application is still pending.
+    [Refused, Refused, Refused, Refused, Refused],
 ];
 
 /// Other actions: method, path, body, and the status per role.
-fn actions() -> Vec<(&'static str, &'static str, Value, [u16; 9])> {
+fn actions() -> Vec<(&'static str, &'static str, Value, [u16; 11])> {
     let staff = |role: &str, login: &str, region: &str| json!({ "role": role, "login": login, "password": PASSWORD, "region_code": region, "second_factor": "totp" });
     vec![
         (
             "POST",
             "/api/v1/t/gd/departments",
             json!({ "name": "matrix" }),
-            [403, 403, 201, 403, 403, 403, 403, 403, 403],
+            [403, 403, 201, 403, 403, 403, 403, 403, 403, 403, 403],
         ),
         (
             "POST",
             "/api/v1/t/js/departments",
             json!({ "name": "matrix" }),
-            [403, 403, 403, 403, 403, 403, 403, 403, 403],
+            [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],
         ),
-        ("GET", "/api/v1/t/gd/departments", json!(null), [200, 200, 200, 403, 403, 403, 403, 403, 403]),
-        ("GET", "/api/v1/t/js/departments", json!(null), [403, 403, 403, 403, 403, 403, 403, 403, 403]),
-        ("GET", "/api/v1/t/gd/rules", json!(null), [403, 403, 403, 403, 200, 200, 403, 403, 403]),
-        ("GET", "/api/v1/t/js/rules", json!(null), [403, 403, 403, 403, 403, 200, 403, 403, 403]),
-        ("GET", "/api/v1/t/gd/audit", json!(null), [403, 403, 403, 403, 200, 200, 403, 403, 403]),
-        ("GET", "/api/v1/t/js/audit", json!(null), [403, 403, 403, 403, 403, 200, 403, 403, 403]),
+        ("GET", "/api/v1/t/gd/departments", json!(null), [200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/departments", json!(null), [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/gd/rules", json!(null), [403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/rules", json!(null), [403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/gd/audit", json!(null), [403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/audit", json!(null), [403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403]),
         (
             "POST",
             "/api/v1/t/gd/staff",
             staff("regulator", "new.regulator", "440500"),
-            [403, 403, 403, 403, 201, 403, 403, 403, 403],
+            [403, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403],
         ),
         (
             "POST",
             "/api/v1/t/js/staff",
             staff("regulator", "js.regulator", "320500"),
-            [403, 403, 403, 403, 403, 403, 403, 403, 403],
+            [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],
         ),
         (
             "POST",
             "/api/v1/t/js/staff",
             staff("provincial_admin", "js.admin", "320000"),
-            [403, 403, 403, 403, 403, 201, 403, 403, 403],
+            [403, 403, 403, 403, 403, 201, 403, 403, 403, 403, 403],
         ),
-        ("GET", "/api/v1/t/gd/region-access", json!(null), [403, 403, 403, 200, 200, 403, 403, 403, 403]),
-        ("GET", "/api/v1/t/js/region-access", json!(null), [403, 403, 403, 403, 403, 403, 403, 403, 403]),
-        ("POST", "/api/v1/t/js/region-access", json!({ "region": "320100", "reason": "x", "days": 1 }), [403; 9]),
+        ("GET", "/api/v1/t/gd/region-access", json!(null), [403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/region-access", json!(null), [403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("POST", "/api/v1/t/js/region-access", json!({ "region": "320100", "reason": "x", "days": 1 }), [403; 11]),
         (
             "POST",
             "/api/v1/t/js/accounts",
             json!({ "login": "x.y.z", "password": PASSWORD, "role": "employee",
             "department_id": 1, "second_factor": "totp" }),
-            [403; 9],
+            [403; 11],
         ),
         (
             "POST",
             "/api/v1/t/js/grants",
             json!({ "account_id": 1, "action": "read", "department_id": 1,
             "effect": "allow", "reason": "x" }),
-            [403; 9],
+            [403; 11],
         ),
-        ("POST", "/api/v1/t/js/grants/1/revoke", json!({ "reason": "x" }), [403; 9]),
-        ("POST", "/api/v1/t/js/region-access/1/approve", json!({ "reason": "x" }), [403; 9]),
+        ("POST", "/api/v1/t/js/grants/1/revoke", json!({ "reason": "x" }), [403; 11]),
+        ("POST", "/api/v1/t/js/region-access/1/approve", json!({ "reason": "x" }), [403; 11]),
         (
             "POST",
             "/api/v1/api-clients",
             json!({ "name": "matrix", "scopes": ["certificate:read"], "expires_in_days": 1 }),
-            [403, 403, 201, 201, 201, 201, 403, 403, 403],
+            [403, 403, 201, 201, 201, 201, 403, 403, 403, 403, 403],
         ),
-        ("GET", "/api/v1/t/gd/institutions", json!(null), [403, 403, 403, 403, 200, 403, 403, 403, 403]),
-        ("GET", "/api/v1/t/js/institutions", json!(null), [403; 9]),
-        ("GET", "/api/v1/institution", json!(null), [403, 403, 403, 403, 403, 403, 403, 200, 403]),
-        ("GET", "/api/v1/subscription/enterprises", json!(null), [403, 403, 403, 403, 403, 403, 200, 403, 403]),
-        ("GET", "/api/v1/t/gd/subscribers", json!(null), [403, 403, 200, 403, 403, 403, 403, 403, 403]),
-        ("GET", "/api/v1/t/js/subscribers", json!(null), [403; 9]),
-        ("POST", "/api/v1/t/js/subscribers", json!({ "login": "sme.agent" }), [403; 9]),
-        ("POST", "/api/v1/t/js/subscription/leave", json!(null), [403; 9]),
-        ("POST", "/api/v1/t/js/institutions/1/approve", json!({ "reason": "x" }), [403; 9]),
+        ("GET", "/api/v1/t/gd/institutions", json!(null), [403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/institutions", json!(null), [403; 11]),
+        ("GET", "/api/v1/institution", json!(null), [403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 200]),
+        (
+            "GET",
+            "/api/v1/subscription/enterprises",
+            json!(null),
+            [403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403],
+        ),
+        ("GET", "/api/v1/t/gd/subscribers", json!(null), [403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/api/v1/t/js/subscribers", json!(null), [403; 11]),
+        ("POST", "/api/v1/t/js/subscribers", json!({ "login": "sme.agent" }), [403; 11]),
+        ("POST", "/api/v1/t/js/subscription/leave", json!(null), [403; 11]),
+        ("POST", "/api/v1/t/js/institutions/1/approve", json!({ "reason": "x" }), [403; 11]),
     ]
 }
 
@@ -257,9 +268,47 @@ async fn fixture(app: &TestApp) -> Fixture {
     .await;
     let key = key["key"].as_str().unwrap().to_owned();
 
+    let holder = app
+        .client
+        .post(app.url("/api/v1/individuals"))
+        .json(&json!({ "cert_no": own.cert_no, "name": own.holder_name, "id_number": own.id_number,
+                       "login": "holder", "password": PASSWORD, "second_factor": "totp" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let holder = signed_in(app, &holder, "holder").await;
+    let applicant = app
+        .client
+        .post(app.url("/api/v1/institutions"))
+        .json(&json!({ "uscc": safecert_tests::uscc("12440000MB2C1235X"), "name": "另一培训中心", "licence_no": "002",
+                       "training_scope": "安全生产管理人员", "login": "applicant", "password": PASSWORD,
+                       "second_factor": "totp" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let applicant = signed_in(app, &applicant, "applicant").await;
+
     let targets: Vec<&SeededRow> = vec![own, other_dept, other_enterprise, other_region, other_tenant];
     Fixture {
-        tokens: vec![worker, head, boss, regulator, province, operator, subscriber, institution, key],
+        tokens: vec![
+            worker,
+            head,
+            boss,
+            regulator,
+            province,
+            operator,
+            subscriber,
+            institution,
+            key,
+            holder,
+            applicant,
+        ],
         target_regions: targets.iter().map(|t| t.id_number[..6].to_owned()).collect(),
         targets: targets.iter().map(|t| (t.tenant.clone(), t.cert_no.clone(), t.id_number.clone())).collect(),
         regulator_city,

@@ -263,6 +263,9 @@ pub(crate) async fn insert_returning_id<C: ConnectionTrait>(
         .map_err(|e| InsertError::Storage(e.into()))
 }
 
+const DEPARTMENT_COLUMNS: [Departments; 5] =
+    [Departments::Id, Departments::EnterpriseId, Departments::ParentId, Departments::Name, Departments::Path];
+
 const ENTERPRISE_COLUMNS: [Enterprises; 5] =
     [Enterprises::Id, Enterprises::Uscc, Enterprises::Name, Enterprises::TenantSlug, Enterprises::RegionCode];
 
@@ -397,18 +400,24 @@ impl Databases {
     pub async fn departments(&self, enterprise_id: i32) -> Result<Vec<DepartmentRow>, StorageError> {
         let p = self.platform();
         let stmt = Query::select()
-            .columns([
-                Departments::Id,
-                Departments::EnterpriseId,
-                Departments::ParentId,
-                Departments::Name,
-                Departments::Path,
-            ])
+            .columns(DEPARTMENT_COLUMNS)
             .from(p.table(Departments::Table))
             .and_where(Expr::col(Departments::EnterpriseId).eq(enterprise_id))
             .order_by(Departments::Path, Order::Asc)
             .to_owned();
         Ok(DepartmentRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).all(&p.conn).await?)
+    }
+
+    /// One department of an enterprise.
+    pub async fn department(&self, enterprise_id: i32, id: i32) -> Result<Option<DepartmentRow>, StorageError> {
+        let p = self.platform();
+        let stmt = Query::select()
+            .columns(DEPARTMENT_COLUMNS)
+            .from(p.table(Departments::Table))
+            .and_where(Expr::col(Departments::EnterpriseId).eq(enterprise_id))
+            .and_where(Expr::col(Departments::Id).eq(id))
+            .to_owned();
+        Ok(DepartmentRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).one(&p.conn).await?)
     }
 
     pub async fn insert_account(&self, account: &NewAccount) -> Result<i32, InsertError> {

@@ -91,7 +91,7 @@ impl Identity {
             subject = subject.enterprise(&enterprise.uscc);
             enterprise_uscc = Some(enterprise.uscc);
             if let Some(dept_id) = account.department_id
-                && let Some(dept) = self.dbs.departments(id).await?.into_iter().find(|d| d.id == dept_id)
+                && let Some(dept) = self.dbs.department(id, dept_id).await?
             {
                 subject = subject.dept(&dept.path);
             }

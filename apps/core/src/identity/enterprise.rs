@@ -294,8 +294,7 @@ impl Identity {
             "department_admin" => Role::DepartmentAdmin,
             _ => return Err(IdentityError::Invalid("a sub-account's role is employee or department_admin")),
         };
-        let departments = self.dbs.departments(enterprise_id).await?;
-        if !departments.iter().any(|d| d.id == req.department_id) {
+        if self.dbs.department(enterprise_id, req.department_id).await?.is_none() {
             return Err(IdentityError::UnknownDepartment);
         }
         let holder = req

@@ -49,13 +49,8 @@ impl Identity {
         {
             return Err(IdentityError::Invalid("account_id is not a sub-account of your enterprise"));
         }
-        let dept = self
-            .dbs
-            .departments(enterprise_id)
-            .await?
-            .into_iter()
-            .find(|d| d.id == req.department_id)
-            .ok_or(IdentityError::UnknownDepartment)?;
+        let dept =
+            self.dbs.department(enterprise_id, req.department_id).await?.ok_or(IdentityError::UnknownDepartment)?;
         // Nobody grants what they do not have themselves.
         let within = Resource::new(ObjectKind::Certificate, &caller.tenant).enterprise(uscc).dept(&dept.path);
         if effect == GrantEffect::Allow && !self.authorize(caller, action, &within) {

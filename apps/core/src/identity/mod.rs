@@ -148,12 +148,19 @@ impl Identity {
     }
 
     /// The one authorization function: may this caller do this to this?
+    /// A denial is logged (without personal data).
     pub fn authorize(&self, caller: &Caller, action: Action, resource: &safecert_policy::Resource) -> bool {
-        let allowed = self.authorizer.decide(&caller.subject, &resource.tenant, resource, action).is_allowed();
+        let allowed = self.permits(caller, action, resource);
         if !allowed {
             tracing::info!(account = caller.account_id, action = action.as_str(), object = resource.kind, tenant = %resource.tenant, "denied");
         }
         allowed
+    }
+
+    /// The same decision without the log line, for showing an account what
+    /// it may do (its page, `GET /api/v1/me`) rather than guarding an action.
+    pub fn permits(&self, caller: &Caller, action: Action, resource: &safecert_policy::Resource) -> bool {
+        self.authorizer.decide(&caller.subject, &resource.tenant, resource, action).is_allowed()
     }
 
     /// The part of a tenant a query by this caller may cover.

@@ -327,7 +327,7 @@ pub async fn me(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> 
                 .enterprise(&s.enterprise)
                 .dept(&s.dept)
                 .holder(&s.holder);
-            identity.authorize(&caller, *action, &own)
+            identity.permits(&caller, *action, &own)
         })
         .map(|(kind, action)| format!("{}:{}", kind.as_str(), action.as_str()))
         .collect();
