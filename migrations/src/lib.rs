@@ -21,6 +21,7 @@ impl MigratorTrait for PlatformMigrator {
             Box::new(platform::m20261128_000001_identity::Migration),
             Box::new(platform::m20261128_000002_region_access_and_audit::Migration),
             Box::new(platform::m20261128_000003_clients_and_institutions::Migration),
+            Box::new(platform::m20261128_000004_name_variants::Migration),
         ]
     }
 }
@@ -34,6 +35,7 @@ impl MigratorTrait for TenantMigrator {
             Box::new(tenant::m20261127_000001_certificates::Migration),
             Box::new(tenant::m20261127_000002_review_and_status::Migration),
             Box::new(tenant::m20261127_000003_room_for_status_updates::Migration),
+            Box::new(tenant::m20261128_000004_search_indexes::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod lookup;
 mod matrix;
 mod page;
 mod rules;
+mod search;
 mod second_factor;
 mod seed;
 mod storage;

@@ -7,7 +7,7 @@ use safecert_rules::{RuleError, RuleSet};
 use safecert_storage::{CertificateRecord, DirectoryEntry, StorageError};
 use serde::Serialize;
 
-use safecert_policy::{Action, ObjectKind, Resource};
+use safecert_policy::Action;
 
 use crate::{Platform, TenantConfig, entry_facts, identity::Caller, record_facts};
 
@@ -24,7 +24,7 @@ pub struct ProvinceView {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CertificateView {
     pub cert_no: String,
-    /// Masked holder name, e.g. `张*三`.
+    /// The holder name: masked (`张*三`) unless the caller may see personal data.
     pub holder_name: String,
     #[schema(value_type = String, example = "valid")]
     pub status: Status,
@@ -155,24 +155,16 @@ impl Platform {
         let number = rules.normalize_number_cached(no.as_str())?.ok_or(LookupError::NotFound)?;
         let no = CertNo::parse(&number).map_err(|_| LookupError::NotFound)?;
         let record = self.store.get(&config.slug, &no).await?.ok_or(LookupError::NotFound)?;
-        let mut resource = Resource::new(ObjectKind::Certificate, config.slug.as_str())
-            .region(&record.region_code)
-            .enterprise(&record.employer_uscc)
-            .holder(&record.id_index);
-        if caller.enterprise_uscc.as_deref() == Some(record.employer_uscc.as_str())
-            && let Some(path) =
-                self.store.databases().department_path(&record.employer_uscc, &record.department).await?
-        {
-            resource = resource.dept(&path);
-        }
+        let resource = self.resource_of(caller, &record, config.slug.as_str(), &mut Default::default()).await?;
         if !self.identity.authorize(caller, Action::Read, &resource) {
             return Err(LookupError::Forbidden);
         }
         let mut view = CertificateView::masked(&record, config, &rules, self.today(), locale)?;
-        if self.identity.authorize(caller, Action::ReadPersonal, &resource)
-            && let Some(id) = self.store.reveal_id_number(&config.slug, &no).await?
-        {
-            view.id_number = Some(id.expose().to_owned());
+        if self.identity.authorize(caller, Action::ReadPersonal, &resource) {
+            view.holder_name = record.holder_name.clone();
+            if let Some(id) = self.store.reveal_id_number(&config.slug, &no).await? {
+                view.id_number = Some(id.expose().to_owned());
+            }
         }
         Ok(view)
     }

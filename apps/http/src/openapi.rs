@@ -22,6 +22,8 @@ use crate::{
         tenants::list,
         verify::verify,
         certificates::lookup,
+        certificates::search,
+        certificates::autocomplete,
         identity::register_enterprise,
         identity::sign_in,
         identity::verify_code,

@@ -18,6 +18,7 @@ mod record;
 mod redis_cache;
 mod rule_store;
 mod schema;
+mod search;
 mod status_scan;
 
 pub use access::{AuditRow, GrantRow, NewGrant, RegionRequestRow};
@@ -37,4 +38,5 @@ pub use keys::{FieldKeys, KeyFileError};
 pub use record::CertificateRecord;
 pub use redis_cache::RedisConfig;
 pub use rule_store::{ActivateError, ActivationRow, RuleVersionRow};
+pub use search::{CertificateQuery, Found, PageRequest, Reach, ReachSlice, SortBy};
 pub use status_scan::{StatusFacts, StatusUpdate};

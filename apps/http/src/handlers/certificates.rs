@@ -1,5 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, http::Method, web};
-use safecert_core::{CertificateView, LookupError};
+use safecert_core::{CertificateView, LookupError, SearchError, SearchPage, SearchRequest, Suggestion};
+use serde::Deserialize;
 
 use crate::{
     error::{ApiError, ErrorBody, ErrorKind},
@@ -33,6 +34,11 @@ pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> 
         return Err(lang.error(ErrorKind::NotFound));
     }
     let segments: Vec<&str> = rest.strip_prefix('/').unwrap_or_default().split('/').collect();
+    match (segments.as_slice(), req.method() == Method::GET) {
+        ([tenant, "certificates"], true) => return search(&req, &lang, tenant).await,
+        ([tenant, "autocomplete"], true) => return autocomplete(&req, &lang, tenant).await,
+        _ => {}
+    }
     if let [tenant, "rules", more @ ..] = segments.as_slice()
         && let Some(route) = super::rules::Route::parse(more, req.method())
     {
@@ -78,6 +84,114 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
         Err(LookupError::Storage(e)) => Err(super::unavailable(&e, lang)),
         Err(LookupError::Rules(e)) => Err(super::unavailable(&e, lang)),
     }
+}
+
+/// The query string of a search.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct SearchParams {
+    /// Holder name; one wrong, missing or extra character still matches.
+    name: Option<String>,
+    /// ID number (exact).
+    id_number: Option<String>,
+    /// Employer's USCC.
+    enterprise: Option<String>,
+    department: Option<String>,
+    position: Option<String>,
+    industry: Option<String>,
+    cert_type: Option<String>,
+    issue_year: Option<i32>,
+    /// `valid`, `expiring`, `expired`, `revoked` or `suspended` (as of the
+    /// last nightly scan).
+    status: Option<String>,
+    /// `cert_no` (default), `holder_name`, `issue_date`, `expiry_date`;
+    /// `-` in front sorts descending.
+    sort: Option<String>,
+    /// From 1.
+    page: Option<u64>,
+    /// 1 to 100, 20 by default.
+    per_page: Option<u64>,
+}
+
+fn search_error(e: SearchError, lang: &Lang) -> ApiError {
+    match e {
+        SearchError::UnknownTenant => lang.error(ErrorKind::UnknownTenant),
+        SearchError::Invalid(reason) => {
+            lang.error(ErrorKind::InvalidInput).with_details(serde_json::json!({ "reason": reason }))
+        }
+        SearchError::Forbidden => lang.error(ErrorKind::Forbidden),
+        SearchError::Storage(e) => super::unavailable(&e, lang),
+        SearchError::Rules(e) => super::unavailable(&e, lang),
+    }
+}
+
+/// Searches a province's certificates within what the caller may read:
+/// personal data only where the caller may see it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/certificates",
+    tag = "tenant",
+    params(("tenant" = String, Path, description = "Tenant slug"), SearchParams),
+    responses(
+        (status = 200, body = SearchPage),
+        (status = 400, description = "Malformed query string", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The caller reads no certificates here", body = ErrorBody),
+        (status = 422, description = "A filter is malformed; details say which", body = ErrorBody),
+    )
+)]
+async fn search(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResponse, ApiError> {
+    super::rate_limit(req, lang)?;
+    let p =
+        web::Query::<SearchParams>::from_query(req.query_string()).map_err(|_| lang.error(ErrorKind::BadRequest))?;
+    let caller = super::identity::caller(req, lang).await?;
+    let request = SearchRequest {
+        name: p.name.clone(),
+        id_number: p.id_number.clone(),
+        enterprise: p.enterprise.clone(),
+        department: p.department.clone(),
+        position: p.position.clone(),
+        industry: p.industry.clone(),
+        cert_type: p.cert_type.clone(),
+        issue_year: p.issue_year,
+        status: p.status.clone(),
+        sort: p.sort.clone(),
+        page: p.page,
+        per_page: p.per_page,
+    };
+    let page = lang
+        .app()
+        .platform
+        .search_as(&caller, tenant, &request, lang.locale)
+        .await
+        .map_err(|e| search_error(e, lang))?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(page))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AutocompleteParams {
+    /// What has been typed: the start of a holder name or a number.
+    q: String,
+}
+
+/// Up to ten certificates whose holder name or number starts with `q`,
+/// within what the caller may read.
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/autocomplete",
+    tag = "tenant",
+    params(("tenant" = String, Path, description = "Tenant slug"), AutocompleteParams),
+    responses(
+        (status = 200, body = Vec<Suggestion>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 422, description = "Not the start of a name or number", body = ErrorBody),
+    )
+)]
+async fn autocomplete(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResponse, ApiError> {
+    let p = web::Query::<AutocompleteParams>::from_query(req.query_string())
+        .map_err(|_| lang.error(ErrorKind::MissingParameter("q")))?;
+    let caller = super::identity::caller(req, lang).await?;
+    let found = lang.app().platform.suggest_as(&caller, tenant, &p.q).await.map_err(|e| search_error(e, lang))?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(found))
 }
 
 #[cfg(test)]
