@@ -44,3 +44,36 @@ async fn unknown_tenants_and_numbers_are_404_in_the_documented_shape() {
         assert!(!body["error"]["message"].as_str().unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn the_detailed_view_adds_training_review_and_the_provinces_own_fields_with_labels() {
+    let app = spawn_app().await;
+    let rows = app.seed(60, 5).await;
+    let special = rows
+        .iter()
+        .find(|r| r.tenant == "gd" && r.cert_type == "特种作业操作证")
+        .expect("a special-operations certificate in gd");
+    let path = format!("/api/v1/t/gd/certificates/{}?view=detailed", special.cert_no);
+    let zh: serde_json::Value = app.get_lang(&path, "zh-CN").await.json().await.unwrap();
+    assert_eq!(zh["cert_no"], special.cert_no.as_str());
+    let training = zh["training"].as_array().unwrap();
+    assert!(!training.is_empty());
+    let hours: u64 = training.iter().map(|t| t["hours"].as_u64().unwrap()).sum();
+    assert_eq!(zh["training_hours"], hours);
+    assert!(training.iter().all(|t| !t["course"].as_str().unwrap().is_empty()));
+    let field = &zh["custom_fields"][0];
+    assert_eq!(field["key"], "special_category");
+    assert_eq!(field["label"], "特种作业类别");
+    assert!(field["value"].is_string());
+    let en: serde_json::Value = app.get_lang(&path, "en").await.json().await.unwrap();
+    assert_eq!(en["custom_fields"][0]["label"], "Special operations category");
+    // The detail never shows more personal data than the quick view.
+    assert!(!zh.to_string().contains(&special.holder_name));
+    assert!(zh["id_number"].as_str().unwrap().contains("********"));
+    // The quick view is the default and has none of it.
+    let quick: serde_json::Value =
+        app.get(&format!("/api/v1/t/gd/certificates/{}", special.cert_no)).await.json().await.unwrap();
+    assert!(quick.get("training").is_none());
+    let res = app.get(&format!("/api/v1/t/gd/certificates/{}?view=everything", special.cert_no)).await;
+    assert_eq!(res.status(), 422);
+}

@@ -16,7 +16,7 @@ mod tenants;
 mod verify;
 
 pub use config::{AdminToken, Config, ConfigError};
-pub use lookup::{CertificateView, LookupError};
+pub use lookup::{CertificateDetail, CertificateView, CustomFieldView, LookupError, TrainingView};
 pub use platform::{Platform, StartError};
 pub use rule_admin::{ChangeExample, DryRun, RulesAdminError, RulesCheck, ScanReport, Transition, check_offline};
 pub use rulebook::{BASELINE, RuleBook, RulesStartError, certificate_facts, entry_facts, record_facts, rule_settings};

@@ -112,6 +112,40 @@ impl CertificateView {
     }
 }
 
+/// One course of the training behind a certificate.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TrainingView {
+    pub course: String,
+    pub hours: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exam_score: Option<u32>,
+}
+
+/// A province's own field, with its label in the response language.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomFieldView {
+    pub key: String,
+    pub label: String,
+    #[schema(value_type = Object)]
+    pub value: serde_json::Value,
+}
+
+/// The detailed view: the lookup plus training, review and the province's
+/// own fields.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CertificateDetail {
+    #[serde(flatten)]
+    pub certificate: CertificateView,
+    pub training: Vec<TrainingView>,
+    pub training_hours: u32,
+    /// The last review (复审), when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed_on: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_reason: Option<String>,
+    pub custom_fields: Vec<CustomFieldView>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     #[error("unknown tenant")]
@@ -167,6 +201,44 @@ impl Platform {
             }
         }
         Ok(view)
+    }
+
+    /// The detailed view of a certificate, for a caller who may read it;
+    /// personal data as in [`Platform::lookup_as`].
+    pub async fn lookup_detailed_as(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        no: &CertNo,
+        locale: Locale,
+    ) -> Result<CertificateDetail, LookupError> {
+        let certificate = self.lookup_as(caller, tenant, no, locale).await?;
+        let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
+        let rules = self.rules.get(&config.slug).ok_or(LookupError::UnknownTenant)?;
+        let no = CertNo::parse(&certificate.cert_no).map_err(|_| LookupError::NotFound)?;
+        let record = self.store.get(&config.slug, &no).await?.ok_or(LookupError::NotFound)?;
+        let details = self.store.details(&config.slug, &no).await?.unwrap_or_default();
+        let custom_fields = rules
+            .fields()
+            .filter_map(|field| {
+                let value = details.custom_fields.get(&field.key)?.clone();
+                let label = self.rules.label(&config.slug, locale, &field.label).unwrap_or_else(|| field.key.clone());
+                Some(CustomFieldView { key: field.key.clone(), label, value })
+            })
+            .collect();
+        let training: Vec<TrainingView> = details
+            .training
+            .into_iter()
+            .map(|t| TrainingView { course: t.course, hours: t.hours, exam_score: t.exam_score })
+            .collect();
+        Ok(CertificateDetail {
+            training_hours: training.iter().map(|t| t.hours).sum(),
+            training,
+            reviewed_on: record.reviewed_on,
+            revocation_reason: record.revocation_reason.clone(),
+            custom_fields,
+            certificate,
+        })
     }
 
     pub fn tenant(&self, slug: &TenantSlug) -> Option<&TenantConfig> {

@@ -37,6 +37,8 @@ pub struct RuleBook {
     active: RwLock<HashMap<TenantSlug, Arc<RuleSet>>>,
     /// The newest activation this process has applied.
     seen: AtomicI32,
+    /// Field labels of each tenant, by (locale, message id).
+    labels: HashMap<TenantSlug, HashMap<(String, String), String>>,
 }
 
 impl std::fmt::Debug for RuleBook {
@@ -57,6 +59,7 @@ impl RuleBook {
     pub fn load(tenants_dir: &Path, tenants: &TenantRegistry) -> Result<Self, RulesStartError> {
         let engine = safecert_rules::engine();
         let mut baselines = HashMap::new();
+        let mut labels = HashMap::new();
         for tenant in tenants.all() {
             let slug = tenant.slug.as_str();
             let base = source::baseline(tenants_dir, slug)
@@ -71,8 +74,9 @@ impl RuleBook {
             }
             let rules = Arc::new(rules);
             baselines.insert(tenant.slug.clone(), rules);
+            labels.insert(tenant.slug.clone(), source::label_messages(&base.dir));
         }
-        Ok(Self { engine, active: RwLock::new(baselines.clone()), baselines, seen: AtomicI32::new(0) })
+        Ok(Self { engine, active: RwLock::new(baselines.clone()), baselines, seen: AtomicI32::new(0), labels })
     }
 
     pub fn engine(&self) -> &Arc<safecert_rules::Engine> {
@@ -85,6 +89,16 @@ impl RuleBook {
             Ok(active) => active.get(slug).cloned(),
             Err(poisoned) => poisoned.into_inner().get(slug).cloned(),
         }
+    }
+
+    /// The text of a field label in a language, from the tenant's
+    /// locales (zh-CN when the language has none).
+    pub fn label(&self, slug: &TenantSlug, locale: safecert_domain::Locale, id: &str) -> Option<String> {
+        let labels = self.labels.get(slug)?;
+        labels
+            .get(&(locale.tag().to_owned(), id.to_owned()))
+            .or_else(|| labels.get(&("zh-CN".to_owned(), id.to_owned())))
+            .cloned()
     }
 
     pub fn baseline(&self, slug: &TenantSlug) -> Option<Arc<RuleSet>> {

@@ -247,7 +247,7 @@ impl Platform {
             return Err(SearchError::Invalid("q is the start of a name or a certificate number"));
         }
         let reach = self.reach_of(caller, config.slug.as_str()).await?;
-        let records = self.store.suggest(&config.slug, &reach, prefix, SUGGESTIONS).await?;
+        let records = self.store.suggest(&config.slug, &reach, prefix, (is_name, is_number), SUGGESTIONS).await?;
         let mut paths = HashMap::new();
         let mut out = Vec::with_capacity(records.len());
         for record in &records {

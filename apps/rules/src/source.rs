@@ -69,3 +69,30 @@ fn message_ids(res: &fluent_syntax::ast::Resource<&str>) -> std::collections::Ha
         })
         .collect()
 }
+
+/// The texts of a tenant folder's simple messages (text without
+/// placeables), by locale and message id: what field labels show.
+pub fn label_messages(dir: &Path) -> std::collections::HashMap<(String, String), String> {
+    use fluent_syntax::ast::{Entry, PatternElement};
+    let mut out = std::collections::HashMap::new();
+    for (lang, text) in label_texts(dir) {
+        let res = match fluent_syntax::parser::parse(text.as_str()) {
+            Ok(res) => res,
+            Err((res, _)) => res,
+        };
+        for entry in &res.body {
+            let Entry::Message(m) = entry else { continue };
+            let Some(value) = &m.value else { continue };
+            let words: String = value
+                .elements
+                .iter()
+                .filter_map(|e| match e {
+                    PatternElement::TextElement { value } => Some(*value),
+                    PatternElement::Placeable { .. } => None,
+                })
+                .collect();
+            out.insert((lang.to_owned(), m.id.name.to_owned()), words.trim().to_owned());
+        }
+    }
+    out
+}

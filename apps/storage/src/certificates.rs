@@ -32,6 +32,13 @@ pub enum Durability {
     Bulk,
 }
 
+/// What a certificate holds beyond its record.
+#[derive(Clone, Debug, Default)]
+pub struct CertificateDetails {
+    pub training: Vec<safecert_domain::TrainingRecord>,
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
+}
+
 pub struct CertificateStore {
     dbs: Arc<Databases>,
     cipher: FieldCipher,
@@ -151,6 +158,28 @@ impl CertificateStore {
         IdNumber::parse(&plain)
             .map(Some)
             .map_err(|_| StorageError::Corrupt(format!("certificate {no}: stored ID number does not parse")))
+    }
+
+    /// The training records and custom fields of a certificate: what the
+    /// detailed view adds to a lookup (not cached; read on demand).
+    pub async fn details(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<CertificateDetails>, StorageError> {
+        let scoped = self.dbs.tenant(tenant)?;
+        let stmt = Query::select()
+            .columns([Certificates::Training, Certificates::CustomFields])
+            .from(scoped.table(Certificates::Table))
+            .and_where(Expr::col(Certificates::CertNo).eq(no.as_str()))
+            .to_owned();
+        let Some(row) = scoped.conn.query_one(&stmt).await? else {
+            return Ok(None);
+        };
+        let corrupt =
+            |what: &str, e: serde_json::Error| StorageError::Corrupt(format!("certificate {no}: {what}: {e}"));
+        let training: serde_json::Value = row.try_get("", "training")?;
+        let custom: serde_json::Value = row.try_get("", "custom_fields")?;
+        Ok(Some(CertificateDetails {
+            training: serde_json::from_value(training).map_err(|e| corrupt("training", e))?,
+            custom_fields: serde_json::from_value(custom).map_err(|e| corrupt("custom fields", e))?,
+        }))
     }
 
     pub async fn count(&self, tenant: &TenantSlug) -> Result<u64, StorageError> {

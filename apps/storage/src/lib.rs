@@ -26,7 +26,7 @@ pub use accounts::{
     AccountRow, ChallengeRow, DepartmentRow, EnterpriseRow, FirstManager, InsertError, LoginRow, NewAccount, SessionRow,
 };
 pub use cache::{CacheStats, LookupCache};
-pub use certificates::{CertificateStore, Durability};
+pub use certificates::{CertificateDetails, CertificateStore, Durability};
 pub use clients::{ApiClientRow, ApiKeyRow, KeyHolder, NewApiClient as NewApiClientRow, StoredKey};
 pub use crypto::{CryptoError, FieldCipher};
 pub use db::{Backend, Databases, DbConfig};

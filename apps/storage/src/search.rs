@@ -79,10 +79,11 @@ pub struct Found {
     pub records: Vec<CertificateRecord>,
 }
 
+/// Text for a `LIKE … ESCAPE '!'` pattern.
 fn like_escape(text: &str) -> String {
     text.chars().fold(String::with_capacity(text.len()), |mut out, c| {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
         }
         out.push(c);
         out
@@ -103,8 +104,26 @@ fn glob_escape(text: &str) -> String {
     })
 }
 
+fn column_name(column: Certificates) -> &'static str {
+    match column {
+        Certificates::CertNo => "cert_no",
+        _ => "holder_name",
+    }
+}
+
+/// The column compared byte by byte (PostgreSQL's "C" collation, SQLite's
+/// BINARY): what the prefix indexes are built on, whatever the database's
+/// own collation, and the same order on both backends.
+fn bytewise(backend: Backend, column: Certificates) -> SimpleExpr {
+    match backend {
+        Backend::Postgres => Expr::cust(format!("\"{}\" COLLATE \"C\"", column_name(column))),
+        Backend::Sqlite => Expr::col(column).into(),
+    }
+}
+
 /// `column` matches `pieces`, where the last piece may be "anything".
 fn pattern(backend: Backend, column: Certificates, pieces: &[Piece], open_end: bool) -> SimpleExpr {
+    let name = column_name(column);
     match backend {
         Backend::Postgres => {
             let mut p: String = pieces
@@ -117,7 +136,7 @@ fn pattern(backend: Backend, column: Certificates, pieces: &[Piece], open_end: b
             if open_end {
                 p.push('%');
             }
-            Expr::col(column).like(LikeExpr::new(p).escape('\\'))
+            Expr::cust_with_values(format!("\"{name}\" COLLATE \"C\" LIKE $1 ESCAPE '!'"), [p])
         }
         Backend::Sqlite => {
             let mut p: String = pieces
@@ -130,10 +149,6 @@ fn pattern(backend: Backend, column: Certificates, pieces: &[Piece], open_end: b
             if open_end {
                 p.push('*');
             }
-            let name = match column {
-                Certificates::CertNo => "cert_no",
-                _ => "holder_name",
-            };
             Expr::cust_with_values(format!("\"{name}\" GLOB ?"), [p])
         }
     }
@@ -254,17 +269,18 @@ impl CertificateStore {
             return Ok(Found { total, records: Vec::new() });
         }
         let order = if descending { Order::Desc } else { Order::Asc };
-        let column = match sort {
-            SortBy::CertNo => Certificates::CertNo,
-            SortBy::HolderName => Certificates::HolderName,
-            SortBy::IssueDate => Certificates::IssueDate,
-            SortBy::ExpiryDate => Certificates::ExpiryDate,
+        // Text sorts byte by byte: the same order on both backends.
+        let key = match sort {
+            SortBy::CertNo => bytewise(backend, Certificates::CertNo),
+            SortBy::HolderName => bytewise(backend, Certificates::HolderName),
+            SortBy::IssueDate => Expr::col(Certificates::IssueDate).into(),
+            SortBy::ExpiryDate => Expr::col(Certificates::ExpiryDate).into(),
         };
         let mut page = Query::select().columns(RECORD_COLUMNS).from(scoped.table(Certificates::Table)).to_owned();
         filter(&mut page);
-        page.order_by(column, order.clone());
+        page.order_by_expr(key, order.clone());
         if sort != SortBy::CertNo {
-            page.order_by(Certificates::CertNo, order);
+            page.order_by_expr(bytewise(backend, Certificates::CertNo), order);
         }
         page.offset(offset).limit(limit);
         let rows = CertificateRow::find_by_statement(scoped.conn.get_database_backend().build(&page))
@@ -274,20 +290,23 @@ impl CertificateStore {
         Ok(Found { total, records })
     }
 
-    /// Up to `limit` certificates within `reach` whose holder name or
-    /// number starts with `prefix`, names first.
+    /// Up to `limit` certificates within `reach` whose holder name (when
+    /// `names`) or number (when `numbers`) starts with `prefix`, names
+    /// first, each in byte order.
     pub async fn suggest(
         &self,
         tenant: &TenantSlug,
         reach: &Reach,
         prefix: &str,
+        (names, numbers): (bool, bool),
         limit: u64,
     ) -> Result<Vec<CertificateRecord>, StorageError> {
         let scoped = self.databases().tenant(tenant)?;
         let backend = self.databases().backend();
         let start = [Piece::Text(prefix.to_owned())];
         let mut found: Vec<CertificateRecord> = Vec::new();
-        for column in [Certificates::HolderName, Certificates::CertNo] {
+        let columns = [(Certificates::HolderName, names), (Certificates::CertNo, numbers)];
+        for column in columns.into_iter().filter(|(_, wanted)| *wanted).map(|(c, _)| c) {
             let left = limit.saturating_sub(found.len() as u64);
             if left == 0 {
                 break;
@@ -297,7 +316,7 @@ impl CertificateStore {
                 .from(scoped.table(Certificates::Table))
                 .cond_where(reach_condition(reach))
                 .and_where(pattern(backend, column, &start, true))
-                .order_by(column, Order::Asc)
+                .order_by_expr(bytewise(backend, column), Order::Asc)
                 .limit(left)
                 .to_owned();
             let rows = CertificateRow::find_by_statement(scoped.conn.get_database_backend().build(&stmt))

@@ -2,16 +2,17 @@ use sea_orm_migration::{prelude::*, sea_orm::DatabaseBackend};
 
 /// Indexes for certificate search: names within one edit (PostgreSQL: GIN
 /// over `platform.name_variants`), and name and number prefixes for
-/// autocomplete (PostgreSQL: `text_pattern_ops`, whatever the database's
-/// collation; SQLite: `GLOB 'x*'` uses a plain index).
+/// autocomplete, in byte order (PostgreSQL: `COLLATE "C"`, whatever the
+/// database's own collation, so `LIKE 'x%'` and the order both use it;
+/// SQLite: `GLOB 'x*'` uses a plain index).
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 const PG_UP: [&str; 3] = [
     "CREATE INDEX IF NOT EXISTS idx_certificates_name_variants ON certificates \
      USING gin (platform.name_variants(holder_name))",
-    "CREATE INDEX IF NOT EXISTS idx_certificates_name_prefix ON certificates (holder_name text_pattern_ops)",
-    "CREATE INDEX IF NOT EXISTS idx_certificates_cert_no_prefix ON certificates (cert_no text_pattern_ops)",
+    "CREATE INDEX IF NOT EXISTS idx_certificates_name_prefix ON certificates ((holder_name COLLATE \"C\"))",
+    "CREATE INDEX IF NOT EXISTS idx_certificates_cert_no_prefix ON certificates ((cert_no COLLATE \"C\"))",
 ];
 
 const PG_DOWN: [&str; 3] = [

@@ -1,5 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, http::Method, web};
-use safecert_core::{CertificateView, LookupError, SearchError, SearchPage, SearchRequest, Suggestion};
+use safecert_core::{CertificateDetail, LookupError, SearchError, SearchPage, SearchRequest, Suggestion};
 use serde::Deserialize;
 
 use crate::{
@@ -48,6 +48,16 @@ pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> 
     Err(lang.error(ErrorKind::NotFound))
 }
 
+/// The query string of a lookup.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct LookupParams {
+    /// `quick` (default): status, validity, holder as the role allows;
+    /// `detailed`: also training records (courses, hours, exam scores),
+    /// the last review, the revocation reason and the province's own
+    /// fields with their labels in the response language.
+    view: Option<String>,
+}
+
 /// One certificate of a province by its number, as the signed-in caller's
 /// role allows: in full, masked, or refused (as if it did not exist).
 #[utoipa::path(
@@ -57,10 +67,11 @@ pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> 
     params(
         ("tenant" = String, Path, description = "Tenant slug, e.g. gd (see /api/v1/tenants)"),
         ("cert_no" = String, Path, description = "Certificate number"),
+        LookupParams,
     ),
     responses(
-        (status = 200, body = CertificateView),
-        (status = 400, description = "Malformed certificate number", body = ErrorBody),
+        (status = 200, description = "The quick view; the detailed view adds training, review and custom fields", body = CertificateDetail),
+        (status = 400, description = "Malformed certificate number or view", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "Unknown tenant or certificate, or one the caller's role does not cover", body = ErrorBody),
         (status = 429, description = "Too many requests from this address", body = ErrorBody),
@@ -73,8 +84,26 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
         return Err(lang.error(ErrorKind::UnknownTenant));
     }
     let cert_no = super::parse_cert_no(raw_no, lang)?;
+    let detailed = match web::Query::<LookupParams>::from_query(req.query_string()).ok().and_then(|q| q.view.clone()) {
+        None => false,
+        Some(view) if view == "quick" => false,
+        Some(view) if view == "detailed" => true,
+        Some(_) => {
+            return Err(lang
+                .error(ErrorKind::InvalidInput)
+                .with_details(serde_json::json!({ "reason": "view is quick or detailed" })));
+        }
+    };
     let caller = super::identity::caller(req, lang).await?;
-    match platform.lookup_as(&caller, tenant, &cert_no, lang.locale).await {
+    if detailed {
+        answer(lang, platform.lookup_detailed_as(&caller, tenant, &cert_no, lang.locale).await)
+    } else {
+        answer(lang, platform.lookup_as(&caller, tenant, &cert_no, lang.locale).await)
+    }
+}
+
+fn answer<T: serde::Serialize>(lang: &Lang, found: Result<T, LookupError>) -> Result<HttpResponse, ApiError> {
+    match found {
         Ok(view) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view)),
         Err(LookupError::UnknownTenant) => Err(lang.error(ErrorKind::UnknownTenant)),
         Err(LookupError::NotFound) => Err(lang.error(ErrorKind::CertificateNotFound)),
