@@ -7,6 +7,7 @@ mod health;
 mod institutions;
 mod lookup;
 mod matrix;
+mod my_queries;
 mod page;
 mod rules;
 mod search;

@@ -31,6 +31,11 @@ impl Platform {
     pub fn spawn_background(self: &Arc<Self>) {
         let platform = Arc::clone(self);
         tokio::spawn(async move {
+            let dbs = Arc::clone(platform.store.databases());
+            platform.query_log.run_writer(dbs).await;
+        });
+        let platform = Arc::clone(self);
+        tokio::spawn(async move {
             loop {
                 let changed = platform.store.cache().rules_changed();
                 let _ = tokio::time::timeout(RULES_POLL, changed.notified()).await;

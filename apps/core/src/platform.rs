@@ -47,6 +47,7 @@ pub struct Platform {
     pub store: Arc<CertificateStore>,
     pub rules: RuleBook,
     pub identity: Identity,
+    pub query_log: crate::query_log::QueryLog,
 }
 
 fn load_keys(config: &Config) -> Result<FieldKeys, StartError> {
@@ -106,7 +107,7 @@ impl Platform {
         let dbs = Arc::new(dbs);
         let identity = start_identity(&config, Arc::clone(&dbs), cipher.clone()).await?;
         let store = Arc::new(CertificateStore::new(dbs, cipher, cache));
-        let platform = Self { config, tenants, localizer, store, rules, identity };
+        let platform = Self { config, tenants, localizer, store, rules, identity, query_log: Default::default() };
         platform.sync_tenants().await?;
         // Versions activated through the API replace the baseline files.
         platform.sync_rules().await?;

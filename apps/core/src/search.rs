@@ -194,6 +194,16 @@ impl Platform {
         Ok(q)
     }
 
+    /// Whether a search request is well-formed, without running it.
+    pub fn check_search(&self, req: &SearchRequest) -> Result<(), SearchError> {
+        self.query_of(req)?;
+        sort_of(req.sort.as_deref())?;
+        if req.per_page.is_some_and(|p| !(1..=MAX_PER_PAGE).contains(&p)) || req.page == Some(0) {
+            return Err(SearchError::Invalid("per_page is 1 to 100 and page starts at 1"));
+        }
+        Ok(())
+    }
+
     /// One page of the certificates of `tenant` this caller may read that
     /// match the request.
     pub async fn search_as(

@@ -11,8 +11,8 @@ use crate::{
     ApiDoc, RateLimit,
     error::ErrorKind,
     handlers::{
-        access, account_pages, api_clients, certificates, health, identity, institutions, pages, subscriptions,
-        tenants, verify,
+        access, account_pages, api_clients, certificates, health, identity, institutions, my_queries, pages,
+        subscriptions, tenants, verify,
     },
     lang::Lang,
     metrics::Metrics,
@@ -101,6 +101,13 @@ impl Application {
                 .service(institutions::mine)
                 .service(institutions::list)
                 .service(institutions::review)
+                .service(my_queries::history)
+                .service(my_queries::save)
+                .service(my_queries::list_saved)
+                .service(my_queries::forget)
+                .service(my_queries::favorites)
+                .service(my_queries::mark)
+                .service(my_queries::unmark)
                 .service(web::scope(certificates::SCOPE).default_service(web::to(certificates::tenant_api)))
                 .service(pages::show)
                 .service(account_pages::sign_in_page)

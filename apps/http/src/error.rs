@@ -54,6 +54,10 @@ pub enum ErrorKind {
     KeyRevoked,
     /// No training institution's application with that id.
     UnknownApplication,
+    /// The account already has a saved search of that name.
+    NameTaken,
+    /// No such saved search or favorite of the account's.
+    NotSaved,
     Unavailable,
     Internal,
 }
@@ -81,7 +85,8 @@ impl ErrorKind {
             Self::UnknownDepartment | Self::UnknownGrant | Self::UnknownRequest => StatusCode::NOT_FOUND,
             Self::AlreadyDecided => StatusCode::CONFLICT,
             Self::GrantExceedsGranter => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::UnknownClient | Self::UnknownApplication => StatusCode::NOT_FOUND,
+            Self::UnknownClient | Self::UnknownApplication | Self::NotSaved => StatusCode::NOT_FOUND,
+            Self::NameTaken => StatusCode::CONFLICT,
             Self::KeyRetired | Self::KeyExpired | Self::KeyRevoked => StatusCode::UNAUTHORIZED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -124,6 +129,8 @@ impl ErrorKind {
             Self::KeyExpired => "key_expired",
             Self::KeyRevoked => "key_revoked",
             Self::UnknownApplication => "unknown_application",
+            Self::NameTaken => "name_taken",
+            Self::NotSaved => "not_saved",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -165,6 +172,8 @@ impl ErrorKind {
             Self::KeyExpired => "error-key-expired",
             Self::KeyRevoked => "error-key-revoked",
             Self::UnknownApplication => "error-unknown-application",
+            Self::NameTaken => "error-name-taken",
+            Self::NotSaved => "error-not-saved",
             Self::Unavailable => "error-unavailable",
             Self::Internal => "error-internal",
         }

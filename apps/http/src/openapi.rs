@@ -4,7 +4,9 @@ use utoipa::OpenApi;
 
 use crate::{
     error::{ErrorBody, ErrorDetail},
-    handlers::{access, api_clients, certificates, health, identity, institutions, subscriptions, tenants, verify},
+    handlers::{
+        access, api_clients, certificates, health, identity, institutions, my_queries, subscriptions, tenants, verify,
+    },
 };
 
 #[derive(OpenApi)]
@@ -58,12 +60,20 @@ use crate::{
         institutions::mine,
         institutions::list,
         institutions::review,
+        my_queries::history,
+        my_queries::save,
+        my_queries::list_saved,
+        my_queries::forget,
+        my_queries::favorites,
+        my_queries::mark,
+        my_queries::unmark,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     tags(
         (name = "public", description = "Open to anyone, rate-limited per client address"),
         (name = "tenant", description = "One province's certificates"),
         (name = "operations", description = "Health and metrics"),
+        (name = "queries", description = "An account's query history, saved searches and favorite certificates"),
         (name = "accounts", description = "Registration, sign-in with a second factor, departments and sub-accounts, \
                                          grants, API clients, SME subscriptions, training institutions"),
     )

@@ -117,7 +117,7 @@ fn column_name(column: Certificates) -> &'static str {
 fn bytewise(backend: Backend, column: Certificates) -> SimpleExpr {
     match backend {
         Backend::Postgres => Expr::cust(format!("\"{}\" COLLATE \"C\"", column_name(column))),
-        Backend::Sqlite => Expr::col(column).into(),
+        Backend::Sqlite => Expr::col(column),
     }
 }
 
@@ -273,8 +273,8 @@ impl CertificateStore {
         let key = match sort {
             SortBy::CertNo => bytewise(backend, Certificates::CertNo),
             SortBy::HolderName => bytewise(backend, Certificates::HolderName),
-            SortBy::IssueDate => Expr::col(Certificates::IssueDate).into(),
-            SortBy::ExpiryDate => Expr::col(Certificates::ExpiryDate).into(),
+            SortBy::IssueDate => Expr::col(Certificates::IssueDate),
+            SortBy::ExpiryDate => Expr::col(Certificates::ExpiryDate),
         };
         let mut page = Query::select().columns(RECORD_COLUMNS).from(scoped.table(Certificates::Table)).to_owned();
         filter(&mut page);

@@ -5,3 +5,4 @@ pub mod m20261128_000001_identity;
 pub mod m20261128_000002_region_access_and_audit;
 pub mod m20261128_000003_clients_and_institutions;
 pub mod m20261128_000004_name_variants;
+pub mod m20261128_000005_queries;

@@ -183,7 +183,7 @@ pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMa
                 status = StatusCode::BAD_REQUEST;
                 card("nomatch", lang.error(ErrorKind::InvalidCertNo).message)
             }
-            Ok(no) => match platform.lookup_as(&caller, &caller.tenant, &no, lang.locale).await {
+            Ok(no) => match logged_lookup(&req, &lang, &caller, &no).await {
                 Ok(view) => {
                     let field = |id: &str, value: String| Field { label: lang.text(id), value };
                     ResultCard {
@@ -212,6 +212,18 @@ pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMa
         });
     }
     render(&lang, status, "/account", AccountView::Account(Box::new(me)), None)
+}
+
+/// A lookup from the account page, logged like one through the API.
+async fn logged_lookup(
+    req: &HttpRequest,
+    lang: &Lang,
+    caller: &Caller,
+    no: &CertNo,
+) -> Result<safecert_core::CertificateView, LookupError> {
+    let query = format!("cert_no={}", safecert_core::query_log::loggable(no.as_str()));
+    super::certificates::log_query(req, lang, caller, &caller.tenant, "lookup", query);
+    lang.app().platform.lookup_as(caller, &caller.tenant, no, lang.locale).await
 }
 
 /// Ends the session and clears the cookie.

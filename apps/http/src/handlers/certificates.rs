@@ -1,5 +1,9 @@
 use actix_web::{HttpRequest, HttpResponse, http::Method, web};
-use safecert_core::{CertificateDetail, LookupError, SearchError, SearchPage, SearchRequest, Suggestion};
+use safecert_core::{
+    CertificateDetail, LookupError, SearchError, SearchPage, SearchRequest, Suggestion,
+    identity::Caller,
+    query_log::{loggable, loggable_pairs},
+};
 use serde::Deserialize;
 
 use crate::{
@@ -95,6 +99,8 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
         }
     };
     let caller = super::identity::caller(req, lang).await?;
+    let query = format!("cert_no={}{}", loggable(cert_no.as_str()), if detailed { "&view=detailed" } else { "" });
+    log_query(req, lang, &caller, tenant, if detailed { "detail" } else { "lookup" }, query);
     if detailed {
         answer(lang, platform.lookup_detailed_as(&caller, tenant, &cert_no, lang.locale).await)
     } else {
@@ -105,14 +111,34 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
 fn answer<T: serde::Serialize>(lang: &Lang, found: Result<T, LookupError>) -> Result<HttpResponse, ApiError> {
     match found {
         Ok(view) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view)),
-        Err(LookupError::UnknownTenant) => Err(lang.error(ErrorKind::UnknownTenant)),
-        Err(LookupError::NotFound) => Err(lang.error(ErrorKind::CertificateNotFound)),
+        Err(e) => Err(lookup_error(e, lang)),
+    }
+}
+
+pub(super) fn lookup_error(e: LookupError, lang: &Lang) -> ApiError {
+    match e {
+        LookupError::UnknownTenant => lang.error(ErrorKind::UnknownTenant),
+        LookupError::NotFound => lang.error(ErrorKind::CertificateNotFound),
         // Outside the caller's reach looks like a number that does not
         // exist: a lookup cannot tell who holds what elsewhere.
-        Err(LookupError::Forbidden) => Err(lang.error(ErrorKind::CertificateNotFound)),
-        Err(LookupError::Storage(e)) => Err(super::unavailable(&e, lang)),
-        Err(LookupError::Rules(e)) => Err(super::unavailable(&e, lang)),
+        LookupError::Forbidden => lang.error(ErrorKind::CertificateNotFound),
+        LookupError::Storage(e) => super::unavailable(&e, lang),
+        LookupError::Rules(e) => super::unavailable(&e, lang),
     }
+}
+
+/// Logs a certificate query of the caller: who, what (personal numbers
+/// masked), when, from where.
+pub(super) fn log_query(
+    req: &HttpRequest,
+    lang: &Lang,
+    caller: &Caller,
+    tenant: &str,
+    kind: &'static str,
+    query: String,
+) {
+    let (ip, _) = super::identity::origin_of(req, lang);
+    lang.app().platform.query_log.record(caller, tenant, kind, query, ip);
 }
 
 /// The query string of a search.
@@ -141,7 +167,7 @@ pub struct SearchParams {
     per_page: Option<u64>,
 }
 
-fn search_error(e: SearchError, lang: &Lang) -> ApiError {
+pub(super) fn search_error(e: SearchError, lang: &Lang) -> ApiError {
     match e {
         SearchError::UnknownTenant => lang.error(ErrorKind::UnknownTenant),
         SearchError::Invalid(reason) => {
@@ -187,6 +213,19 @@ async fn search(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResp
         page: p.page,
         per_page: p.per_page,
     };
+    let logged = loggable_pairs(&[
+        ("name", request.name.clone()),
+        ("id_number", request.id_number.clone()),
+        ("enterprise", request.enterprise.clone()),
+        ("department", request.department.clone()),
+        ("position", request.position.clone()),
+        ("industry", request.industry.clone()),
+        ("cert_type", request.cert_type.clone()),
+        ("issue_year", request.issue_year.map(|y| y.to_string())),
+        ("status", request.status.clone()),
+        ("page", request.page.map(|p| p.to_string())),
+    ]);
+    log_query(req, lang, &caller, tenant, "search", logged);
     let page = lang
         .app()
         .platform
@@ -219,6 +258,7 @@ async fn autocomplete(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<Ht
     let p = web::Query::<AutocompleteParams>::from_query(req.query_string())
         .map_err(|_| lang.error(ErrorKind::MissingParameter("q")))?;
     let caller = super::identity::caller(req, lang).await?;
+    log_query(req, lang, &caller, tenant, "autocomplete", format!("q={}", loggable(&p.q)));
     let found = lang.app().platform.suggest_as(&caller, tenant, &p.q).await.map_err(|e| search_error(e, lang))?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(found))
 }

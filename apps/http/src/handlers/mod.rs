@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod health;
 pub mod identity;
 pub mod institutions;
+pub mod my_queries;
 pub mod pages;
 pub mod rules;
 pub mod subscriptions;

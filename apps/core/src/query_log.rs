@@ -1,0 +1,126 @@
+//! Every certificate query is logged: who (account, API client), what
+//! (with personal numbers masked), when, from where. Requests hand their
+//! entry to a channel and go on; one writer stores them in batches, so
+//! logging adds no database round trip to a lookup.
+
+use std::sync::{
+    Mutex,
+    atomic::{AtomicU64, Ordering},
+};
+
+use safecert_domain::IdNumber;
+use safecert_storage::{Databases, LoggedQuery};
+use tokio::sync::mpsc;
+
+use crate::identity::Caller;
+
+/// Entries waiting to be written at most; past it, entries are counted as
+/// dropped and a warning is logged.
+const BACKLOG: usize = 100_000;
+const BATCH: usize = 500;
+
+pub struct QueryLog {
+    tx: mpsc::Sender<LoggedQuery>,
+    rx: Mutex<Option<mpsc::Receiver<LoggedQuery>>>,
+    dropped: AtomicU64,
+}
+
+impl Default for QueryLog {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::channel(BACKLOG);
+        Self { tx, rx: Mutex::new(Some(rx)), dropped: AtomicU64::new(0) }
+    }
+}
+
+/// A value as the log may keep it: an ID number (a search term, or a
+/// certificate number that is one) only masked, and a long run of digits
+/// (part of one, typed into autocomplete) only its first six.
+pub fn loggable(value: &str) -> String {
+    let value = value.trim();
+    if let Ok(id) = IdNumber::parse(value) {
+        return id.masked();
+    }
+    let digits = value.chars().filter(|c| c.is_ascii_digit() || matches!(c, 'x' | 'X')).count();
+    if digits > 6 && value.chars().count() == digits {
+        return value.chars().take(6).chain(std::iter::repeat_n('*', digits - 6)).collect();
+    }
+    value.to_owned()
+}
+
+/// Query-string pairs as the log keeps them.
+pub fn loggable_pairs(pairs: &[(&str, Option<String>)]) -> String {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.trim().is_empty()).map(|v| format!("{k}={}", loggable(v))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl QueryLog {
+    /// Logs one query of `caller` (never blocks).
+    pub fn record(&self, caller: &Caller, tenant: &str, kind: &'static str, query: String, ip: String) {
+        let entry = LoggedQuery {
+            at: chrono::Utc::now(),
+            account_id: caller.account_id,
+            api_client_id: caller.api_client,
+            tenant: tenant.to_owned(),
+            kind,
+            query,
+            ip,
+        };
+        if self.tx.try_send(entry).is_err() {
+            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if dropped.is_power_of_two() {
+                tracing::warn!(dropped, "the query log is not keeping up; entries dropped");
+            }
+        }
+    }
+
+    /// Entries dropped because the writer fell behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Writes entries as they come, in batches; runs until the service
+    /// stops. Call once.
+    pub async fn run_writer(&self, dbs: std::sync::Arc<Databases>) {
+        let Some(mut rx) = self.rx.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(first) = rx.recv().await {
+            batch.push(first);
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(entry) => batch.push(entry),
+                    Err(_) => break,
+                }
+            }
+            for attempt in 1..=3 {
+                match dbs.log_queries(&batch).await {
+                    Ok(()) => break,
+                    Err(e) if attempt < 3 => {
+                        tracing::warn!(error = %e, "cannot write the query log; retrying");
+                        tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, entries = batch.len(), "query log entries lost");
+                        self.dropped.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                    }
+                }
+            }
+            batch.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable;
+
+    #[test]
+    fn personal_numbers_are_masked_and_other_text_kept() {
+        assert_eq!(loggable("11010519491231002X"), "110105********002X");
+        assert_eq!(loggable("1101051949"), "110105****");
+        assert_eq!(loggable("GD20230000001"), "GD20230000001");
+        assert_eq!(loggable("张三"), "张三");
+    }
+}

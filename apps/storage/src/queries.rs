@@ -1,0 +1,226 @@
+//! What accounts ask: the log of every certificate query, the queries they
+//! saved under a name, and the certificates they marked as favorites.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use sea_orm::{
+    ConnectionTrait, DeriveIden, FromQueryResult,
+    sea_query::{Expr, ExprTrait, Order, Query},
+};
+
+use crate::{
+    Databases, InsertError, StorageError,
+    accounts::{insert_returning_id, now},
+};
+
+#[derive(DeriveIden, Clone, Copy)]
+enum QueryLog {
+    Table,
+    Id,
+    At,
+    AccountId,
+    ApiClientId,
+    TenantSlug,
+    Kind,
+    Query,
+    Ip,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum SavedQueries {
+    Table,
+    Id,
+    AccountId,
+    TenantSlug,
+    Name,
+    Query,
+    CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum Favorites {
+    Table,
+    AccountId,
+    TenantSlug,
+    CertNo,
+    CreatedAt,
+}
+
+/// One query, as logged. Personal numbers in it are already masked.
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+pub struct QueryLogRow {
+    pub at: DateTime<FixedOffset>,
+    pub account_id: i32,
+    pub api_client_id: Option<i32>,
+    pub tenant_slug: String,
+    /// `lookup`, `detail`, `search` or `autocomplete`.
+    pub kind: String,
+    pub query: String,
+    pub ip: String,
+}
+
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+pub struct SavedQueryRow {
+    pub id: i32,
+    pub tenant_slug: String,
+    pub name: String,
+    /// The search's query string, such as `issue_year=2023&status=valid`.
+    pub query: String,
+    pub created_at: DateTime<FixedOffset>,
+}
+
+#[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
+pub struct FavoriteRow {
+    pub tenant_slug: String,
+    pub cert_no: String,
+    pub created_at: DateTime<FixedOffset>,
+}
+
+/// A query to log.
+#[derive(Clone, Debug)]
+pub struct LoggedQuery {
+    pub at: DateTime<Utc>,
+    pub account_id: i32,
+    pub api_client_id: Option<i32>,
+    pub tenant: String,
+    pub kind: &'static str,
+    pub query: String,
+    pub ip: String,
+}
+
+fn clip(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+impl Databases {
+    /// Writes logged queries, all in one statement.
+    pub async fn log_queries(&self, batch: &[LoggedQuery]) -> Result<(), StorageError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let p = self.platform();
+        let mut insert = Query::insert();
+        insert.into_table(p.table(QueryLog::Table)).columns([
+            QueryLog::At,
+            QueryLog::AccountId,
+            QueryLog::ApiClientId,
+            QueryLog::TenantSlug,
+            QueryLog::Kind,
+            QueryLog::Query,
+            QueryLog::Ip,
+        ]);
+        for q in batch {
+            insert
+                .values([
+                    q.at.fixed_offset().into(),
+                    q.account_id.into(),
+                    q.api_client_id.into(),
+                    clip(&q.tenant, 16).into(),
+                    q.kind.into(),
+                    clip(&q.query, 600).into(),
+                    clip(&q.ip, 64).into(),
+                ])
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        }
+        p.conn.execute(&insert).await?;
+        Ok(())
+    }
+
+    /// An account's newest queries.
+    pub async fn query_history(&self, account_id: i32, limit: u64) -> Result<Vec<QueryLogRow>, StorageError> {
+        let p = self.platform();
+        let stmt = Query::select()
+            .columns([
+                QueryLog::At,
+                QueryLog::AccountId,
+                QueryLog::ApiClientId,
+                QueryLog::TenantSlug,
+                QueryLog::Kind,
+                QueryLog::Query,
+                QueryLog::Ip,
+            ])
+            .from(p.table(QueryLog::Table))
+            .and_where(Expr::col(QueryLog::AccountId).eq(account_id))
+            .order_by(QueryLog::Id, Order::Desc)
+            .limit(limit)
+            .to_owned();
+        Ok(QueryLogRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).all(&p.conn).await?)
+    }
+
+    pub async fn save_query(&self, account_id: i32, tenant: &str, name: &str, query: &str) -> Result<i32, InsertError> {
+        let p = self.platform();
+        let insert = Query::insert()
+            .into_table(p.table(SavedQueries::Table))
+            .columns([
+                SavedQueries::AccountId,
+                SavedQueries::TenantSlug,
+                SavedQueries::Name,
+                SavedQueries::Query,
+                SavedQueries::CreatedAt,
+            ])
+            .values_panic([account_id.into(), tenant.into(), name.into(), query.into(), now().into()])
+            .to_owned();
+        insert_returning_id(&p.conn, insert, SavedQueries::Id).await
+    }
+
+    pub async fn saved_queries(&self, account_id: i32) -> Result<Vec<SavedQueryRow>, StorageError> {
+        let p = self.platform();
+        let stmt = Query::select()
+            .columns([
+                SavedQueries::Id,
+                SavedQueries::TenantSlug,
+                SavedQueries::Name,
+                SavedQueries::Query,
+                SavedQueries::CreatedAt,
+            ])
+            .from(p.table(SavedQueries::Table))
+            .and_where(Expr::col(SavedQueries::AccountId).eq(account_id))
+            .order_by(SavedQueries::Name, Order::Asc)
+            .to_owned();
+        Ok(SavedQueryRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).all(&p.conn).await?)
+    }
+
+    /// Deletes one of the account's saved queries; false if it had none.
+    pub async fn delete_saved_query(&self, account_id: i32, id: i32) -> Result<bool, StorageError> {
+        let p = self.platform();
+        let stmt = Query::delete()
+            .from_table(p.table(SavedQueries::Table))
+            .and_where(Expr::col(SavedQueries::AccountId).eq(account_id))
+            .and_where(Expr::col(SavedQueries::Id).eq(id))
+            .to_owned();
+        Ok(p.conn.execute(&stmt).await?.rows_affected() == 1)
+    }
+
+    pub async fn add_favorite(&self, account_id: i32, tenant: &str, cert_no: &str) -> Result<(), InsertError> {
+        let p = self.platform();
+        let insert = Query::insert()
+            .into_table(p.table(Favorites::Table))
+            .columns([Favorites::AccountId, Favorites::TenantSlug, Favorites::CertNo, Favorites::CreatedAt])
+            .values_panic([account_id.into(), tenant.into(), cert_no.into(), now().into()])
+            .to_owned();
+        p.conn.execute(&insert).await?;
+        Ok(())
+    }
+
+    pub async fn favorites(&self, account_id: i32) -> Result<Vec<FavoriteRow>, StorageError> {
+        let p = self.platform();
+        let stmt = Query::select()
+            .columns([Favorites::TenantSlug, Favorites::CertNo, Favorites::CreatedAt])
+            .from(p.table(Favorites::Table))
+            .and_where(Expr::col(Favorites::AccountId).eq(account_id))
+            .order_by(Favorites::CreatedAt, Order::Desc)
+            .limit(500)
+            .to_owned();
+        Ok(FavoriteRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).all(&p.conn).await?)
+    }
+
+    pub async fn remove_favorite(&self, account_id: i32, tenant: &str, cert_no: &str) -> Result<bool, StorageError> {
+        let p = self.platform();
+        let stmt = Query::delete()
+            .from_table(p.table(Favorites::Table))
+            .and_where(Expr::col(Favorites::AccountId).eq(account_id))
+            .and_where(Expr::col(Favorites::TenantSlug).eq(tenant))
+            .and_where(Expr::col(Favorites::CertNo).eq(cert_no))
+            .to_owned();
+        Ok(p.conn.execute(&stmt).await?.rows_affected() == 1)
+    }
+}

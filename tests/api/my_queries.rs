@@ -1,0 +1,130 @@
+//! An account's own queries: every query is logged (personal numbers
+//! masked) and shown back as its history; searches are saved under a name
+//! and run again; certificates are kept as favorites while they may be
+//! read.
+
+use std::time::{Duration, Instant};
+
+use safecert_tests::{SeededRow, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Safe-Cert-2026!";
+
+async fn enterprise_admin(app: &TestApp, rows: &[SeededRow]) -> (String, SeededRow) {
+    let own = rows.iter().find(|r| r.tenant == "gd").unwrap().clone();
+    let registered = app.register_enterprise(&own.employer_uscc, "boss", PASSWORD).await;
+    let token = app.sign_in_totp("boss", PASSWORD, registered["totp"]["secret"].as_str().unwrap()).await;
+    (token, own)
+}
+
+#[tokio::test]
+async fn every_query_is_logged_with_personal_numbers_masked_and_shown_as_history() {
+    let app = spawn_app().await;
+    let rows = app.seed(20, 43).await;
+    let (boss, own) = enterprise_admin(&app, &rows).await;
+    let name: String = own.holder_name.chars().take(2).collect();
+    for path in [
+        format!("/api/v1/t/gd/certificates/{}", own.cert_no),
+        format!("/api/v1/t/gd/certificates/{}?view=detailed", own.cert_no),
+        format!("/api/v1/t/gd/certificates?id_number={}", own.id_number),
+        "/api/v1/t/gd/autocomplete?q=GD20".to_owned(),
+    ] {
+        assert_eq!(app.get_as(&boss, &path).await.status(), 200, "{path}");
+    }
+    let res = app.get_as(&boss, &format!("/api/v1/t/gd/certificates?name={}", urlencode(&name))).await;
+    assert!(res.status().is_success());
+
+    let started = Instant::now();
+    let history = loop {
+        let history: Value = app.get_as(&boss, "/api/v1/me/queries").await.json().await.unwrap();
+        if history.as_array().unwrap().len() >= 5 || started.elapsed() > Duration::from_secs(5) {
+            break history;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let entries = history.as_array().unwrap();
+    let kinds: Vec<&str> = entries.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["search", "autocomplete", "search", "detail", "lookup"], "newest first");
+    assert!(entries.iter().all(|e| e["tenant_slug"] == "gd" && !e["ip"].as_str().unwrap().is_empty()));
+    let text = history.to_string();
+    assert!(!text.contains(&own.id_number), "the ID number is never kept: {text}");
+    assert!(text.contains(&format!("id_number={}********{}", &own.id_number[..6], &own.id_number[14..])));
+    // Nobody else's history has them.
+    let other: Value = app.get("/api/v1/me/queries").await.json().await.unwrap();
+    assert!(!other.to_string().contains(&own.cert_no));
+    // Keys keep none.
+    let key: Value = app
+        .post_as(
+            &boss,
+            "/api/v1/api-clients",
+            &json!({ "name": "HR", "scopes": ["certificate:read"], "expires_in_days": 1 }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app.get_as(key["key"].as_str().unwrap(), "/api/v1/me/queries").await.status(), 403);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[tokio::test]
+async fn a_saved_search_runs_again_and_names_are_the_accounts_own() {
+    let app = spawn_app().await;
+    let rows = app.seed(20, 47).await;
+    let (boss, own) = enterprise_admin(&app, &rows).await;
+    let year: i32 = own.issue_date[..4].parse().unwrap();
+    let body = json!({ "name": format!("{year}年发证"), "tenant": "gd", "query": { "issue_year": year, "sort": "-expiry_date" } });
+    let res = app.post_as(&boss, "/api/v1/me/saved-queries", &body).await;
+    assert_eq!(res.status(), 201);
+    let saved: Value = res.json().await.unwrap();
+    let path = saved["path"].as_str().unwrap();
+    assert_eq!(path, format!("/api/v1/t/gd/certificates?issue_year={year}&sort=-expiry_date"));
+    let found: Value = app.get_as(&boss, path).await.json().await.unwrap();
+    assert!(found["items"].as_array().unwrap().iter().any(|i| i["cert_no"] == own.cert_no.as_str()));
+
+    let code = |res: reqwest::Response| async move {
+        let status = res.status().as_u16();
+        (status, res.json::<Value>().await.unwrap_or_default()["error"]["code"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(code(app.post_as(&boss, "/api/v1/me/saved-queries", &body).await).await, (409, "name_taken".into()));
+    // The operator may use the same name: names are per account.
+    assert_eq!(app.post_as(&app.operator, "/api/v1/me/saved-queries", &body).await.status(), 201);
+    for bad in [
+        json!({ "name": "x", "tenant": "gd", "query": { "status": "maybe" } }),
+        json!({ "name": "", "tenant": "gd", "query": {} }),
+        json!({ "name": "x", "tenant": "gd", "query": { "per_page": 1000 } }),
+    ] {
+        assert_eq!(code(app.post_as(&boss, "/api/v1/me/saved-queries", &bad).await).await.0, 422, "{bad}");
+    }
+    let unknown = json!({ "name": "x", "tenant": "zz", "query": {} });
+    assert_eq!(code(app.post_as(&boss, "/api/v1/me/saved-queries", &unknown).await).await.0, 404);
+    let id = saved["id"].as_i64().unwrap();
+    let delete = |path: String| {
+        let (app, boss) = (&app, boss.clone());
+        async move { app.client.delete(app.url(&path)).bearer_auth(&boss).send().await.unwrap() }
+    };
+    assert_eq!(delete(format!("/api/v1/me/saved-queries/{id}")).await.status(), 204);
+    assert_eq!(code(delete(format!("/api/v1/me/saved-queries/{id}")).await).await, (404, "not_saved".into()));
+    let list: Value = app.get_as(&boss, "/api/v1/me/saved-queries").await.json().await.unwrap();
+    assert_eq!(list, json!([]));
+
+    // Favorites: only certificates the account may read.
+    let mark = |path: String| {
+        let (app, boss) = (&app, boss.clone());
+        async move { app.client.put(app.url(&path)).bearer_auth(&boss).send().await.unwrap() }
+    };
+    let fav = format!("/api/v1/me/favorites/gd/{}", own.cert_no);
+    assert_eq!(mark(fav.clone()).await.status(), 204);
+    assert_eq!(mark(fav.clone()).await.status(), 204, "marking twice is fine");
+    let stranger = rows.iter().find(|r| r.tenant == "gd" && r.employer_uscc != own.employer_uscc).unwrap();
+    let res = mark(format!("/api/v1/me/favorites/gd/{}", stranger.cert_no)).await;
+    assert_eq!(code(res).await, (404, "certificate_not_found".into()));
+    let list: Value = app.get_as(&boss, "/api/v1/me/favorites").await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["certificate"]["id_number"], own.id_number.as_str());
+    assert_eq!(delete(fav.clone()).await.status(), 204);
+    assert_eq!(code(delete(fav).await).await, (404, "not_saved".into()));
+}
