@@ -87,6 +87,43 @@ async fn a_user_signs_in_sees_their_role_and_signs_out_on_the_web_pages() {
     let html = lookup.text().await.unwrap();
     assert!(html.contains(&cert.cert_no) && html.contains(&cert.id_number), "the province sees it in full");
 
+    // Search, save the search, see it and the history on the page.
+    let search = format!("/account?lang=en&search=1&{}", form(&[("name", &cert.holder_name)]));
+    let found = app.client.get(app.url(&search)).header("Cookie", &cookie).send().await.unwrap();
+    assert_eq!(found.status(), 200);
+    let html = found.text().await.unwrap();
+    assert!(html.contains("Certificates found") && html.contains(&cert.cert_no), "the search finds it");
+    let saved = post_form(
+        &app,
+        "/account/saved?lang=en",
+        form(&[("title", "年审名单"), ("name", &cert.holder_name), ("status", ""), ("issue_year", "")]),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(saved.status(), 303);
+    // The query log is written within a moment.
+    let mut html = String::new();
+    for _ in 0..50 {
+        let account = app.client.get(app.url("/account?lang=en")).header("Cookie", &cookie).send().await.unwrap();
+        html = account.text().await.unwrap();
+        if html.contains("Your latest queries") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(html.contains("Saved searches") && html.contains("年审名单"), "the saved search is listed");
+    assert!(html.contains("Your latest queries") && html.contains("search"), "the history is listed");
+    let again = post_form(&app, "/account/saved?lang=en", form(&[("title", "年审名单")]), Some(&cookie)).await;
+    assert_eq!(again.status(), 422);
+    let bad = app
+        .client
+        .get(app.url("/account?lang=ug&search=1&issue_year=abc"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+
     let out = post_form(&app, "/sign-out?lang=en", String::new(), Some(&cookie)).await;
     assert_eq!(out.status(), 303);
     let after = app.client.get(app.url("/account?lang=en")).header("Cookie", &cookie).send().await.unwrap();

@@ -115,6 +115,7 @@ impl Application {
                 .service(account_pages::code_submit)
                 .service(account_pages::account_page)
                 .service(account_pages::sign_out_submit)
+                .service(account_pages::save_search)
                 .service(pages::submit)
                 .service(pages::stylesheet)
                 .service(web::redirect("/docs", "/docs/"))

@@ -224,6 +224,24 @@ impl Databases {
         self.backend
     }
 
+    /// A connection of its own to the platform tables, for a background
+    /// writer that must not take connections from requests (PostgreSQL:
+    /// one more connection; SQLite: the platform file's pool).
+    pub async fn background_platform(&self) -> Result<Databases, StorageError> {
+        let platform = match self.backend {
+            Backend::Postgres => connect_pg(&self.config.url.clone().unwrap_or_default(), 1, None).await?,
+            Backend::Sqlite => self.platform.clone(),
+        };
+        Ok(Databases {
+            config: self.config.clone(),
+            backend: self.backend,
+            platform,
+            pg_pools: Vec::new(),
+            sqlite_tenants: RwLock::default(),
+            pg_tenants: RwLock::default(),
+        })
+    }
+
     pub(crate) fn platform(&self) -> Scoped {
         let schema = (self.backend == Backend::Postgres).then(|| PLATFORM_SCHEMA.to_owned());
         Scoped { conn: self.pool().clone(), schema }

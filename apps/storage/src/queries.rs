@@ -23,6 +23,7 @@ enum QueryLog {
     Kind,
     Query,
     Ip,
+    Count,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -56,6 +57,8 @@ pub struct QueryLogRow {
     pub kind: String,
     pub query: String,
     pub ip: String,
+    /// How many times it was asked in that moment.
+    pub count: i32,
 }
 
 #[derive(Clone, Debug, FromQueryResult, serde::Serialize)]
@@ -85,7 +88,22 @@ pub struct LoggedQuery {
     pub kind: &'static str,
     pub query: String,
     pub ip: String,
+    pub count: i32,
 }
+
+const LOG_COLUMNS: [QueryLog; 8] = [
+    QueryLog::At,
+    QueryLog::AccountId,
+    QueryLog::ApiClientId,
+    QueryLog::TenantSlug,
+    QueryLog::Kind,
+    QueryLog::Query,
+    QueryLog::Ip,
+    QueryLog::Count,
+];
+
+/// Rows per statement: 8 parameters each stays under both backends' limits.
+const LOG_CHUNK: usize = 2_000;
 
 fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
@@ -98,30 +116,25 @@ impl Databases {
             return Ok(());
         }
         let p = self.platform();
-        let mut insert = Query::insert();
-        insert.into_table(p.table(QueryLog::Table)).columns([
-            QueryLog::At,
-            QueryLog::AccountId,
-            QueryLog::ApiClientId,
-            QueryLog::TenantSlug,
-            QueryLog::Kind,
-            QueryLog::Query,
-            QueryLog::Ip,
-        ]);
-        for q in batch {
-            insert
-                .values([
-                    q.at.fixed_offset().into(),
-                    q.account_id.into(),
-                    q.api_client_id.into(),
-                    clip(&q.tenant, 16).into(),
-                    q.kind.into(),
-                    clip(&q.query, 600).into(),
-                    clip(&q.ip, 64).into(),
-                ])
-                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        for chunk in batch.chunks(LOG_CHUNK) {
+            let mut insert = Query::insert();
+            insert.into_table(p.table(QueryLog::Table)).columns(LOG_COLUMNS);
+            for q in chunk {
+                insert
+                    .values([
+                        q.at.fixed_offset().into(),
+                        q.account_id.into(),
+                        q.api_client_id.into(),
+                        clip(&q.tenant, 16).into(),
+                        q.kind.into(),
+                        clip(&q.query, 600).into(),
+                        clip(&q.ip, 64).into(),
+                        q.count.into(),
+                    ])
+                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            }
+            p.conn.execute(&insert).await?;
         }
-        p.conn.execute(&insert).await?;
         Ok(())
     }
 
@@ -129,15 +142,7 @@ impl Databases {
     pub async fn query_history(&self, account_id: i32, limit: u64) -> Result<Vec<QueryLogRow>, StorageError> {
         let p = self.platform();
         let stmt = Query::select()
-            .columns([
-                QueryLog::At,
-                QueryLog::AccountId,
-                QueryLog::ApiClientId,
-                QueryLog::TenantSlug,
-                QueryLog::Kind,
-                QueryLog::Query,
-                QueryLog::Ip,
-            ])
+            .columns(LOG_COLUMNS)
             .from(p.table(QueryLog::Table))
             .and_where(Expr::col(QueryLog::AccountId).eq(account_id))
             .order_by(QueryLog::Id, Order::Desc)

@@ -2,7 +2,8 @@ use sea_orm_migration::{prelude::*, schema::*};
 
 use super::m20261128_000001_identity::index;
 
-/// Every certificate query (who, what, when, from where), the queries an
+/// Every certificate query (who, what, when, from where; the same query
+/// repeated within a moment is one row with its count), the queries an
 /// account saved under a name, and the certificates it marked.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -18,6 +19,7 @@ enum QueryLog {
     Kind,
     Query,
     Ip,
+    Count,
 }
 
 #[derive(DeriveIden)]
@@ -56,11 +58,11 @@ impl MigrationTrait for Migration {
                     .col(string_len(QueryLog::Kind, 16))
                     .col(string_len(QueryLog::Query, 600))
                     .col(string_len(QueryLog::Ip, 64))
+                    .col(integer(QueryLog::Count))
                     .to_owned(),
             )
             .await?;
         index(manager, "query_log_account", QueryLog::Table, &["account_id", "id"], false).await?;
-        index(manager, "query_log_tenant", QueryLog::Table, &["tenant_slug", "id"], false).await?;
         manager
             .create_table(
                 Table::create()

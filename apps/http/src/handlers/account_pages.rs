@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, post, web};
 use askama::Template;
 use safecert_core::{
-    LookupError,
+    LookupError, SearchRequest,
     identity::{Caller, Origin},
 };
 use safecert_domain::CertNo;
@@ -23,6 +23,39 @@ struct Me {
     sees: String,
     cert_no: String,
     result: Option<ResultCard>,
+    search: SearchForm,
+    found: Option<Found>,
+    saved: Vec<Link>,
+    history: Vec<Link>,
+}
+
+/// The search form as filled in.
+#[derive(Default)]
+struct SearchForm {
+    name: String,
+    status: String,
+    issue_year: String,
+    /// The query string of this search, for saving it and for links.
+    query: String,
+}
+
+struct Found {
+    total: u64,
+    rows: Vec<FoundRow>,
+    error: Option<String>,
+}
+
+struct FoundRow {
+    cert_no: String,
+    holder: String,
+    class: &'static str,
+    status: String,
+    expiry: String,
+}
+
+struct Link {
+    text: String,
+    href: String,
 }
 
 enum AccountView {
@@ -173,8 +206,40 @@ pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMa
         sees: sees(&lang, &caller),
         cert_no: String::new(),
         result: None,
+        search: SearchForm::default(),
+        found: None,
+        saved: Vec::new(),
+        history: Vec::new(),
     };
     let mut status = StatusCode::OK;
+    if query.contains_key("search") {
+        let (form, found) = web_search(&req, &lang, &caller, &query).await;
+        if found.error.is_some() {
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        me.search = form;
+        me.found = Some(found);
+    }
+    if caller.api_client.is_none() {
+        let tag = lang.locale.tag();
+        if let Ok(saved) = platform.saved_queries(&caller).await {
+            me.saved = saved
+                .into_iter()
+                .filter(|q| q.tenant == caller.tenant)
+                .map(|q| Link { href: format!("/account?lang={tag}&search=1&{}", q.query), text: q.name })
+                .collect();
+        }
+        if let Ok(history) = platform.query_history(&caller).await {
+            me.history = history
+                .into_iter()
+                .take(10)
+                .map(|h| Link {
+                    text: format!("{} · {} · {}", h.at.format("%Y-%m-%d %H:%M"), h.kind, h.query),
+                    href: String::new(),
+                })
+                .collect();
+        }
+    }
     if let Some(raw) = query.get("cert_no").filter(|r| !r.trim().is_empty()) {
         me.cert_no = raw.chars().take(40).collect();
         let card = |class: &'static str, verdict: String| ResultCard { class, verdict, status: None, fields: vec![] };
@@ -212,6 +277,103 @@ pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMa
         });
     }
     render(&lang, status, "/account", AccountView::Account(Box::new(me)), None)
+}
+
+/// A search from the account page (name, status, issue year), logged like
+/// one through the API.
+async fn web_search(
+    req: &HttpRequest,
+    lang: &Lang,
+    caller: &Caller,
+    query: &HashMap<String, String>,
+) -> (SearchForm, Found) {
+    let value = |k: &str| query.get(k).map(|v| v.trim().chars().take(40).collect::<String>()).filter(|v| !v.is_empty());
+    let name = value("name");
+    let status = value("status");
+    let issue_year = value("issue_year");
+    let year = issue_year.as_deref().map(str::parse::<i32>);
+    let mut request = SearchRequest { name: name.clone(), status: status.clone(), ..SearchRequest::default() };
+    let mut form = SearchForm {
+        name: name.clone().unwrap_or_default(),
+        status: status.clone().unwrap_or_default(),
+        issue_year: issue_year.clone().unwrap_or_default(),
+        query: String::new(),
+    };
+    let fail = |message: String| Found { total: 0, rows: Vec::new(), error: Some(message) };
+    match year {
+        Some(Err(_)) => return (form, fail(lang.error(ErrorKind::InvalidInput).message)),
+        Some(Ok(y)) => request.issue_year = Some(y),
+        None => {}
+    }
+    form.query = safecert_core::query_string(&request);
+    let logged =
+        safecert_core::query_log::loggable_pairs(&[("name", name), ("status", status), ("issue_year", issue_year)]);
+    super::certificates::log_query(req, lang, caller, &caller.tenant, "search", logged);
+    match lang.app().platform.search_as(caller, &caller.tenant, &request, lang.locale).await {
+        Ok(page) => {
+            let rows = page
+                .items
+                .into_iter()
+                .map(|v| FoundRow {
+                    class: v.status.code(),
+                    status: lang.text(&format!("status-{}", v.status.code())),
+                    expiry: v.expiry_date.to_string(),
+                    cert_no: v.cert_no,
+                    holder: v.holder_name,
+                })
+                .collect();
+            (form, Found { total: page.total, rows, error: None })
+        }
+        Err(e) => (form, fail(super::certificates::search_error(e, lang).message)),
+    }
+}
+
+/// Saves the search shown on the account page under a name.
+#[post("/account/saved")]
+pub async fn save_search(req: HttpRequest, lang: Lang, body: web::Bytes) -> HttpResponse {
+    let tag = lang.locale.tag();
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        return redirect(format!("/sign-in?lang={tag}"));
+    };
+    let platform = &lang.app().platform;
+    let Ok(caller) = platform.identity.caller(&token).await else { return redirect(format!("/sign-in?lang={tag}")) };
+    let f = form(&body);
+    let value = |k: &str| f.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let request = SearchRequest {
+        name: value("name"),
+        status: value("status"),
+        issue_year: value("issue_year").and_then(|y| y.parse().ok()),
+        ..SearchRequest::default()
+    };
+    let title = value("title").unwrap_or_default();
+    match platform.save_query(&caller, &caller.tenant, &title, &request).await {
+        Ok(saved) => redirect(format!("/account?lang={tag}&search=1&{}", saved.query)),
+        Err(e) => {
+            let message = match e {
+                safecert_core::MyQueriesError::NameTaken => lang.error(ErrorKind::NameTaken).message,
+                _ => lang.error(ErrorKind::InvalidInput).message,
+            };
+            let me = Me {
+                login: caller.login.clone(),
+                role: lang.text(&format!("role-{}", caller.role.as_str())),
+                province: String::new(),
+                sees: sees(&lang, &caller),
+                cert_no: String::new(),
+                result: None,
+                search: SearchForm::default(),
+                found: None,
+                saved: Vec::new(),
+                history: Vec::new(),
+            };
+            render(
+                &lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "/account",
+                AccountView::Account(Box::new(me)),
+                Some(message),
+            )
+        }
+    }
 }
 
 /// A lookup from the account page, logged like one through the API.
