@@ -128,11 +128,13 @@ impl QueryLog {
     }
 }
 
+/// Caller, API client, tenant, kind, query and address.
+type SameQuery = (i32, Option<i32>, String, &'static str, String, String);
+
 /// The same query by the same caller from the same address, once, with
 /// how many times it came (at its first time).
 fn fold(entries: Vec<LoggedQuery>) -> Vec<LoggedQuery> {
-    let mut index: std::collections::HashMap<(i32, Option<i32>, String, &'static str, String, String), usize> =
-        std::collections::HashMap::new();
+    let mut index: std::collections::HashMap<SameQuery, usize> = std::collections::HashMap::new();
     let mut out: Vec<LoggedQuery> = Vec::new();
     for e in entries {
         let key = (e.account_id, e.api_client_id, e.tenant.clone(), e.kind, e.query.clone(), e.ip.clone());
