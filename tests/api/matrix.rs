@@ -133,6 +133,11 @@ fn actions() -> Vec<(&'static str, &'static str, Value, [u16; 11])> {
         ),
         ("GET", "/api/v1/t/gd/subscribers", json!(null), [403, 403, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
         ("GET", "/api/v1/t/js/subscribers", json!(null), [403; 11]),
+        // Search: within each role's reach; another province only for the
+        // platform and for holders (their own certificates there).
+        ("GET", "/api/v1/t/gd/certificates", json!(null), [200, 200, 200, 200, 200, 200, 200, 403, 200, 200, 403]),
+        ("GET", "/api/v1/t/js/certificates", json!(null), [200, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403]),
+        ("GET", "/api/v1/t/js/autocomplete?q=JS", json!(null), [200, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403]),
         ("POST", "/api/v1/t/js/subscribers", json!({ "login": "sme.agent" }), [403; 11]),
         ("POST", "/api/v1/t/js/subscription/leave", json!(null), [403; 11]),
         ("POST", "/api/v1/t/js/institutions/1/approve", json!({ "reason": "x" }), [403; 11]),

@@ -258,7 +258,9 @@ async fn autocomplete(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<Ht
     let p = web::Query::<AutocompleteParams>::from_query(req.query_string())
         .map_err(|_| lang.error(ErrorKind::MissingParameter("q")))?;
     let caller = super::identity::caller(req, lang).await?;
-    log_query(req, lang, &caller, tenant, "autocomplete", format!("q={}", loggable(&p.q)));
+    // Keystrokes are not queries: what the user then looks up or searches
+    // for is logged, not every prefix on the way (a partial number in the
+    // log would be personal data for nothing).
     let found = lang.app().platform.suggest_as(&caller, tenant, &p.q).await.map_err(|e| search_error(e, lang))?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(found))
 }
