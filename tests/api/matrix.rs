@@ -138,6 +138,8 @@ fn actions() -> Vec<(&'static str, &'static str, Value, [u16; 11])> {
         ("GET", "/api/v1/t/gd/certificates", json!(null), [200, 200, 200, 200, 200, 200, 200, 403, 200, 200, 403]),
         ("GET", "/api/v1/t/js/certificates", json!(null), [200, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403]),
         ("GET", "/api/v1/t/js/autocomplete?q=JS", json!(null), [200, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403]),
+        // Privacy mode: holders and enterprises, never staff or keys.
+        ("POST", "/api/v1/me/private-queries", json!({}), [200, 200, 200, 403, 403, 403, 200, 403, 403, 200, 403]),
         ("POST", "/api/v1/t/js/subscribers", json!({ "login": "sme.agent" }), [403; 11]),
         ("POST", "/api/v1/t/js/subscription/leave", json!(null), [403; 11]),
         ("POST", "/api/v1/t/js/institutions/1/approve", json!({ "reason": "x" }), [403; 11]),

@@ -128,3 +128,66 @@ async fn a_saved_search_runs_again_and_names_are_the_accounts_own() {
     assert_eq!(delete(fav.clone()).await.status(), 204);
     assert_eq!(code(delete(fav).await).await, (404, "not_saved".into()));
 }
+
+/// The account's logged queries, once the writer has caught up.
+async fn settled_history(app: &TestApp, token: &str) -> Vec<Value> {
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let history: Value = app.get_as(token, "/api/v1/me/queries").await.json().await.unwrap();
+    history.as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn privacy_mode_takes_a_fresh_second_factor_and_keeps_queries_out_of_the_log() {
+    let app = spawn_app().await;
+    let rows = app.seed(20, 53).await;
+    let own = rows.iter().find(|r| r.tenant == "gd").unwrap().clone();
+    let registered = app.register_enterprise(&own.employer_uscc, "boss", PASSWORD).await;
+    let boss = app.sign_in_totp("boss", PASSWORD, registered["totp"]["secret"].as_str().unwrap()).await;
+    let recovery = registered["totp"]["recovery_codes"][0].as_str().unwrap().to_owned();
+    let lookup = format!("/api/v1/t/gd/certificates/{}", own.cert_no);
+    assert_eq!(app.get_as(&boss, &lookup).await.status(), 200);
+    assert_eq!(settled_history(&app, &boss).await.len(), 1, "logged as usual");
+
+    let started: Value = app.post_as(&boss, "/api/v1/me/private-queries", &json!({})).await.json().await.unwrap();
+    let verify = |challenge: &Value, code: &str| {
+        let (app, boss, body) = (&app, boss.clone(), json!({ "challenge": challenge, "code": code }));
+        async move { app.post_as(&boss, "/api/v1/me/private-queries/verify", &body).await }
+    };
+    let wrong = verify(&started["challenge"], "000000").await;
+    assert_eq!(wrong.status(), 401);
+    // A sign-in challenge does not open privacy mode.
+    let sign_in = app.start_sign_in("boss", PASSWORD).await;
+    assert_eq!(verify(&sign_in["challenge"], &recovery).await.status(), 401);
+    let res = verify(&started["challenge"], &recovery).await;
+    assert_eq!(res.status(), 200);
+    let me: Value = app.get_as(&boss, "/api/v1/me").await.json().await.unwrap();
+    assert!(me["private_until"].is_string(), "{me}");
+
+    assert_eq!(app.get_as(&boss, &lookup).await.status(), 200);
+    assert_eq!(app.get_as(&boss, "/api/v1/t/gd/certificates?status=valid").await.status(), 200);
+    assert_eq!(settled_history(&app, &boss).await.len(), 1, "nothing logged in privacy mode");
+
+    assert_eq!(app.post_as(&boss, "/api/v1/me/private-queries/end", &json!({})).await.status(), 204);
+    assert_eq!(app.get_as(&boss, &lookup).await.status(), 200);
+    assert_eq!(settled_history(&app, &boss).await.len(), 2, "logged again");
+
+    // Regulators' queries are always on record; keys have no privacy mode.
+    let province = app.staff(&app.operator, "gd", "provincial_admin", "gd.admin", "440000").await;
+    let regulator = app.staff(&province, "gd", "regulator", "gd.regulator", "440300").await;
+    assert_eq!(app.post_as(&regulator, "/api/v1/me/private-queries", &json!({})).await.status(), 403);
+    let key: Value = app
+        .post_as(
+            &boss,
+            "/api/v1/api-clients",
+            &json!({ "name": "HR", "scopes": ["certificate:read"], "expires_in_days": 1 }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let key = key["key"].as_str().unwrap();
+    assert_eq!(app.post_as(key, "/api/v1/me/private-queries", &json!({})).await.status(), 403);
+    let audit: Value = app.get_as(&province, "/api/v1/t/gd/audit").await.json().await.unwrap();
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"privacy.start") && actions.contains(&"privacy.end"), "{actions:?}");
+}

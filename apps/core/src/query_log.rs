@@ -62,8 +62,12 @@ pub fn loggable_pairs(pairs: &[(&str, Option<String>)]) -> String {
 }
 
 impl QueryLog {
-    /// Logs one query of `caller` (never blocks).
+    /// Logs one query of `caller` (never blocks), unless the caller is in
+    /// privacy mode.
     pub fn record(&self, caller: &Caller, tenant: &str, kind: &'static str, query: String, ip: String) {
+        if caller.is_private() {
+            return;
+        }
         let entry = LoggedQuery {
             at: chrono::Utc::now(),
             account_id: caller.account_id,

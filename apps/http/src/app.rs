@@ -11,7 +11,7 @@ use crate::{
     ApiDoc, RateLimit,
     error::ErrorKind,
     handlers::{
-        access, account_pages, api_clients, certificates, health, identity, institutions, my_queries, pages,
+        access, account_pages, api_clients, certificates, health, identity, institutions, my_queries, pages, privacy,
         subscriptions, tenants, verify,
     },
     lang::Lang,
@@ -108,6 +108,9 @@ impl Application {
                 .service(my_queries::favorites)
                 .service(my_queries::mark)
                 .service(my_queries::unmark)
+                .service(privacy::start)
+                .service(privacy::verify)
+                .service(privacy::end)
                 .service(web::scope(certificates::SCOPE).default_service(web::to(certificates::tenant_api)))
                 .service(pages::show)
                 .service(account_pages::sign_in_page)

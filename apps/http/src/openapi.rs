@@ -5,7 +5,8 @@ use utoipa::OpenApi;
 use crate::{
     error::{ErrorBody, ErrorDetail},
     handlers::{
-        access, api_clients, certificates, health, identity, institutions, my_queries, subscriptions, tenants, verify,
+        access, api_clients, certificates, health, identity, institutions, my_queries, privacy, subscriptions, tenants,
+        verify,
     },
 };
 
@@ -67,6 +68,9 @@ use crate::{
         my_queries::favorites,
         my_queries::mark,
         my_queries::unmark,
+        privacy::start,
+        privacy::verify,
+        privacy::end,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     tags(

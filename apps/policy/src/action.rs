@@ -21,6 +21,8 @@ pub enum ObjectKind {
     Subscription,
     /// Training records an approved institution uploads.
     TrainingRecord,
+    /// Certificate queries kept out of the query log (privacy mode).
+    PrivateQueries,
 }
 
 impl ObjectKind {
@@ -39,10 +41,11 @@ impl ObjectKind {
             ObjectKind::ApiClient => "api_client",
             ObjectKind::Subscription => "subscription",
             ObjectKind::TrainingRecord => "training_record",
+            ObjectKind::PrivateQueries => "private_queries",
         }
     }
 
-    pub const ALL: [ObjectKind; 13] = [
+    pub const ALL: [ObjectKind; 14] = [
         ObjectKind::Certificate,
         ObjectKind::Department,
         ObjectKind::Account,
@@ -56,6 +59,7 @@ impl ObjectKind {
         ObjectKind::ApiClient,
         ObjectKind::Subscription,
         ObjectKind::TrainingRecord,
+        ObjectKind::PrivateQueries,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {

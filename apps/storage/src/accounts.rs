@@ -69,6 +69,7 @@ enum Sessions {
     Ip,
     UserAgent,
     RevokedAt,
+    PrivateUntil,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -200,6 +201,8 @@ pub struct SessionRow {
     pub account_id: i32,
     pub expires_at: DateTime<FixedOffset>,
     pub revoked_at: Option<DateTime<FixedOffset>>,
+    /// Until when its certificate queries are not logged.
+    pub private_until: Option<DateTime<FixedOffset>>,
 }
 
 /// Who manages a new enterprise: its own admin account, or the grants
@@ -673,11 +676,29 @@ impl Databases {
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StorageError> {
         let p = self.platform();
         let stmt = Query::select()
-            .columns([Sessions::Id, Sessions::AccountId, Sessions::ExpiresAt, Sessions::RevokedAt])
+            .columns([
+                Sessions::Id,
+                Sessions::AccountId,
+                Sessions::ExpiresAt,
+                Sessions::RevokedAt,
+                Sessions::PrivateUntil,
+            ])
             .from(p.table(Sessions::Table))
             .and_where(Expr::col(Sessions::TokenHash).eq(token_hash))
             .to_owned();
         Ok(SessionRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).one(&p.conn).await?)
+    }
+
+    /// Starts or ends a session's privacy mode.
+    pub async fn set_private_until(&self, token_hash: &str, until: Option<DateTime<Utc>>) -> Result<(), StorageError> {
+        let p = self.platform();
+        let update = Query::update()
+            .table(p.table(Sessions::Table))
+            .value(Sessions::PrivateUntil, until.map(|u| u.fixed_offset()))
+            .and_where(Expr::col(Sessions::TokenHash).eq(token_hash))
+            .to_owned();
+        p.conn.execute(&update).await?;
+        Ok(())
     }
 
     pub async fn revoke_session(&self, token_hash: &str) -> Result<(), StorageError> {

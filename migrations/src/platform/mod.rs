@@ -6,3 +6,4 @@ pub mod m20261128_000002_region_access_and_audit;
 pub mod m20261128_000003_clients_and_institutions;
 pub mod m20261128_000004_name_variants;
 pub mod m20261128_000005_queries;
+pub mod m20261128_000006_private_queries;

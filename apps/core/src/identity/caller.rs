@@ -24,11 +24,18 @@ pub struct Caller {
     pub api_client: Option<i32>,
     /// When the session or key stops working.
     pub valid_until: chrono::DateTime<chrono::Utc>,
+    /// Until when the session's certificate queries are not logged.
+    pub private_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Caller {
     fn is_live(&self) -> bool {
         self.valid_until > chrono::Utc::now()
+    }
+
+    /// In privacy mode now: its queries stay out of the query log.
+    pub fn is_private(&self) -> bool {
+        self.private_until.is_some_and(|until| until > chrono::Utc::now())
     }
 }
 
@@ -47,7 +54,9 @@ impl Identity {
         if session.revoked_at.is_some() || expires_at < chrono::Utc::now() {
             return Err(IdentityError::Unauthenticated);
         }
-        let caller = Arc::new(self.caller_of_account(session.account_id, expires_at).await?);
+        let mut caller = self.caller_of_account(session.account_id, expires_at).await?;
+        caller.private_until = session.private_until.map(|u| u.to_utc());
+        let caller = Arc::new(caller);
         self.callers.insert(hash, Arc::clone(&caller));
         Ok(caller)
     }
@@ -110,6 +119,7 @@ impl Identity {
             subject,
             api_client: None,
             valid_until,
+            private_until: None,
         })
     }
 

@@ -8,6 +8,7 @@ mod enterprise;
 mod grants;
 mod institutions;
 mod password;
+mod privacy;
 mod regions;
 mod signin;
 mod subscriptions;
@@ -27,6 +28,7 @@ pub use enterprise::{BindIndividual, NewStaff, NewSubAccount, RegisterEnterprise
 pub use grants::GrantRequest;
 pub use institutions::{Applied, InstitutionApplication, Review};
 pub use password::{Password, PasswordHashing, WeakPassword};
+pub use privacy::PRIVATE_MINUTES;
 pub use signin::{Origin, SecondFactor, SessionIssued, SignInStarted};
 pub use subscriptions::{MAX_ENTERPRISES, RegisterSubscriber, SubscriptionLink};
 

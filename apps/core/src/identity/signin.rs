@@ -34,6 +34,8 @@ impl SecondFactor {
 /// What a challenge's code opens.
 const SIGN_IN: &str = "sign_in";
 const RESET: &str = "reset";
+/// A fresh second factor for privacy mode.
+pub(crate) const PRIVACY: &str = "privacy";
 
 /// Failures before an account locks, and for how long.
 const MAX_FAILURES: i32 = 5;
@@ -112,7 +114,7 @@ impl Identity {
         Ok(SignInStarted { challenge, expires_in_secs: CODE_MINUTES * 60 })
     }
 
-    async fn send_challenge(&self, account: &AccountRow, purpose: &str) -> Result<String, IdentityError> {
+    pub(crate) async fn send_challenge(&self, account: &AccountRow, purpose: &str) -> Result<String, IdentityError> {
         let factor =
             SecondFactor::parse(&account.second_factor).ok_or(IdentityError::FactorUnavailable("a second factor"))?;
         let token = new_token().ok_or(IdentityError::Invalid("no randomness"))?;
@@ -193,7 +195,7 @@ impl Identity {
     }
 
     /// A code sent for `purpose`, checked and spent: the account it opens.
-    async fn check_code(
+    pub(crate) async fn check_code(
         &self,
         challenge: &str,
         code: &str,

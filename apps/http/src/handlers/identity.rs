@@ -204,7 +204,7 @@ pub struct SignInChallenge {
 
 /// The same answer for every first step (sign-in or reset), whatever the
 /// account and password were.
-fn challenge_response(lang: &Lang, started: safecert_core::identity::SignInStarted) -> HttpResponse {
+pub(super) fn challenge_response(lang: &Lang, started: safecert_core::identity::SignInStarted) -> HttpResponse {
     HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(SignInChallenge {
         challenge: started.challenge,
         expires_in_secs: started.expires_in_secs,
@@ -289,6 +289,9 @@ pub struct Me {
     /// Set when the request came with an API client's key.
     #[serde(skip_serializing_if = "Option::is_none")]
     api_client: Option<i32>,
+    /// Privacy mode: until when this session's queries are not logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    private_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -339,6 +342,7 @@ pub async fn me(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> 
         certificates: view,
         may,
         api_client: caller.api_client,
+        private_until: caller.private_until.filter(|_| caller.is_private()),
     }))
 }
 

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod institutions;
 pub mod my_queries;
 pub mod pages;
+pub mod privacy;
 pub mod rules;
 pub mod subscriptions;
 pub mod tenants;
