@@ -283,6 +283,16 @@ impl TestApp {
         self.sign_in_totp(login, OPERATOR_PASSWORD, body["totp"]["secret"].as_str().unwrap()).await
     }
 
+    /// A new API client of `owner`'s that may read certificates (masked);
+    /// its key.
+    pub async fn read_key(&self, owner: &str) -> String {
+        let body = serde_json::json!({ "name": "HR", "scopes": ["certificate:read"], "expires_in_days": 1 });
+        let res = self.post_as(owner, "/api/v1/api-clients", &body).await;
+        assert_eq!(res.status(), 201);
+        let issued: serde_json::Value = res.json().await.unwrap();
+        issued["key"].as_str().unwrap().to_owned()
+    }
+
     /// A raw connection to one tenant's table space, to look at what is
     /// really stored.
     pub async fn raw_query_one(

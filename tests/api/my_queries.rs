@@ -53,17 +53,8 @@ async fn every_query_is_logged_with_personal_numbers_masked_and_shown_as_history
     let other: Value = app.get("/api/v1/me/queries").await.json().await.unwrap();
     assert!(!other.to_string().contains(&own.cert_no));
     // Keys keep none.
-    let key: Value = app
-        .post_as(
-            &boss,
-            "/api/v1/api-clients",
-            &json!({ "name": "HR", "scopes": ["certificate:read"], "expires_in_days": 1 }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(app.get_as(key["key"].as_str().unwrap(), "/api/v1/me/queries").await.status(), 403);
+    let key = app.read_key(&boss).await;
+    assert_eq!(app.get_as(&key, "/api/v1/me/queries").await.status(), 403);
 }
 
 fn urlencode(s: &str) -> String {
@@ -175,18 +166,8 @@ async fn privacy_mode_takes_a_fresh_second_factor_and_keeps_queries_out_of_the_l
     let province = app.staff(&app.operator, "gd", "provincial_admin", "gd.admin", "440000").await;
     let regulator = app.staff(&province, "gd", "regulator", "gd.regulator", "440300").await;
     assert_eq!(app.post_as(&regulator, "/api/v1/me/private-queries", &json!({})).await.status(), 403);
-    let key: Value = app
-        .post_as(
-            &boss,
-            "/api/v1/api-clients",
-            &json!({ "name": "HR", "scopes": ["certificate:read"], "expires_in_days": 1 }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let key = key["key"].as_str().unwrap();
-    assert_eq!(app.post_as(key, "/api/v1/me/private-queries", &json!({})).await.status(), 403);
+    let key = app.read_key(&boss).await;
+    assert_eq!(app.post_as(&key, "/api/v1/me/private-queries", &json!({})).await.status(), 403);
     let audit: Value = app.get_as(&province, "/api/v1/t/gd/audit").await.json().await.unwrap();
     let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"privacy.start") && actions.contains(&"privacy.end"), "{actions:?}");

@@ -124,6 +124,18 @@ async fn a_user_signs_in_sees_their_role_and_signs_out_on_the_web_pages() {
         .unwrap();
     assert_eq!(bad.status(), 422);
 
+    // Keep the looked-up certificate as a favorite; it is listed, then gone.
+    let kept = post_form(&app, "/account/favorites?lang=en", form(&[("cert_no", &cert.cert_no)]), Some(&cookie)).await;
+    assert_eq!(kept.status(), 303);
+    let html = app.client.get(app.url("/account?lang=zh-CN")).header("Cookie", &cookie).send().await.unwrap();
+    let html = html.text().await.unwrap();
+    assert!(html.contains("收藏的证书") && html.contains(&cert.cert_no), "the favorite is listed");
+    let form_of_removal = form(&[("cert_no", &cert.cert_no), ("remove", "1")]);
+    let removed = post_form(&app, "/account/favorites?lang=en", form_of_removal, Some(&cookie)).await;
+    assert_eq!(removed.status(), 303);
+    let html = app.client.get(app.url("/account?lang=zh-CN")).header("Cookie", &cookie).send().await.unwrap();
+    assert!(!html.text().await.unwrap().contains("收藏的证书"));
+
     let out = post_form(&app, "/sign-out?lang=en", String::new(), Some(&cookie)).await;
     assert_eq!(out.status(), 303);
     let after = app.client.get(app.url("/account?lang=en")).header("Cookie", &cookie).send().await.unwrap();

@@ -119,6 +119,7 @@ impl Application {
                 .service(account_pages::account_page)
                 .service(account_pages::sign_out_submit)
                 .service(account_pages::save_search)
+                .service(account_pages::keep_favorite)
                 .service(pages::submit)
                 .service(pages::stylesheet)
                 .service(web::redirect("/docs", "/docs/"))

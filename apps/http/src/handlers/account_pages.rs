@@ -27,6 +27,30 @@ struct Me {
     found: Option<Found>,
     saved: Vec<Link>,
     history: Vec<Link>,
+    favorites: Vec<Link>,
+    /// A certificate shown that may be kept as a favorite.
+    can_keep: bool,
+}
+
+impl Me {
+    /// The account as its page starts: who, what it sees, nothing asked yet.
+    fn of(lang: &Lang, caller: &Caller) -> Self {
+        let province = lang.app().platform.tenants.find(&caller.tenant).map(|t| t.names.get(lang.locale).to_owned());
+        Self {
+            login: caller.login.clone(),
+            role: lang.text(&format!("role-{}", caller.role.as_str())),
+            province: province.unwrap_or_default(),
+            sees: sees(lang, caller),
+            cert_no: String::new(),
+            result: None,
+            search: SearchForm::default(),
+            found: None,
+            saved: Vec::new(),
+            history: Vec::new(),
+            favorites: Vec::new(),
+            can_keep: false,
+        }
+    }
 }
 
 /// The search form as filled in.
@@ -193,24 +217,12 @@ fn sees(lang: &Lang, caller: &Caller) -> String {
 /// The account page, with a lookup in the caller's province.
 #[get("/account")]
 pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMap<String, String>>) -> HttpResponse {
-    let back = || redirect(format!("/sign-in?lang={}", lang.locale.tag()));
-    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else { return back() };
-    let platform = &lang.app().platform;
-    let Ok(caller) = platform.identity.caller(&token).await else { return back() };
-    let province =
-        platform.tenants.find(&caller.tenant).map(|t| t.names.get(lang.locale).to_owned()).unwrap_or_default();
-    let mut me = Me {
-        login: caller.login.clone(),
-        role: lang.text(&format!("role-{}", caller.role.as_str())),
-        province,
-        sees: sees(&lang, &caller),
-        cert_no: String::new(),
-        result: None,
-        search: SearchForm::default(),
-        found: None,
-        saved: Vec::new(),
-        history: Vec::new(),
+    let caller = match page_caller(&req, &lang).await {
+        Ok(caller) => caller,
+        Err(back) => return back,
     };
+    let platform = &lang.app().platform;
+    let mut me = Me::of(&lang, &caller);
     let mut status = StatusCode::OK;
     if query.contains_key("search") {
         let (form, found) = web_search(&req, &lang, &caller, &query).await;
@@ -227,6 +239,19 @@ pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMa
                 .into_iter()
                 .filter(|q| q.tenant == caller.tenant)
                 .map(|q| Link { href: format!("/account?lang={tag}&search=1&{}", q.query), text: q.name })
+                .collect();
+        }
+        if let Ok(favorites) = platform.favorites(&caller, lang.locale).await {
+            me.favorites = favorites
+                .into_iter()
+                .filter(|f| f.tenant == caller.tenant)
+                .map(|f| {
+                    let status = f.certificate.as_ref().map(|c| lang.text(&format!("status-{}", c.status.code())));
+                    Link {
+                        href: format!("/account?lang={tag}&cert_no={}", f.cert_no),
+                        text: format!("{} · {}", f.cert_no, status.unwrap_or_else(|| lang.text("result-not-found"))),
+                    }
+                })
                 .collect();
         }
         if let Ok(history) = platform.query_history(&caller).await {
@@ -250,6 +275,7 @@ pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMa
             }
             Ok(no) => match logged_lookup(&req, &lang, &caller, &no).await {
                 Ok(view) => {
+                    me.can_keep = caller.api_client.is_none();
                     let field = |id: &str, value: String| Field { label: lang.text(id), value };
                     ResultCard {
                         class: view.status.code(),
@@ -328,15 +354,22 @@ async fn web_search(
     }
 }
 
+/// The signed-in caller of a page, or the redirect to the sign-in page.
+async fn page_caller(req: &HttpRequest, lang: &Lang) -> Result<std::sync::Arc<Caller>, HttpResponse> {
+    let back = || redirect(format!("/sign-in?lang={}", lang.locale.tag()));
+    let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).ok_or_else(back)?;
+    lang.app().platform.identity.caller(&token).await.map_err(|_| back())
+}
+
 /// Saves the search shown on the account page under a name.
 #[post("/account/saved")]
 pub async fn save_search(req: HttpRequest, lang: Lang, body: web::Bytes) -> HttpResponse {
     let tag = lang.locale.tag();
-    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
-        return redirect(format!("/sign-in?lang={tag}"));
+    let caller = match page_caller(&req, &lang).await {
+        Ok(caller) => caller,
+        Err(back) => return back,
     };
     let platform = &lang.app().platform;
-    let Ok(caller) = platform.identity.caller(&token).await else { return redirect(format!("/sign-in?lang={tag}")) };
     let f = form(&body);
     let value = |k: &str| f.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let request = SearchRequest {
@@ -353,18 +386,7 @@ pub async fn save_search(req: HttpRequest, lang: Lang, body: web::Bytes) -> Http
                 safecert_core::MyQueriesError::NameTaken => lang.error(ErrorKind::NameTaken).message,
                 _ => lang.error(ErrorKind::InvalidInput).message,
             };
-            let me = Me {
-                login: caller.login.clone(),
-                role: lang.text(&format!("role-{}", caller.role.as_str())),
-                province: String::new(),
-                sees: sees(&lang, &caller),
-                cert_no: String::new(),
-                result: None,
-                search: SearchForm::default(),
-                found: None,
-                saved: Vec::new(),
-                history: Vec::new(),
-            };
+            let me = Me::of(&lang, &caller);
             render(
                 &lang,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -374,6 +396,31 @@ pub async fn save_search(req: HttpRequest, lang: Lang, body: web::Bytes) -> Http
             )
         }
     }
+}
+
+/// Keeps (or, with `remove`, forgets) a certificate of the account's
+/// province as a favorite, from the account page.
+#[post("/account/favorites")]
+pub async fn keep_favorite(req: HttpRequest, lang: Lang, body: web::Bytes) -> HttpResponse {
+    let tag = lang.locale.tag();
+    let caller = match page_caller(&req, &lang).await {
+        Ok(caller) => caller,
+        Err(back) => return back,
+    };
+    let platform = &lang.app().platform;
+    let f = form(&body);
+    let Some(no) = f.get("cert_no").and_then(|n| CertNo::parse(n).ok()) else {
+        return redirect(format!("/account?lang={tag}"));
+    };
+    let outcome = if f.contains_key("remove") {
+        platform.remove_favorite(&caller, &caller.tenant, &no).await
+    } else {
+        platform.add_favorite(&caller, &caller.tenant, &no).await
+    };
+    if let Err(e) = outcome {
+        tracing::debug!(error = %e, "favorite not changed");
+    }
+    redirect(format!("/account?lang={tag}&cert_no={}", no.as_str()))
 }
 
 /// A lookup from the account page, logged like one through the API.
