@@ -202,6 +202,13 @@ pub fn base32_decode(s: &str) -> Vec<u8> {
 }
 
 /// The current code of an authenticator app holding this secret.
+/// The status of an answer and the code of its error (empty when none).
+pub async fn error_of(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: serde_json::Value = res.json().await.unwrap_or_default();
+    (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
+}
+
 /// A valid USCC (GB 32100 check character added) from its first 17
 /// characters, such as `91440300MA5F1H9M2`.
 pub fn uscc(body: &str) -> String {

@@ -2,7 +2,7 @@
 //! scopes and its account allow, ends on its date, rotates with a window
 //! in which the old key still works, and stops at once when revoked.
 
-use safecert_tests::{TestApp, spawn_app, uscc};
+use safecert_tests::{TestApp, error_of, spawn_app, uscc};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Safe-Cert-2026!";
@@ -31,12 +31,6 @@ async fn new_client(app: &TestApp, owner: &str, scopes: &[&str]) -> Value {
         .await;
     assert_eq!(res.status(), 201);
     res.json().await.unwrap()
-}
-
-async fn error_code(res: reqwest::Response) -> (u16, String) {
-    let status = res.status().as_u16();
-    let body: Value = res.json().await.unwrap_or_default();
-    (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
 }
 
 #[tokio::test]
@@ -104,7 +98,7 @@ async fn a_rotated_key_works_through_its_window_and_is_refused_after_it() {
     let third: Value = rotate(json!(0)).await.json().await.unwrap();
     for old in [&first["key"], &second["key"]] {
         let res = app.get_as(old.as_str().unwrap(), &own).await;
-        assert_eq!(error_code(res).await, (401, "key_retired".to_owned()));
+        assert_eq!(error_of(res).await, (401, "key_retired".to_owned()));
     }
     let res = app
         .client
@@ -121,11 +115,11 @@ async fn a_rotated_key_works_through_its_window_and_is_refused_after_it() {
 
     // Revoked: every key stops at once.
     assert_eq!(app.post_as(&e.admin, &format!("/api/v1/api-clients/{id}/revoke"), &json!({})).await.status(), 204);
-    assert_eq!(error_code(app.get_as(newest, &own).await).await, (401, "key_revoked".to_owned()));
+    assert_eq!(error_of(app.get_as(newest, &own).await).await, (401, "key_revoked".to_owned()));
     let list: Value = app.get_as(&e.admin, "/api/v1/api-clients").await.json().await.unwrap();
     assert_eq!(list[0]["state"], "revoked");
     assert_eq!(list[0]["keys"], json!([]));
-    assert_eq!(error_code(rotate(json!(1)).await).await, (401, "key_revoked".to_owned()));
+    assert_eq!(error_of(rotate(json!(1)).await).await, (401, "key_revoked".to_owned()));
 }
 
 #[tokio::test]
@@ -135,7 +129,7 @@ async fn bad_keys_and_bad_requests_get_clear_answers_and_create_nothing() {
     let own = format!("/api/v1/t/gd/certificates/{}", e.own_cert.0);
     let create = |body: Value| {
         let (app, admin) = (&app, e.admin.clone());
-        async move { error_code(app.post_as(&admin, "/api/v1/api-clients", &body).await).await }
+        async move { error_of(app.post_as(&admin, "/api/v1/api-clients", &body).await).await }
     };
     let invalid = (422, "invalid_input".to_owned());
     assert_eq!(create(json!({ "name": "x", "scopes": ["rules:manage"], "expires_in_days": 30 })).await, invalid);
@@ -149,19 +143,19 @@ async fn bad_keys_and_bad_requests_get_clear_answers_and_create_nothing() {
 
     // Forged and malformed keys.
     let forged = format!("sck_{}", "0".repeat(64));
-    assert_eq!(error_code(app.get_as(&forged, &own).await).await, (401, "unauthenticated".to_owned()));
-    assert_eq!(error_code(app.get_as("sck_<script>", &own).await).await, (401, "unauthenticated".to_owned()));
+    assert_eq!(error_of(app.get_as(&forged, &own).await).await, (401, "unauthenticated".to_owned()));
+    assert_eq!(error_of(app.get_as("sck_<script>", &own).await).await, (401, "unauthenticated".to_owned()));
 
     let issued = new_client(&app, &e.admin, &["certificate:read", "certificate:read"]).await;
     let id = issued["client_id"].as_i64().unwrap();
     let rotate = format!("/api/v1/api-clients/{id}/rotate");
-    assert_eq!(error_code(app.post_as(&e.admin, &rotate, &json!({ "overlap_hours": 169 })).await).await, invalid);
-    assert_eq!(error_code(app.post_as(&e.admin, &rotate, &json!({ "overlap_hours": -1 })).await).await, invalid);
+    assert_eq!(error_of(app.post_as(&e.admin, &rotate, &json!({ "overlap_hours": 169 })).await).await, invalid);
+    assert_eq!(error_of(app.post_as(&e.admin, &rotate, &json!({ "overlap_hours": -1 })).await).await, invalid);
 
     // Someone else's client is not there for them.
     let other = app.register_enterprise(&uscc("91440300MA5F1H9M2"), "other.owner", PASSWORD).await;
     let other = app.sign_in_totp("other.owner", PASSWORD, other["totp"]["secret"].as_str().unwrap()).await;
-    assert_eq!(error_code(app.post_as(&other, &rotate, &json!({})).await).await, (404, "unknown_client".to_owned()));
+    assert_eq!(error_of(app.post_as(&other, &rotate, &json!({})).await).await, (404, "unknown_client".to_owned()));
 
     // An expired client: its key gets its own answer.
     app.raw_platform_execute(&format!(
@@ -169,5 +163,5 @@ async fn bad_keys_and_bad_requests_get_clear_answers_and_create_nothing() {
     ))
     .await;
     let key = issued["key"].as_str().unwrap();
-    assert_eq!(error_code(app.get_as(key, &own).await).await, (401, "key_expired".to_owned()));
+    assert_eq!(error_of(app.get_as(key, &own).await).await, (401, "key_expired".to_owned()));
 }

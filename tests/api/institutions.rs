@@ -1,16 +1,10 @@
 //! Training institutions apply; a provincial admin approves or rejects
 //! each once; only an approved one may upload training records.
 
-use safecert_tests::{TestApp, spawn_app, uscc};
+use safecert_tests::{TestApp, error_of, spawn_app, uscc};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Safe-Cert-2026!";
-
-async fn status_code(res: reqwest::Response) -> (u16, String) {
-    let status = res.status().as_u16();
-    let body: Value = res.json().await.unwrap_or_default();
-    (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
-}
 
 fn application(uscc: &str, login: &str) -> Value {
     json!({ "uscc": uscc, "name": "广东安全培训中心", "licence_no": "粤安培〔2026〕001号",
@@ -54,7 +48,7 @@ async fn an_institution_may_upload_only_once_its_province_approves_it() {
     let decide = |who: &str, id: i64, how: &str| {
         let (app, path) = (&app, format!("/api/v1/t/gd/institutions/{id}/{how}"));
         let who = who.to_owned();
-        async move { status_code(app.post_as(&who, &path, &json!({ "reason": "资质材料齐全" })).await).await }
+        async move { error_of(app.post_as(&who, &path, &json!({ "reason": "资质材料齐全" })).await).await }
     };
     assert_eq!(decide(&js_province, id, "approve").await.0, 403);
     assert_eq!(decide(&applicant, id, "approve").await.0, 403);
@@ -82,7 +76,7 @@ async fn malformed_applications_are_refused_and_create_nothing() {
     let app = spawn_app().await;
     let post = |body: Value| {
         let app = &app;
-        async move { status_code(app.client.post(app.url("/api/v1/institutions")).json(&body).send().await.unwrap()).await }
+        async move { error_of(app.client.post(app.url("/api/v1/institutions")).json(&body).send().await.unwrap()).await }
     };
     let good = uscc("12440000MB2C1234X");
     let invalid = (422, "invalid_input".to_owned());

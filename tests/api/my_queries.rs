@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use safecert_tests::{SeededRow, TestApp, spawn_app};
+use safecert_tests::{SeededRow, TestApp, error_of, spawn_app};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Safe-Cert-2026!";
@@ -76,11 +76,7 @@ async fn a_saved_search_runs_again_and_names_are_the_accounts_own() {
     let found: Value = app.get_as(&boss, path).await.json().await.unwrap();
     assert!(found["items"].as_array().unwrap().iter().any(|i| i["cert_no"] == own.cert_no.as_str()));
 
-    let code = |res: reqwest::Response| async move {
-        let status = res.status().as_u16();
-        (status, res.json::<Value>().await.unwrap_or_default()["error"]["code"].as_str().unwrap_or_default().to_owned())
-    };
-    assert_eq!(code(app.post_as(&boss, "/api/v1/me/saved-queries", &body).await).await, (409, "name_taken".into()));
+    assert_eq!(error_of(app.post_as(&boss, "/api/v1/me/saved-queries", &body).await).await, (409, "name_taken".into()));
     // The operator may use the same name: names are per account.
     assert_eq!(app.post_as(&app.operator, "/api/v1/me/saved-queries", &body).await.status(), 201);
     for bad in [
@@ -88,17 +84,17 @@ async fn a_saved_search_runs_again_and_names_are_the_accounts_own() {
         json!({ "name": "", "tenant": "gd", "query": {} }),
         json!({ "name": "x", "tenant": "gd", "query": { "per_page": 1000 } }),
     ] {
-        assert_eq!(code(app.post_as(&boss, "/api/v1/me/saved-queries", &bad).await).await.0, 422, "{bad}");
+        assert_eq!(error_of(app.post_as(&boss, "/api/v1/me/saved-queries", &bad).await).await.0, 422, "{bad}");
     }
     let unknown = json!({ "name": "x", "tenant": "zz", "query": {} });
-    assert_eq!(code(app.post_as(&boss, "/api/v1/me/saved-queries", &unknown).await).await.0, 404);
+    assert_eq!(error_of(app.post_as(&boss, "/api/v1/me/saved-queries", &unknown).await).await.0, 404);
     let id = saved["id"].as_i64().unwrap();
     let delete = |path: String| {
         let (app, boss) = (&app, boss.clone());
         async move { app.client.delete(app.url(&path)).bearer_auth(&boss).send().await.unwrap() }
     };
     assert_eq!(delete(format!("/api/v1/me/saved-queries/{id}")).await.status(), 204);
-    assert_eq!(code(delete(format!("/api/v1/me/saved-queries/{id}")).await).await, (404, "not_saved".into()));
+    assert_eq!(error_of(delete(format!("/api/v1/me/saved-queries/{id}")).await).await, (404, "not_saved".into()));
     let list: Value = app.get_as(&boss, "/api/v1/me/saved-queries").await.json().await.unwrap();
     assert_eq!(list, json!([]));
 
@@ -112,12 +108,12 @@ async fn a_saved_search_runs_again_and_names_are_the_accounts_own() {
     assert_eq!(mark(fav.clone()).await.status(), 204, "marking twice is fine");
     let stranger = rows.iter().find(|r| r.tenant == "gd" && r.employer_uscc != own.employer_uscc).unwrap();
     let res = mark(format!("/api/v1/me/favorites/gd/{}", stranger.cert_no)).await;
-    assert_eq!(code(res).await, (404, "certificate_not_found".into()));
+    assert_eq!(error_of(res).await, (404, "certificate_not_found".into()));
     let list: Value = app.get_as(&boss, "/api/v1/me/favorites").await.json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["certificate"]["id_number"], own.id_number.as_str());
     assert_eq!(delete(fav.clone()).await.status(), 204);
-    assert_eq!(code(delete(fav).await).await, (404, "not_saved".into()));
+    assert_eq!(error_of(delete(fav).await).await, (404, "not_saved".into()));
 }
 
 /// The account's logged queries, once the writer has caught up.

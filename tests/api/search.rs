@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use safecert_domain::is_within_one_edit;
-use safecert_tests::{SeededRow, TestApp, spawn_app};
-use serde_json::{Value, json};
+use safecert_tests::{SeededRow, TestApp, error_of, spawn_app};
+use serde_json::Value;
 
 const PASSWORD: &str = "Safe-Cert-2026!";
 
@@ -176,12 +176,7 @@ async fn malformed_searches_get_clear_answers() {
     app.seed(10, 41).await;
     let invalid = |query: &'static str| {
         let app = &app;
-        async move {
-            let res = app.get(&format!("/api/v1/t/gd/certificates?{query}")).await;
-            let status = res.status().as_u16();
-            let body: Value = res.json().await.unwrap_or(json!({}));
-            (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
-        }
+        async move { error_of(app.get(&format!("/api/v1/t/gd/certificates?{query}")).await).await }
     };
     let unprocessable = (422, "invalid_input".to_owned());
     for query in [

@@ -2,16 +2,10 @@
 //! registers, ones whose admins add it), sees and manages exactly those,
 //! and loses each when either side lets go.
 
-use safecert_tests::{SeededRow, TestApp, spawn_app, uscc};
+use safecert_tests::{SeededRow, TestApp, error_of, spawn_app, uscc};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Safe-Cert-2026!";
-
-async fn status_code(res: reqwest::Response) -> (u16, String) {
-    let status = res.status().as_u16();
-    let body: Value = res.json().await.unwrap_or_default();
-    (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
-}
 
 async fn subscriber(app: &TestApp, login: &str) -> String {
     let res = app
@@ -94,7 +88,7 @@ async fn a_subscriber_manages_its_enterprises_and_nothing_else() {
     let leave = format!("/api/v1/t/gd/subscription/leave?enterprise={}", a.employer_uscc);
     assert_eq!(app.post_as(&sme, &leave, &json!({})).await.status(), 204);
     assert_eq!(app.get_as(&sme, &cert(a)).await.status(), 404);
-    assert_eq!(status_code(app.post_as(&sme, &leave, &json!({})).await).await, (404, "unknown_grant".to_owned()));
+    assert_eq!(error_of(app.post_as(&sme, &leave, &json!({})).await).await, (404, "unknown_grant".to_owned()));
     let listed: Value = app.get_as(&sme, "/api/v1/subscription/enterprises").await.json().await.unwrap();
     assert_eq!(listed, json!([]));
 
@@ -111,7 +105,7 @@ async fn bad_subscription_requests_are_refused_and_change_nothing() {
     let sme = subscriber(&app, "sme.agent").await;
     let register = |body: Value| {
         let (app, sme) = (&app, sme.clone());
-        async move { status_code(app.post_as(&sme, "/api/v1/subscription/enterprises", &body).await).await }
+        async move { error_of(app.post_as(&sme, "/api/v1/subscription/enterprises", &body).await).await }
     };
     let invalid = (422, "invalid_input".to_owned());
     assert_eq!(register(json!({ "uscc": "91440300MA5F1H9M2X", "name": "坏校验位" })).await, invalid);
@@ -129,7 +123,7 @@ async fn bad_subscription_requests_are_refused_and_change_nothing() {
     let b_admin = app.sign_in_totp("b.admin", PASSWORD, registered["totp"]["secret"].as_str().unwrap()).await;
     let add = |login: &str| {
         let (app, b_admin, body) = (&app, b_admin.clone(), json!({ "login": login }));
-        async move { status_code(app.post_as(&b_admin, "/api/v1/t/gd/subscribers", &body).await).await }
+        async move { error_of(app.post_as(&b_admin, "/api/v1/t/gd/subscribers", &body).await).await }
     };
     assert_eq!(add("b.admin").await, invalid, "an enterprise admin is not a subscriber");
     assert_eq!(add("nobody.here").await, invalid, "an unknown login answers alike");
@@ -137,7 +131,7 @@ async fn bad_subscription_requests_are_refused_and_change_nothing() {
     assert_eq!(add("sme.agent").await, (409, "already_registered".to_owned()));
     // Subscribers cannot add themselves, nor other subscribers.
     assert_eq!(
-        status_code(app.post_as(&sme, "/api/v1/t/gd/subscribers", &json!({ "login": "sme.agent" })).await).await.0,
+        error_of(app.post_as(&sme, "/api/v1/t/gd/subscribers", &json!({ "login": "sme.agent" })).await).await.0,
         403
     );
     // Only subscribers have a subscription.
@@ -158,5 +152,5 @@ async fn bad_subscription_requests_are_refused_and_change_nothing() {
         .send()
         .await
         .unwrap();
-    assert_eq!(status_code(res).await, (404, "unknown_tenant".to_owned()));
+    assert_eq!(error_of(res).await, (404, "unknown_tenant".to_owned()));
 }
