@@ -19,7 +19,7 @@ mod verify;
 
 pub use config::{AdminToken, Config, ConfigError};
 pub use lookup::{CertificateDetail, CertificateView, CustomFieldView, LookupError, TrainingView};
-pub use my_queries::{FavoriteView, MyQueriesError, SavedQueryView, query_string};
+pub use my_queries::{FavoriteView, MyQueriesError, SavedQueryView};
 pub use platform::{Platform, StartError};
 pub use rule_admin::{ChangeExample, DryRun, RulesAdminError, RulesCheck, ScanReport, Transition, check_offline};
 pub use rulebook::{BASELINE, RuleBook, RulesStartError, certificate_facts, entry_facts, record_facts, rule_settings};

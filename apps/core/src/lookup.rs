@@ -1,6 +1,8 @@
 //! What a caller sees of a certificate: a view built from the stored
 //! record, masked according to who is asking.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use safecert_domain::{CertNo, Locale, Status, TenantSlug, mask_name};
 use safecert_rules::{RuleError, RuleSet};
@@ -146,6 +148,15 @@ pub struct CertificateDetail {
     pub custom_fields: Vec<CustomFieldView>,
 }
 
+/// A certificate as a caller was allowed to see it, and what the view was
+/// made from.
+struct Seen<'a> {
+    view: CertificateView,
+    record: Arc<CertificateRecord>,
+    rules: Arc<RuleSet>,
+    tenant: &'a TenantConfig,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     #[error("unknown tenant")]
@@ -184,6 +195,17 @@ impl Platform {
         no: &CertNo,
         locale: Locale,
     ) -> Result<CertificateView, LookupError> {
+        Ok(self.seen_as(caller, tenant, no, locale).await?.view)
+    }
+
+    /// The view of [`Platform::lookup_as`], with what it was made from.
+    async fn seen_as(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        no: &CertNo,
+        locale: Locale,
+    ) -> Result<Seen<'_>, LookupError> {
         let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
         let rules = self.rules.get(&config.slug).ok_or(LookupError::UnknownTenant)?;
         let number = rules.normalize_number_cached(no.as_str())?.ok_or(LookupError::NotFound)?;
@@ -200,7 +222,7 @@ impl Platform {
                 view.id_number = Some(id.expose().to_owned());
             }
         }
-        Ok(view)
+        Ok(Seen { view, record, rules, tenant: config })
     }
 
     /// The detailed view of a certificate, for a caller who may read it;
@@ -212,17 +234,15 @@ impl Platform {
         no: &CertNo,
         locale: Locale,
     ) -> Result<CertificateDetail, LookupError> {
-        let certificate = self.lookup_as(caller, tenant, no, locale).await?;
-        let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
-        let rules = self.rules.get(&config.slug).ok_or(LookupError::UnknownTenant)?;
-        let no = CertNo::parse(&certificate.cert_no).map_err(|_| LookupError::NotFound)?;
-        let record = self.store.get(&config.slug, &no).await?.ok_or(LookupError::NotFound)?;
-        let details = self.store.details(&config.slug, &no).await?.unwrap_or_default();
+        let Seen { view: certificate, record, rules, tenant } = self.seen_as(caller, tenant, no, locale).await?;
+        let slug = &tenant.slug;
+        let no = CertNo::parse(&record.cert_no).map_err(|_| LookupError::NotFound)?;
+        let details = self.store.details(slug, &no).await?.unwrap_or_default();
         let custom_fields = rules
             .fields()
             .filter_map(|field| {
                 let value = details.custom_fields.get(&field.key)?.clone();
-                let label = self.rules.label(&config.slug, locale, &field.label).unwrap_or_else(|| field.key.clone());
+                let label = self.rules.label(slug, locale, &field.label).unwrap_or_else(|| field.key.clone());
                 Some(CustomFieldView { key: field.key.clone(), label, value })
             })
             .collect();

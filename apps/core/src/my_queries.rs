@@ -78,37 +78,13 @@ fn person(caller: &Caller) -> Result<(), MyQueriesError> {
     if caller.api_client.is_some() { Err(MyQueriesError::NotForKeys) } else { Ok(()) }
 }
 
-/// RFC 3986 percent-encoding of a query-string value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// A search request as a query string, in a fixed order.
-pub fn query_string(req: &SearchRequest) -> String {
-    let pairs: [(&str, Option<String>); 12] = [
-        ("name", req.name.clone()),
-        ("id_number", req.id_number.clone()),
-        ("enterprise", req.enterprise.clone()),
-        ("department", req.department.clone()),
-        ("position", req.position.clone()),
-        ("industry", req.industry.clone()),
-        ("cert_type", req.cert_type.clone()),
-        ("issue_year", req.issue_year.map(|y| y.to_string())),
-        ("status", req.status.clone()),
-        ("sort", req.sort.clone()),
-        ("page", req.page.map(|p| p.to_string())),
-        ("per_page", req.per_page.map(|p| p.to_string())),
-    ];
-    pairs
+fn query_string(req: &SearchRequest) -> String {
+    req.pairs()
         .iter()
         .filter_map(|(k, v)| {
-            v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", encode(v)))
+            let v = v.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
+            Some(format!("{k}={}", safecert_notify::percent_encode(v)))
         })
         .collect::<Vec<_>>()
         .join("&")

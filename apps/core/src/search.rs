@@ -42,6 +42,27 @@ pub struct SearchRequest {
     pub per_page: Option<u64>,
 }
 
+impl SearchRequest {
+    /// Every field as a query-string pair (unset ones as `None`), in one
+    /// order: what a saved search stores and what the query log records.
+    pub fn pairs(&self) -> [(&'static str, Option<String>); 12] {
+        [
+            ("name", self.name.clone()),
+            ("id_number", self.id_number.clone()),
+            ("enterprise", self.enterprise.clone()),
+            ("department", self.department.clone()),
+            ("position", self.position.clone()),
+            ("industry", self.industry.clone()),
+            ("cert_type", self.cert_type.clone()),
+            ("issue_year", self.issue_year.map(|y| y.to_string())),
+            ("status", self.status.clone()),
+            ("sort", self.sort.clone()),
+            ("page", self.page.map(|p| p.to_string())),
+            ("per_page", self.per_page.map(|p| p.to_string())),
+        ]
+    }
+}
+
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchPage {
     pub total: u64,

@@ -59,8 +59,6 @@ struct SearchForm {
     name: String,
     status: String,
     issue_year: String,
-    /// The query string of this search, for saving it and for links.
-    query: String,
 }
 
 struct Found {
@@ -318,22 +316,19 @@ async fn web_search(
     let status = value("status");
     let issue_year = value("issue_year");
     let year = issue_year.as_deref().map(str::parse::<i32>);
-    let mut request = SearchRequest { name: name.clone(), status: status.clone(), ..SearchRequest::default() };
-    let mut form = SearchForm {
+    let form = SearchForm {
         name: name.clone().unwrap_or_default(),
         status: status.clone().unwrap_or_default(),
-        issue_year: issue_year.clone().unwrap_or_default(),
-        query: String::new(),
+        issue_year: issue_year.unwrap_or_default(),
     };
+    let mut request = SearchRequest { name, status, ..SearchRequest::default() };
     let fail = |message: String| Found { total: 0, rows: Vec::new(), error: Some(message) };
     match year {
         Some(Err(_)) => return (form, fail(lang.error(ErrorKind::InvalidInput).message)),
         Some(Ok(y)) => request.issue_year = Some(y),
         None => {}
     }
-    form.query = safecert_core::query_string(&request);
-    let logged =
-        safecert_core::query_log::loggable_pairs(&[("name", name), ("status", status), ("issue_year", issue_year)]);
+    let logged = safecert_core::query_log::loggable_pairs(&request.pairs());
     super::certificates::log_query(req, lang, caller, &caller.tenant, "search", logged);
     match lang.app().platform.search_as(caller, &caller.tenant, &request, lang.locale).await {
         Ok(page) => {

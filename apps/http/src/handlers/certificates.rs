@@ -213,18 +213,7 @@ async fn search(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResp
         page: p.page,
         per_page: p.per_page,
     };
-    let logged = loggable_pairs(&[
-        ("name", request.name.clone()),
-        ("id_number", request.id_number.clone()),
-        ("enterprise", request.enterprise.clone()),
-        ("department", request.department.clone()),
-        ("position", request.position.clone()),
-        ("industry", request.industry.clone()),
-        ("cert_type", request.cert_type.clone()),
-        ("issue_year", request.issue_year.map(|y| y.to_string())),
-        ("status", request.status.clone()),
-        ("page", request.page.map(|p| p.to_string())),
-    ]);
+    let logged = loggable_pairs(&request.pairs());
     log_query(req, lang, &caller, tenant, "search", logged);
     let page = lang
         .app()
