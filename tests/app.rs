@@ -39,6 +39,8 @@ pub struct SpawnOptions {
     pub redis_url: Option<String>,
     /// Starts the SMS stand-in and an SMTP server, and configures both.
     pub messaging: bool,
+    /// Settings added to a tenant's tenant.toml: (slug, `key = value`).
+    pub settings: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for SpawnOptions {
@@ -49,6 +51,7 @@ impl Default for SpawnOptions {
             burst: 1000,
             redis_url: None,
             messaging: false,
+            settings: Vec::new(),
         }
     }
 }
@@ -100,6 +103,12 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
                 copy_dir(&root.join("tenants").join(slug), &tenants_dir.join(slug));
             }
         }
+    }
+    for (slug, line) in &opts.settings {
+        // The [settings] table is the last of every tenant.toml.
+        let file = tenants_dir.join(slug).join("tenant.toml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, format!("{text}\n{line}\n")).unwrap();
     }
     let key_file = dir.join("field-keys");
     std::fs::write(&key_file, safecert_storage::FieldKeys::generate().unwrap().to_file_text()).unwrap();

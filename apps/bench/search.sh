@@ -14,48 +14,20 @@ cd "$(dirname "$0")/../.."
 per_tenant="${1:-31250}"
 duration="${BENCH_DURATION:-20s}"
 conns="${BENCH_CONNECTIONS:-8}"
-pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 db="${BENCH_DB:-safecert_bench_search}"
 out="${BENCH_OUT:-/tmp/safecert-bench-search}"
-mkdir -p "$out"
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
+source apps/bench/lib.sh
 
-cargo build --release --locked -q -p safecert
-bin=target/release
-export SAFECERT_DATABASE_URL="$pg/$db"
-export SAFECERT_KEY_FILE="$out/field-keys"
-export SAFECERT_LOG="${SAFECERT_LOG:-warn}"
-unset SAFECERT_REDIS_URL
-[ -f "$SAFECERT_KEY_FILE" ] || printf 'key_id = 1\nsm4 = %s\nblind_index = %s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 32)" > "$SAFECERT_KEY_FILE"
-
-summary="$out/summary.md"
-: > "$summary"
-note() { echo "$*" | tee -a "$summary"; }
 note "# SafeCert search benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
 note ""
-note "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); wrk on the same machine, $conns connections, $duration per run"
+note "machine: $(machine); wrk on the same machine, $conns connections, $duration per run"
 note ""
-
-if [ "${BENCH_KEEP_DB:-0}" != 1 ]; then
-    psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-    "$bin/safecert" migrate > /dev/null
-    start=$(date +%s.%N)
-    "$bin/safecert" seed --certs-per-tenant "$per_tenant" --seed 1 --export "$out/certs.csv"
-    end=$(date +%s.%N)
-    note "seed: $(wc -l < "$out/certs.csv" | awk '{print $1-1}') certificates in $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') s (search indexes included)"
-    psql "$pg/$db" -qc "VACUUM ANALYZE" > /dev/null
-fi
+seed_database
 python3 apps/bench/make-search-paths.py "$out/certs.csv" "$out"
 
-SAFECERT_LISTEN=127.0.0.1:8093 SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
-    "$bin/safecert" serve > "$out/serve.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:8093/healthz && break; sleep 0.2; done
-password="Bench-Operator-2026!"
-login="bench.search.$(date +%s)"
-secret=$(echo "$password" | "$bin/safecert" accounts create-admin --login "$login" | awk '/authenticator key/ {print $NF}')
-token=$(python3 apps/bench/sign_in.py http://127.0.0.1:8093 "$login" "$password" "$secret")
+serve 8093
+token=$(operator_token 8093)
 
 note "| run | requests/s | p50 ms | p95 ms | p99 ms | errors + non-2xx |"
 note "|---|---|---|---|---|---|"

@@ -24,6 +24,7 @@ impl MigratorTrait for PlatformMigrator {
             Box::new(platform::m20261128_000004_name_variants::Migration),
             Box::new(platform::m20261128_000005_queries::Migration),
             Box::new(platform::m20261128_000006_private_queries::Migration),
+            Box::new(platform::m20261128_000007_batch_jobs::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 mod access;
 mod accounts;
 mod bad_input;
+mod batch;
 mod cache;
 mod clients;
 mod health;

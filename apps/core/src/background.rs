@@ -34,6 +34,7 @@ impl Platform {
             let dbs = Arc::clone(platform.store.databases());
             platform.query_log.run_writer(dbs).await;
         });
+        tokio::spawn(Arc::clone(self).run_batches());
         let platform = Arc::clone(self);
         tokio::spawn(async move {
             loop {

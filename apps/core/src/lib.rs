@@ -3,6 +3,7 @@
 //! lookups and synthetic data.
 
 mod background;
+pub mod batch;
 mod config;
 pub mod identity;
 mod individuals;

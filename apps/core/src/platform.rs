@@ -12,7 +12,7 @@ use safecert_storage::{
 };
 
 use safecert_notify::{Mailer, SmsSender};
-use safecert_policy::PolicyFiles;
+use safecert_policy::{Action, ObjectKind, PolicyFiles};
 
 use crate::{Config, RuleBook, RulesStartError, TenantError, TenantRegistry, identity::Identity};
 
@@ -48,6 +48,7 @@ pub struct Platform {
     pub rules: RuleBook,
     pub identity: Identity,
     pub query_log: crate::query_log::QueryLog,
+    pub(crate) batch_queue: crate::batch::BatchQueue,
 }
 
 fn load_keys(config: &Config) -> Result<FieldKeys, StartError> {
@@ -68,8 +69,19 @@ fn load_keys(config: &Config) -> Result<FieldKeys, StartError> {
     }
 }
 
-async fn start_identity(config: &Config, dbs: Arc<Databases>, cipher: FieldCipher) -> Result<Identity, StartError> {
-    let policies = PolicyFiles::load(&config.policies_dir).map_err(|e| StartError::Identity(e.to_string()))?;
+async fn start_identity(
+    config: &Config,
+    tenants: &TenantRegistry,
+    dbs: Arc<Databases>,
+    cipher: FieldCipher,
+) -> Result<Identity, StartError> {
+    let mut policies = PolicyFiles::load(&config.policies_dir).map_err(|e| StartError::Identity(e.to_string()))?;
+    // A province's settings narrow the role templates in that province.
+    for tenant in tenants.all() {
+        for role in &tenant.settings.batch_counts_only_roles {
+            policies.deny_in_tenant(role.as_str(), tenant.slug.as_str(), ObjectKind::BatchRows, Action::Read);
+        }
+    }
     let sms = config.sms.clone().map(SmsSender::new).transpose().map_err(|e| StartError::Identity(e.to_string()))?;
     let mailer = config.mail.as_ref().map(Mailer::new).transpose().map_err(|e| StartError::Identity(e.to_string()))?;
     Identity::start(dbs, cipher, policies, sms, mailer).await.map_err(|e| StartError::Identity(e.to_string()))
@@ -105,9 +117,18 @@ impl Platform {
         })
         .await?;
         let dbs = Arc::new(dbs);
-        let identity = start_identity(&config, Arc::clone(&dbs), cipher.clone()).await?;
+        let identity = start_identity(&config, &tenants, Arc::clone(&dbs), cipher.clone()).await?;
         let store = Arc::new(CertificateStore::new(dbs, cipher, cache));
-        let platform = Self { config, tenants, localizer, store, rules, identity, query_log: Default::default() };
+        let platform = Self {
+            config,
+            tenants,
+            localizer,
+            store,
+            rules,
+            identity,
+            query_log: Default::default(),
+            batch_queue: Default::default(),
+        };
         platform.sync_tenants().await?;
         // Versions activated through the API replace the baseline files.
         platform.sync_rules().await?;

@@ -4,6 +4,7 @@
 use std::{collections::BTreeMap, path::Path};
 
 use safecert_domain::{Locale, RegionCode, TenantSlug};
+use safecert_policy::Role;
 use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,9 @@ pub struct TenantSettings {
     pub expiring_window_days: u32,
     pub issuing_authority: String,
     pub locales: Vec<Locale>,
+    /// Roles that get a batch verification's counts only, never its
+    /// per-person rows (becomes a deny line of the access policy).
+    pub batch_counts_only_roles: Vec<Role>,
 }
 
 #[derive(Clone, Debug)]
@@ -56,6 +60,7 @@ struct RawSettings {
     expiring_window_days: Option<u32>,
     issuing_authority: Option<String>,
     locales: Option<Vec<String>>,
+    batch_counts_only_roles: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -138,10 +143,22 @@ impl TenantRegistry {
             .iter()
             .map(|t| locale(t))
             .collect::<Result<Vec<_>, _>>()?;
+        let batch_counts_only_roles = s
+            .batch_counts_only_roles
+            .or_else(|| defaults.batch_counts_only_roles.clone())
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                r.parse::<Role>().map_err(|_| {
+                    invalid(format!("batch_counts_only_roles: unknown role {r:?}; use the roles of policies/roles.csv"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let settings = TenantSettings {
             expiring_window_days: s.expiring_window_days.or(defaults.expiring_window_days).unwrap_or(30),
             issuing_authority: s.issuing_authority.or_else(|| defaults.issuing_authority.clone()).unwrap_or_default(),
             locales,
+            batch_counts_only_roles,
         };
         if settings.expiring_window_days > 366 {
             return Err(invalid("expiring_window_days must be at most 366".into()));

@@ -11,8 +11,8 @@ use crate::{
     ApiDoc, RateLimit,
     error::ErrorKind,
     handlers::{
-        access, account_pages, api_clients, certificates, health, identity, institutions, my_queries, pages, privacy,
-        subscriptions, tenants, verify,
+        access, account_pages, api_clients, batch, batch_pages, certificates, health, identity, institutions,
+        my_queries, pages, privacy, subscriptions, tenants, verify,
     },
     lang::Lang,
     metrics::Metrics,
@@ -102,6 +102,11 @@ impl Application {
                 .service(institutions::list)
                 .service(institutions::review)
                 .service(my_queries::history)
+                .service(batch::upload)
+                .service(batch::list)
+                .service(batch::show)
+                .service(batch::map)
+                .service(batch::report)
                 .service(my_queries::save)
                 .service(my_queries::list_saved)
                 .service(my_queries::forget)
@@ -120,6 +125,10 @@ impl Application {
                 .service(account_pages::sign_out_submit)
                 .service(account_pages::save_search)
                 .service(account_pages::keep_favorite)
+                .service(batch_pages::batch_page)
+                .service(batch_pages::batch_upload)
+                .service(batch_pages::job_view)
+                .service(batch_pages::job_mapping)
                 .service(pages::submit)
                 .service(pages::stylesheet)
                 .service(web::redirect("/docs", "/docs/"))

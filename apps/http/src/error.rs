@@ -58,6 +58,25 @@ pub enum ErrorKind {
     NameTaken,
     /// No such saved search or favorite of the account's.
     NotSaved,
+    /// An uploaded file without rows.
+    SheetEmpty,
+    /// An upload that is neither .xlsx nor .csv.
+    NotASpreadsheet,
+    /// A password-protected workbook, or one that cannot be opened.
+    SheetProtected,
+    SheetDamaged,
+    /// More rows than a batch holds.
+    TooManyRows,
+    /// CSV text neither UTF-8 nor GBK.
+    SheetEncoding,
+    /// A column mapping naming columns the sheet lacks, or one twice.
+    ColumnMapping,
+    /// No batch verification of the caller's with that id.
+    UnknownBatch,
+    /// The report of a batch verification still running.
+    BatchNotReady,
+    /// A column mapping for a batch verification that has its columns.
+    BatchNotWaiting,
     Unavailable,
     Internal,
 }
@@ -88,6 +107,16 @@ impl ErrorKind {
             Self::UnknownClient | Self::UnknownApplication | Self::NotSaved => StatusCode::NOT_FOUND,
             Self::NameTaken => StatusCode::CONFLICT,
             Self::KeyRetired | Self::KeyExpired | Self::KeyRevoked => StatusCode::UNAUTHORIZED,
+            Self::SheetEmpty => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotASpreadsheet => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::SheetProtected => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::SheetDamaged => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRows => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::SheetEncoding => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::ColumnMapping => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::UnknownBatch => StatusCode::NOT_FOUND,
+            Self::BatchNotReady => StatusCode::CONFLICT,
+            Self::BatchNotWaiting => StatusCode::CONFLICT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -131,6 +160,16 @@ impl ErrorKind {
             Self::UnknownApplication => "unknown_application",
             Self::NameTaken => "name_taken",
             Self::NotSaved => "not_saved",
+            Self::SheetEmpty => "sheet_empty",
+            Self::NotASpreadsheet => "not_a_spreadsheet",
+            Self::SheetProtected => "sheet_protected",
+            Self::SheetDamaged => "sheet_damaged",
+            Self::TooManyRows => "too_many_rows",
+            Self::SheetEncoding => "sheet_encoding",
+            Self::ColumnMapping => "column_mapping",
+            Self::UnknownBatch => "unknown_batch",
+            Self::BatchNotReady => "batch_not_ready",
+            Self::BatchNotWaiting => "batch_not_waiting",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -174,6 +213,16 @@ impl ErrorKind {
             Self::UnknownApplication => "error-unknown-application",
             Self::NameTaken => "error-name-taken",
             Self::NotSaved => "error-not-saved",
+            Self::SheetEmpty => "error-sheet-empty",
+            Self::NotASpreadsheet => "error-not-a-spreadsheet",
+            Self::SheetProtected => "error-sheet-protected",
+            Self::SheetDamaged => "error-sheet-damaged",
+            Self::TooManyRows => "error-too-many-rows",
+            Self::SheetEncoding => "error-sheet-encoding",
+            Self::ColumnMapping => "error-column-mapping",
+            Self::UnknownBatch => "error-unknown-batch",
+            Self::BatchNotReady => "error-batch-not-ready",
+            Self::BatchNotWaiting => "error-batch-not-waiting",
             Self::Unavailable => "error-unavailable",
             Self::Internal => "error-internal",
         }

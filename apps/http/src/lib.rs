@@ -10,6 +10,7 @@ mod middleware;
 mod openapi;
 mod rate_limit;
 mod state;
+mod upload;
 
 pub use app::Application;
 pub use openapi::ApiDoc;

@@ -5,8 +5,8 @@ use utoipa::OpenApi;
 use crate::{
     error::{ErrorBody, ErrorDetail},
     handlers::{
-        access, api_clients, certificates, health, identity, institutions, my_queries, privacy, subscriptions, tenants,
-        verify,
+        access, api_clients, batch, certificates, health, identity, institutions, my_queries, privacy, subscriptions,
+        tenants, verify,
     },
 };
 
@@ -62,6 +62,11 @@ use crate::{
         institutions::list,
         institutions::review,
         my_queries::history,
+        batch::upload,
+        batch::list,
+        batch::show,
+        batch::map,
+        batch::report,
         my_queries::save,
         my_queries::list_saved,
         my_queries::forget,
@@ -77,6 +82,7 @@ use crate::{
         (name = "public", description = "Open to anyone, rate-limited per client address"),
         (name = "tenant", description = "One province's certificates"),
         (name = "operations", description = "Health and metrics"),
+        (name = "batch", description = "Batch verification: a spreadsheet of certificates checked at once, with a report"),
         (name = "queries", description = "An account's query history, saved searches and favorite certificates"),
         (name = "accounts", description = "Registration, sign-in with a second factor, departments and sub-accounts, \
                                          grants, API clients, SME subscriptions, training institutions"),

@@ -23,6 +23,11 @@ pub enum ObjectKind {
     TrainingRecord,
     /// Certificate queries kept out of the query log (privacy mode).
     PrivateQueries,
+    /// Checking a spreadsheet of certificates at once.
+    BatchVerification,
+    /// The row-by-row results of a batch verification (without them, its
+    /// counts only).
+    BatchRows,
 }
 
 impl ObjectKind {
@@ -42,10 +47,12 @@ impl ObjectKind {
             ObjectKind::Subscription => "subscription",
             ObjectKind::TrainingRecord => "training_record",
             ObjectKind::PrivateQueries => "private_queries",
+            ObjectKind::BatchVerification => "batch_verification",
+            ObjectKind::BatchRows => "batch_rows",
         }
     }
 
-    pub const ALL: [ObjectKind; 14] = [
+    pub const ALL: [ObjectKind; 16] = [
         ObjectKind::Certificate,
         ObjectKind::Department,
         ObjectKind::Account,
@@ -60,6 +67,8 @@ impl ObjectKind {
         ObjectKind::Subscription,
         ObjectKind::TrainingRecord,
         ObjectKind::PrivateQueries,
+        ObjectKind::BatchVerification,
+        ObjectKind::BatchRows,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {

@@ -9,7 +9,8 @@ use crate::{Action, ObjectKind};
 pub struct PolicyFiles {
     pub model: String,
     /// `p` lines of the role templates: role, domain, object, action,
-    /// condition (a name the matcher in model.conf spells out).
+    /// condition (a name the matcher in model.conf spells out), and for a
+    /// line that takes away instead of giving, a sixth field `deny`.
     pub role_lines: Vec<Vec<String>>,
     /// `g` lines: role, inherited role.
     pub inherits: Vec<(String, String)>,
@@ -80,6 +81,20 @@ impl PolicyFiles {
             grant_conditions.insert(fields[0].clone(), fields[1].clone());
         }
         Ok(Self { model: model.to_owned(), role_lines, inherits, grant_conditions })
+    }
+
+    /// Takes an action away from a role (and the roles that inherit it) in
+    /// one tenant: how a tenant's setting narrows the role templates, as a
+    /// line of the policy like any other.
+    pub fn deny_in_tenant(&mut self, role: &str, tenant: &str, object: ObjectKind, action: Action) {
+        self.role_lines.push(vec![
+            role.to_owned(),
+            tenant.to_owned(),
+            object.as_str().to_owned(),
+            action.as_str().to_owned(),
+            "any".to_owned(),
+            "deny".to_owned(),
+        ]);
     }
 
     /// The role itself and every role it inherits from.

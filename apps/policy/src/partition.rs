@@ -96,7 +96,7 @@ fn operation_of(line: &[String]) -> Option<Operation> {
 }
 
 /// The lines a role has for an operation, its own and inherited, as full
-/// policy lines (no target, no end, allow).
+/// policy lines (no target, no end; allow unless the line denies).
 fn role_lines(files: &PolicyFiles, role: &str, op: Operation) -> Vec<Vec<String>> {
     let reached = files.roles_reached_from(role);
     files
@@ -104,9 +104,9 @@ fn role_lines(files: &PolicyFiles, role: &str, op: Operation) -> Vec<Vec<String>
         .iter()
         .filter(|l| reached.contains(&l[0]) && operation_of(l) == Some(op))
         .map(|l| {
-            let mut line = l.clone();
-            line.resize(6, String::new());
-            line.extend([String::new(), "allow".to_owned()]);
+            let effect = l.get(5).map_or("allow", String::as_str);
+            let mut line = l[..5].to_vec();
+            line.extend([String::new(), String::new(), effect.to_owned()]);
             line
         })
         .collect()

@@ -113,6 +113,59 @@ impl CertificateStore {
         Ok(found)
     }
 
+    /// The directory entries of many numbers at once, by number: one read
+    /// per thousand numbers, past the cache (a batch asks each once).
+    pub async fn public_entries(
+        &self,
+        numbers: &[String],
+    ) -> Result<std::collections::HashMap<String, DirectoryEntry>, StorageError> {
+        let mut found = std::collections::HashMap::with_capacity(numbers.len());
+        for (no, row) in self.dbs.directory_rows(numbers).await? {
+            let tenant = row.tenant(&no)?;
+            let entry = match row.into_entry(tenant.clone(), &no)? {
+                Some(entry) => Some(entry),
+                None => match CertNo::parse(&no) {
+                    // A row from before the directory kept public fields.
+                    Ok(parsed) => self.load(&tenant, &parsed).await?.map(|r| DirectoryEntry::from_record(tenant, &r)),
+                    Err(_) => None,
+                },
+            };
+            if let Some(entry) = entry {
+                found.insert(no, entry);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The holder keys (blind indexes of the ID numbers) of certificates of
+    /// one tenant, by number.
+    pub async fn holder_indexes(
+        &self,
+        tenant: &TenantSlug,
+        numbers: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StorageError> {
+        let scoped = self.dbs.tenant(tenant)?;
+        let backend = scoped.conn.get_database_backend();
+        let mut found = std::collections::HashMap::with_capacity(numbers.len());
+        for chunk in numbers.chunks(crate::directory::READ_CHUNK) {
+            let stmt = Query::select()
+                .columns([Certificates::CertNo, Certificates::IdIndex])
+                .from(scoped.table(Certificates::Table))
+                .and_where(Expr::col(Certificates::CertNo).is_in(chunk.iter().map(String::as_str)))
+                .to_owned();
+            for row in scoped.conn.query_all_raw(backend.build(&stmt)).await? {
+                found.insert(row.try_get::<String>("", "cert_no")?, row.try_get::<String>("", "id_index")?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The cipher personal data is sealed with, for what is stored beside
+    /// certificates (such as the rows of a batch verification).
+    pub fn cipher(&self) -> &FieldCipher {
+        &self.cipher
+    }
+
     /// Which tenant holds this number, from the national directory.
     pub async fn locate(&self, no: &CertNo) -> Result<Option<TenantSlug>, StorageError> {
         Ok(self.public_entry(no).await?.map(|e| e.tenant.clone()))

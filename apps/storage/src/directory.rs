@@ -97,4 +97,27 @@ impl Databases {
         let backend = platform.conn.get_database_backend();
         Ok(DirectoryRow::find_by_statement(backend.build(&stmt)).one(&platform.conn).await?)
     }
+
+    /// The directory rows of many numbers, in one query per chunk.
+    pub(crate) async fn directory_rows(&self, numbers: &[String]) -> Result<Vec<(String, DirectoryRow)>, StorageError> {
+        let platform = self.platform();
+        let backend = platform.conn.get_database_backend();
+        let mut found = Vec::with_capacity(numbers.len());
+        for chunk in numbers.chunks(READ_CHUNK) {
+            let stmt = Query::select()
+                .column(CertDirectory::CertNo)
+                .columns(DIRECTORY_COLUMNS)
+                .from(platform.table(CertDirectory::Table))
+                .and_where(Expr::col(CertDirectory::CertNo).is_in(chunk.iter().map(String::as_str)))
+                .to_owned();
+            for row in platform.conn.query_all_raw(backend.build(&stmt)).await? {
+                let no: String = row.try_get("", "cert_no")?;
+                found.push((no, DirectoryRow::from_query_result(&row, "")?));
+            }
+        }
+        Ok(found)
+    }
 }
+
+/// Numbers per `IN (...)` read: under both backends' parameter limits.
+pub(crate) const READ_CHUNK: usize = 1_000;

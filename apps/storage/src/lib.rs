@@ -4,6 +4,7 @@
 
 mod access;
 mod accounts;
+mod batch_jobs;
 mod cache;
 mod certificates;
 mod clients;
@@ -26,6 +27,7 @@ pub use access::{AuditRow, GrantRow, NewGrant, RegionRequestRow};
 pub use accounts::{
     AccountRow, ChallengeRow, DepartmentRow, EnterpriseRow, FirstManager, InsertError, LoginRow, NewAccount, SessionRow,
 };
+pub use batch_jobs::{BatchJobRow, NewBatchJob};
 pub use cache::{CacheStats, LookupCache};
 pub use certificates::{CertificateDetails, CertificateStore, Durability};
 pub use clients::{ApiClientRow, ApiKeyRow, KeyHolder, NewApiClient as NewApiClientRow, StoredKey};

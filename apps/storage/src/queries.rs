@@ -105,7 +105,8 @@ const LOG_COLUMNS: [QueryLog; 8] = [
 /// Rows per statement: 8 parameters each stays under both backends' limits.
 const LOG_CHUNK: usize = 2_000;
 
-fn clip(text: &str, max: usize) -> String {
+/// The first `max` characters of a text, for a column of that width.
+pub(crate) fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 

@@ -30,6 +30,8 @@ struct Me {
     favorites: Vec<Link>,
     /// A certificate shown that may be kept as a favorite.
     can_keep: bool,
+    /// May run batch verifications.
+    can_batch: bool,
 }
 
 impl Me {
@@ -49,6 +51,7 @@ impl Me {
             history: Vec::new(),
             favorites: Vec::new(),
             can_keep: false,
+            can_batch: lang.app().platform.may_upload_batches(caller),
         }
     }
 }
@@ -133,11 +136,11 @@ fn render(
     html_response(lang, status, PAGE_CSP, page.render())
 }
 
-fn redirect(to: String) -> HttpResponse {
+pub(super) fn redirect(to: String) -> HttpResponse {
     HttpResponse::SeeOther().insert_header(("Location", to)).finish()
 }
 
-fn form(body: &[u8]) -> HashMap<String, String> {
+pub(super) fn form(body: &[u8]) -> HashMap<String, String> {
     serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
@@ -350,7 +353,7 @@ async fn web_search(
 }
 
 /// The signed-in caller of a page, or the redirect to the sign-in page.
-async fn page_caller(req: &HttpRequest, lang: &Lang) -> Result<std::sync::Arc<Caller>, HttpResponse> {
+pub(super) async fn page_caller(req: &HttpRequest, lang: &Lang) -> Result<std::sync::Arc<Caller>, HttpResponse> {
     let back = || redirect(format!("/sign-in?lang={}", lang.locale.tag()));
     let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).ok_or_else(back)?;
     lang.app().platform.identity.caller(&token).await.map_err(|_| back())

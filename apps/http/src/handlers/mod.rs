@@ -4,6 +4,8 @@
 pub mod access;
 pub mod account_pages;
 pub mod api_clients;
+pub mod batch;
+pub mod batch_pages;
 pub mod certificates;
 pub mod health;
 pub mod identity;

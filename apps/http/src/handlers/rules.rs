@@ -4,7 +4,6 @@
 //! accounts and roles exist.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use safecert_core::{BASELINE, RulesAdminError, TenantConfig};
 use safecert_rules::RuleSource;
 use serde::{Deserialize, Serialize};
@@ -103,18 +102,8 @@ async fn admin(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<String, A
     Ok(format!("admin token from {from}"))
 }
 
-pub(super) async fn json_body<T: for<'de> Deserialize<'de>>(
-    mut payload: web::Payload,
-    lang: &Lang,
-) -> Result<T, ApiError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| lang.error(ErrorKind::BadRequest))?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(lang.error(ErrorKind::PayloadTooLarge));
-        }
-        body.extend_from_slice(&chunk);
-    }
+pub(super) async fn json_body<T: for<'de> Deserialize<'de>>(payload: web::Payload, lang: &Lang) -> Result<T, ApiError> {
+    let body = crate::upload::body_bytes(payload, MAX_BODY, lang).await?;
     serde_json::from_slice(&body).map_err(|e| {
         let mut err = lang.error(ErrorKind::InvalidBody);
         err.details = Some(serde_json::json!({ "reason": e.to_string() }));

@@ -1,0 +1,54 @@
+# Shared set-up of the benchmark scripts (sourced, not run): a release
+# build, field keys, a PostgreSQL database seeded with certificates (kept
+# with BENCH_KEEP_DB=1), the service on a port, a signed-in operator.
+#
+# Before sourcing, set: per_tenant, db, out. After it: bin, pg, summary,
+# note, and the functions below.
+
+pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+mkdir -p "$out"
+cargo build --release --locked -q -p safecert
+bin=target/release
+export SAFECERT_DATABASE_URL="$pg/$db"
+export SAFECERT_KEY_FILE="$out/field-keys"
+export SAFECERT_LOG="${SAFECERT_LOG:-warn}"
+unset SAFECERT_REDIS_URL
+[ -f "$SAFECERT_KEY_FILE" ] || printf 'key_id = 1\nsm4 = %s\nblind_index = %s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 32)" > "$SAFECERT_KEY_FILE"
+
+summary="$out/summary.md"
+: > "$summary"
+note() { echo "$*" | tee -a "$summary"; }
+
+machine() {
+    echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+}
+
+# A fresh database with the certificates, unless BENCH_KEEP_DB=1.
+seed_database() {
+    [ "${BENCH_KEEP_DB:-0}" = 1 ] && return
+    psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+    "$bin/safecert" migrate > /dev/null
+    local start end
+    start=$(date +%s.%N)
+    "$bin/safecert" seed --certs-per-tenant "$per_tenant" --seed 1 --export "$out/certs.csv"
+    end=$(date +%s.%N)
+    note "seed: $(wc -l < "$out/certs.csv" | awk '{print $1-1}') certificates in $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') s (search indexes included)"
+    psql "$pg/$db" -qc "VACUUM ANALYZE" > /dev/null
+}
+
+# Starts the service on 127.0.0.1:$1 (pid in $pid, stopped on exit).
+serve() {
+    SAFECERT_LISTEN="127.0.0.1:$1" SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
+        "$bin/safecert" serve > "$out/serve.log" 2>&1 &
+    pid=$!
+    trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$1/healthz" && break; sleep 0.2; done
+}
+
+# A new platform operator, signed in on 127.0.0.1:$1: its session token.
+operator_token() {
+    local password="Bench-Operator-2026!" login secret
+    login="bench.$(date +%s%N)"
+    secret=$(echo "$password" | "$bin/safecert" accounts create-admin --login "$login" | awk '/authenticator key/ {print $NF}')
+    python3 apps/bench/sign_in.py "http://127.0.0.1:$1" "$login" "$password" "$secret"
+}
