@@ -151,6 +151,8 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         nightly_scan: false,
         sms: messages.as_ref().map(MessageServers::sms_config),
         mail: messages.as_ref().map(MessageServers::mail_config),
+        public_url: "https://safecert.test".into(),
+        pdf_font: None,
     };
     let platform = Arc::new(Platform::start(config).await.expect("platform starts"));
     platform.spawn_background();

@@ -3,8 +3,9 @@
 # with 1,000,000 certificates, workbooks of 10,000 and 50,000 rows
 # uploaded by a provincial administrator, followed to the end and their
 # .xlsx reports downloaded; beside each, the same numbers read from the
-# national directory by psql in one statement (the floor). Then the
-# service's peak resident memory.
+# national directory by psql in one statement (the floor). Then
+# one-certificate PDF reports beside the JSON lookup of the same
+# certificates, and the service's peak resident memory.
 #
 #   bash apps/bench/batch.sh [certs-per-tenant]   (default 31250 × 32 = 1,000,000)
 #
@@ -39,3 +40,11 @@ note "|---|---|---|---|---|"
 python3 apps/bench/batch.py http://127.0.0.1:8094 "$token" "$out/certs.csv" "$pg/$db" "$out" 3000 10000 50000 | tee -a "$summary"
 note ""
 note "service resident memory: $(awk '/VmHWM/ {printf "%.0f MB peak", $2/1024}' /proc/$pid/status), $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$pid/status) after the runs"
+note ""
+note "One-certificate PDF reports, one request at a time, beside the JSON lookup of the same certificates:"
+note ""
+note "| request | n | median | p95 | to the lookup | size |"
+note "|---|---|---|---|---|---|"
+python3 apps/bench/pdf.py http://127.0.0.1:8094 "$token" "$out/certs.csv" 200 | tee -a "$summary"
+note ""
+note "service resident memory: $(awk '/VmHWM/ {printf "%.0f MB peak", $2/1024}' /proc/$pid/status) at the end"

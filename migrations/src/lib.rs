@@ -25,6 +25,7 @@ impl MigratorTrait for PlatformMigrator {
             Box::new(platform::m20261128_000005_queries::Migration),
             Box::new(platform::m20261128_000006_private_queries::Migration),
             Box::new(platform::m20261128_000007_batch_jobs::Migration),
+            Box::new(platform::m20261128_000008_issued_reports::Migration),
         ]
     }
 }
@@ -39,6 +40,7 @@ impl MigratorTrait for TenantMigrator {
             Box::new(tenant::m20261127_000002_review_and_status::Migration),
             Box::new(tenant::m20261127_000003_room_for_status_updates::Migration),
             Box::new(tenant::m20261128_000004_search_indexes::Migration),
+            Box::new(tenant::m20261128_000005_review_history::Migration),
         ]
     }
 }

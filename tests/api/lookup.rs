@@ -67,6 +67,22 @@ async fn the_detailed_view_adds_training_review_and_the_provinces_own_fields_wit
     assert!(field["value"].is_string());
     let en: serde_json::Value = app.get_lang(&path, "en").await.json().await.unwrap();
     assert_eq!(en["custom_fields"][0]["label"], "Special operations category");
+    // The review history ends with the review the rules read.
+    let mut reviewed = 0;
+    for r in rows.iter().filter(|r| r.tenant == "gd") {
+        let path = format!("/api/v1/t/gd/certificates/{}?view=detailed", r.cert_no);
+        let detail: serde_json::Value = app.get(&path).await.json().await.unwrap();
+        let reviews = detail["reviews"].as_array().unwrap();
+        match detail.get("reviewed_on") {
+            Some(last) => {
+                reviewed += 1;
+                assert_eq!(&reviews.last().unwrap()["on"], last, "{detail}");
+                assert!(!reviews.last().unwrap()["authority"].as_str().unwrap().is_empty());
+            }
+            None => assert!(reviews.is_empty(), "{detail}"),
+        }
+    }
+    assert!(reviewed > 0, "some certificates were reviewed");
     // The detail never shows more personal data than the quick view.
     assert!(!zh.to_string().contains(&special.holder_name));
     assert!(zh["id_number"].as_str().unwrap().contains("********"));

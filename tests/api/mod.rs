@@ -10,6 +10,7 @@ mod lookup;
 mod matrix;
 mod my_queries;
 mod page;
+mod proofs;
 mod rules;
 mod search;
 mod second_factor;

@@ -37,6 +37,12 @@ pub struct Config {
     pub sms: Option<safecert_notify::SmsConfig>,
     /// Sign-in codes and notices by email; `None` turns email off.
     pub mail: Option<safecert_notify::MailConfig>,
+    /// The address people reach the service at, as QR codes on reports and
+    /// electronic certificates print it (`https://safecert.example.gov.cn`).
+    pub public_url: String,
+    /// The CJK TrueType font PDFs embed; `None` looks in the usual places
+    /// (the README's set-up installs WenQuanYi Micro Hei).
+    pub pdf_font: Option<PathBuf>,
 }
 
 /// A shared secret that is never printed and is compared in constant time.
@@ -133,8 +139,13 @@ impl Config {
             from: var("SAFECERT_MAIL_FROM").unwrap_or_else(|| "SafeCert <no-reply@localhost>".into()),
         });
         let workers = number("SAFECERT_WORKERS", std::thread::available_parallelism().map_or(2, usize::from))?;
+        let listen = var("SAFECERT_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let public_url = var("SAFECERT_PUBLIC_URL").unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+            return Err(ConfigError { name: "SAFECERT_PUBLIC_URL", why: "must start with https:// or http://".into() });
+        }
         Ok(Self {
-            listen: var("SAFECERT_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            listen,
             database_url,
             redis_url: var("SAFECERT_REDIS_URL"),
             redis_prefix: var("SAFECERT_REDIS_PREFIX").unwrap_or_else(|| "safecert:".into()),
@@ -154,6 +165,8 @@ impl Config {
             sms,
             mail,
             data_dir,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            pdf_font: var("SAFECERT_PDF_FONT").map(PathBuf::from),
         })
     }
 

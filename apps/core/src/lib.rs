@@ -10,6 +10,7 @@ mod individuals;
 mod lookup;
 mod my_queries;
 mod platform;
+pub mod proof;
 pub mod query_log;
 mod rule_admin;
 mod rulebook;
@@ -19,7 +20,7 @@ mod tenants;
 mod verify;
 
 pub use config::{AdminToken, Config, ConfigError};
-pub use lookup::{CertificateDetail, CertificateView, CustomFieldView, LookupError, TrainingView};
+pub use lookup::{CertificateDetail, CertificateView, CustomFieldView, LookupError, ReviewView, TrainingView};
 pub use my_queries::{FavoriteView, MyQueriesError, SavedQueryView};
 pub use platform::{Platform, StartError};
 pub use rule_admin::{ChangeExample, DryRun, RulesAdminError, RulesCheck, ScanReport, Transition, check_offline};

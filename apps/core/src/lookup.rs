@@ -123,6 +123,13 @@ pub struct TrainingView {
     pub exam_score: Option<u32>,
 }
 
+/// One review (复审) the certificate passed.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ReviewView {
+    pub on: NaiveDate,
+    pub authority: String,
+}
+
 /// A province's own field, with its label in the response language.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomFieldView {
@@ -143,6 +150,8 @@ pub struct CertificateDetail {
     /// The last review (复审), when there was one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reviewed_on: Option<NaiveDate>,
+    /// Every review, oldest first.
+    pub reviews: Vec<ReviewView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
     pub custom_fields: Vec<CustomFieldView>,
@@ -150,11 +159,11 @@ pub struct CertificateDetail {
 
 /// A certificate as a caller was allowed to see it, and what the view was
 /// made from.
-struct Seen<'a> {
-    view: CertificateView,
-    record: Arc<CertificateRecord>,
-    rules: Arc<RuleSet>,
-    tenant: &'a TenantConfig,
+pub(crate) struct Seen<'a> {
+    pub(crate) view: CertificateView,
+    pub(crate) record: Arc<CertificateRecord>,
+    pub(crate) rules: Arc<RuleSet>,
+    pub(crate) tenant: &'a TenantConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -199,7 +208,7 @@ impl Platform {
     }
 
     /// The view of [`Platform::lookup_as`], with what it was made from.
-    async fn seen_as(
+    pub(crate) async fn seen_as(
         &self,
         caller: &Caller,
         tenant: &str,
@@ -251,7 +260,15 @@ impl Platform {
             .into_iter()
             .map(|t| TrainingView { course: t.course, hours: t.hours, exam_score: t.exam_score })
             .collect();
+        // Certificates written before every review was kept know their last.
+        let mut reviews: Vec<ReviewView> =
+            details.reviews.into_iter().map(|r| ReviewView { on: r.on, authority: r.authority }).collect();
+        if let Some(on) = record.reviewed_on.filter(|on| !reviews.iter().any(|r| r.on == *on)) {
+            reviews.push(ReviewView { on, authority: record.issuing_authority.clone() });
+        }
+        reviews.sort_by_key(|r| r.on);
         Ok(CertificateDetail {
+            reviews,
             training_hours: training.iter().map(|t| t.hours).sum(),
             training,
             reviewed_on: record.reviewed_on,

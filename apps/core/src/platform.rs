@@ -36,6 +36,8 @@ pub enum StartError {
     Storage(#[from] StorageError),
     #[error("accounts and access policy: {0}")]
     Identity(String),
+    #[error("the report signing key: {0}")]
+    Signing(String),
     #[error("SAFECERT_REDIS_URL is malformed: {0}")]
     Redis(String),
 }
@@ -49,6 +51,7 @@ pub struct Platform {
     pub identity: Identity,
     pub query_log: crate::query_log::QueryLog,
     pub(crate) batch_queue: crate::batch::BatchQueue,
+    pub(crate) proofs: crate::proof::Proofs,
 }
 
 fn load_keys(config: &Config) -> Result<FieldKeys, StartError> {
@@ -96,7 +99,9 @@ impl Platform {
         for (locale, id) in localizer.missing_messages() {
             tracing::warn!(locale = locale.tag(), message_id = %id, "message missing; zh-CN is shown instead");
         }
-        let cipher = FieldCipher::new(&load_keys(&config)?)?;
+        let keys = load_keys(&config)?;
+        let cipher = FieldCipher::new(&keys)?;
+        let proofs = crate::proof::Proofs::new(&keys.signing_seed()).map_err(StartError::Signing)?;
         let cache = match &config.redis_url {
             Some(url) => LookupCache::with_redis(&RedisConfig {
                 url: url.clone(),
@@ -128,6 +133,7 @@ impl Platform {
             identity,
             query_log: Default::default(),
             batch_queue: Default::default(),
+            proofs,
         };
         platform.sync_tenants().await?;
         // Versions activated through the API replace the baseline files.

@@ -35,6 +35,13 @@ pub struct TrainingRecord {
     pub exam_score: Option<u32>,
 }
 
+/// One review (复审) a certificate passed: the day and who reviewed it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Review {
+    pub on: NaiveDate,
+    pub authority: String,
+}
+
 /// A certificate as the domain sees it: parsed fields, plain ID number.
 /// It never reaches storage or a response as is: storage encrypts the ID
 /// number, responses mask what the caller may not see.
@@ -57,6 +64,8 @@ pub struct Certificate {
     pub expiry_date: NaiveDate,
     /// The last passed review (复审) or granted extension, if any.
     pub reviewed_on: Option<NaiveDate>,
+    /// Every review, oldest first (the last is `reviewed_on`).
+    pub reviews: Vec<Review>,
     /// The status the province's rules gave when the record was written;
     /// readers compute it afresh for their day.
     pub status: Status,

@@ -16,7 +16,7 @@ mod tenant_slug;
 mod uscc;
 
 pub use cert_no::{CertNo, CertNoError};
-pub use certificate::{Certificate, Revocation, RevocationKind, TrainingRecord};
+pub use certificate::{Certificate, Review, Revocation, RevocationKind, TrainingRecord};
 pub use holder_name::{HolderName, HolderNameError};
 pub use id_number::{IdNumber, IdNumberError};
 pub use locale::Locale;

@@ -12,7 +12,7 @@ use crate::{
     error::ErrorKind,
     handlers::{
         access, account_pages, api_clients, batch, batch_pages, certificates, health, identity, institutions,
-        my_queries, pages, privacy, subscriptions, tenants, verify,
+        my_queries, pages, privacy, proofs, subscriptions, tenants, verify,
     },
     lang::Lang,
     metrics::Metrics,
@@ -102,6 +102,12 @@ impl Application {
                 .service(institutions::list)
                 .service(institutions::review)
                 .service(my_queries::history)
+                .service(proofs::certificate_report)
+                .service(proofs::many_report)
+                .service(proofs::e_certificate)
+                .service(proofs::platform_key)
+                .service(proofs::check_code)
+                .service(proofs::check_file)
                 .service(batch::upload)
                 .service(batch::list)
                 .service(batch::show)
@@ -125,6 +131,8 @@ impl Application {
                 .service(account_pages::sign_out_submit)
                 .service(account_pages::save_search)
                 .service(account_pages::keep_favorite)
+                .service(proofs::qr_page)
+                .service(proofs::code_page)
                 .service(batch_pages::batch_page)
                 .service(batch_pages::batch_upload)
                 .service(batch_pages::job_view)

@@ -77,6 +77,12 @@ pub enum ErrorKind {
     BatchNotReady,
     /// A column mapping for a batch verification that has its columns.
     BatchNotWaiting,
+    /// A file to check that is not a PDF.
+    NotAPdf,
+    /// More certificates than one report holds.
+    ReportTooMany,
+    /// PDFs cannot be made (no CJK font installed).
+    PdfUnavailable,
     Unavailable,
     Internal,
 }
@@ -117,6 +123,9 @@ impl ErrorKind {
             Self::UnknownBatch => StatusCode::NOT_FOUND,
             Self::BatchNotReady => StatusCode::CONFLICT,
             Self::BatchNotWaiting => StatusCode::CONFLICT,
+            Self::NotAPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::ReportTooMany => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PdfUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -170,6 +179,9 @@ impl ErrorKind {
             Self::UnknownBatch => "unknown_batch",
             Self::BatchNotReady => "batch_not_ready",
             Self::BatchNotWaiting => "batch_not_waiting",
+            Self::NotAPdf => "not_a_pdf",
+            Self::ReportTooMany => "report_too_many",
+            Self::PdfUnavailable => "pdf_unavailable",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -223,6 +235,9 @@ impl ErrorKind {
             Self::UnknownBatch => "error-unknown-batch",
             Self::BatchNotReady => "error-batch-not-ready",
             Self::BatchNotWaiting => "error-batch-not-waiting",
+            Self::NotAPdf => "error-not-a-pdf",
+            Self::ReportTooMany => "error-report-too-many",
+            Self::PdfUnavailable => "error-pdf-unavailable",
             Self::Unavailable => "error-unavailable",
             Self::Internal => "error-internal",
         }

@@ -5,8 +5,8 @@ use utoipa::OpenApi;
 use crate::{
     error::{ErrorBody, ErrorDetail},
     handlers::{
-        access, api_clients, batch, certificates, health, identity, institutions, my_queries, privacy, subscriptions,
-        tenants, verify,
+        access, api_clients, batch, certificates, health, identity, institutions, my_queries, privacy, proofs,
+        subscriptions, tenants, verify,
     },
 };
 
@@ -62,6 +62,12 @@ use crate::{
         institutions::list,
         institutions::review,
         my_queries::history,
+        proofs::certificate_report,
+        proofs::many_report,
+        proofs::e_certificate,
+        proofs::platform_key,
+        proofs::check_code,
+        proofs::check_file,
         batch::upload,
         batch::list,
         batch::show,
@@ -82,6 +88,7 @@ use crate::{
         (name = "public", description = "Open to anyone, rate-limited per client address"),
         (name = "tenant", description = "One province's certificates"),
         (name = "operations", description = "Health and metrics"),
+        (name = "proof", description = "Signed PDF reports and electronic certificates, the platform's key, and the check of a PDF or its code"),
         (name = "batch", description = "Batch verification: a spreadsheet of certificates checked at once, with a report"),
         (name = "queries", description = "An account's query history, saved searches and favorite certificates"),
         (name = "accounts", description = "Registration, sign-in with a second factor, departments and sub-accounts, \

@@ -28,6 +28,8 @@ pub enum ObjectKind {
     /// The row-by-row results of a batch verification (without them, its
     /// counts only).
     BatchRows,
+    /// A holder's electronic certificate (电子证照), as a signed PDF.
+    ECertificate,
 }
 
 impl ObjectKind {
@@ -49,10 +51,11 @@ impl ObjectKind {
             ObjectKind::PrivateQueries => "private_queries",
             ObjectKind::BatchVerification => "batch_verification",
             ObjectKind::BatchRows => "batch_rows",
+            ObjectKind::ECertificate => "e_certificate",
         }
     }
 
-    pub const ALL: [ObjectKind; 16] = [
+    pub const ALL: [ObjectKind; 17] = [
         ObjectKind::Certificate,
         ObjectKind::Department,
         ObjectKind::Account,
@@ -69,6 +72,7 @@ impl ObjectKind {
         ObjectKind::PrivateQueries,
         ObjectKind::BatchVerification,
         ObjectKind::BatchRows,
+        ObjectKind::ECertificate,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {

@@ -36,6 +36,9 @@ pub enum Durability {
 #[derive(Clone, Debug, Default)]
 pub struct CertificateDetails {
     pub training: Vec<safecert_domain::TrainingRecord>,
+    /// Every review, oldest first; empty for certificates written before
+    /// reviews were kept (their last review is the record's `reviewed_on`).
+    pub reviews: Vec<safecert_domain::Review>,
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -218,7 +221,7 @@ impl CertificateStore {
     pub async fn details(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<CertificateDetails>, StorageError> {
         let scoped = self.dbs.tenant(tenant)?;
         let stmt = Query::select()
-            .columns([Certificates::Training, Certificates::CustomFields])
+            .columns([Certificates::Training, Certificates::CustomFields, Certificates::Reviews])
             .from(scoped.table(Certificates::Table))
             .and_where(Expr::col(Certificates::CertNo).eq(no.as_str()))
             .to_owned();
@@ -229,8 +232,13 @@ impl CertificateStore {
             |what: &str, e: serde_json::Error| StorageError::Corrupt(format!("certificate {no}: {what}: {e}"));
         let training: serde_json::Value = row.try_get("", "training")?;
         let custom: serde_json::Value = row.try_get("", "custom_fields")?;
+        let reviews: Option<serde_json::Value> = row.try_get("", "reviews")?;
         Ok(Some(CertificateDetails {
             training: serde_json::from_value(training).map_err(|e| corrupt("training", e))?,
+            reviews: match reviews {
+                Some(value) => serde_json::from_value(value).map_err(|e| corrupt("reviews", e))?,
+                None => Vec::new(),
+            },
             custom_fields: serde_json::from_value(custom).map_err(|e| corrupt("custom fields", e))?,
         }))
     }
@@ -361,6 +369,7 @@ impl CertificateStore {
                 Certificates::ReviewedOn,
                 Certificates::Status,
                 Certificates::Training,
+                Certificates::Reviews,
                 Certificates::CustomFields,
                 Certificates::CreatedAt,
                 Certificates::UpdatedAt,
@@ -368,6 +377,7 @@ impl CertificateStore {
             .on_conflict(OnConflict::column(Certificates::CertNo).do_nothing().to_owned());
         for c in chunk {
             let training = serde_json::to_value(&c.training).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+            let reviews = serde_json::to_value(&c.reviews).map_err(|e| StorageError::Corrupt(e.to_string()))?;
             let row: Vec<SimpleExpr> = vec![
                 c.cert_no.as_str().into(),
                 c.holder_name.expose().into(),
@@ -390,6 +400,7 @@ impl CertificateStore {
                 c.reviewed_on.into(),
                 c.status.code().into(),
                 training.into(),
+                reviews.into(),
                 serde_json::Value::Object(c.custom_fields.clone()).into(),
                 now.into(),
                 now.into(),

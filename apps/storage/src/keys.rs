@@ -6,7 +6,11 @@
 //! key_id = 1
 //! sm4 = 32 hex digits (128-bit SM4 key for ID numbers)
 //! blind_index = 64 hex digits (256-bit HMAC key for the searchable index)
+//! signing = 64 hex digits (Ed25519 seed that signs reports and QR codes)
 //! ```
+//!
+//! A file without `signing` (written before reports were signed) signs
+//! with a key derived from `blind_index`.
 
 use std::{fmt, path::Path};
 
@@ -28,6 +32,7 @@ pub struct FieldKeys {
     pub(crate) key_id: u8,
     pub(crate) sm4: [u8; 16],
     pub(crate) blind_index: [u8; 32],
+    signing: Option<[u8; 32]>,
 }
 
 impl fmt::Debug for FieldKeys {
@@ -48,6 +53,7 @@ impl FieldKeys {
         let mut key_id = None;
         let mut sm4 = None;
         let mut blind_index = None;
+        let mut signing = None;
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
             let Some((name, value)) = line.split_once('=') else {
                 return Err(KeyFileError::Malformed {
@@ -60,6 +66,7 @@ impl FieldKeys {
                 "key_id" => key_id = value.parse::<u8>().ok(),
                 "sm4" => sm4 = Some(value),
                 "blind_index" => blind_index = Some(value),
+                "signing" => signing = Some(value),
                 _ => {}
             }
         }
@@ -67,6 +74,7 @@ impl FieldKeys {
             key_id: key_id.unwrap_or(1),
             sm4: hex_field(path, "sm4", sm4)?,
             blind_index: hex_field(path, "blind_index", blind_index)?,
+            signing: signing.map(|s| hex_field(path, "signing", Some(s))).transpose()?,
         })
     }
 
@@ -81,9 +89,11 @@ impl FieldKeys {
     pub fn generate() -> Result<Self, KeyFileError> {
         let mut sm4 = [0u8; 16];
         let mut blind_index = [0u8; 32];
-        getrandom::fill(&mut sm4).map_err(|e| KeyFileError::Random(e.to_string()))?;
-        getrandom::fill(&mut blind_index).map_err(|e| KeyFileError::Random(e.to_string()))?;
-        Ok(Self { key_id: 1, sm4, blind_index })
+        let mut signing = [0u8; 32];
+        for buf in [&mut sm4[..], &mut blind_index[..], &mut signing[..]] {
+            getrandom::fill(buf).map_err(|e| KeyFileError::Random(e.to_string()))?;
+        }
+        Ok(Self { key_id: 1, sm4, blind_index, signing: Some(signing) })
     }
 
     /// Loads the key file, or creates it with fresh keys if it does not
@@ -105,11 +115,28 @@ impl FieldKeys {
 
     pub fn to_file_text(&self) -> String {
         format!(
-            "# SafeCert field keys: keep this file out of the database and its backups.\nkey_id = {}\nsm4 = {}\nblind_index = {}\n",
+            "# SafeCert field keys: keep this file out of the database and its backups.\nkey_id = {}\nsm4 = {}\nblind_index = {}\nsigning = {}\n",
             self.key_id,
             hex::encode(self.sm4),
-            hex::encode(self.blind_index)
+            hex::encode(self.blind_index),
+            hex::encode(self.signing_seed())
         )
+    }
+
+    /// The Ed25519 seed the platform signs reports and QR codes with.
+    pub fn signing_seed(&self) -> [u8; 32] {
+        use hmac::{Mac, SimpleHmac};
+        self.signing.unwrap_or_else(|| {
+            // HMAC takes a key of any length: `new_from_slice` cannot fail
+            // on 32 bytes; the fallback is never reached.
+            match <SimpleHmac<sha2::Sha256> as Mac>::new_from_slice(&self.blind_index) {
+                Ok(mut mac) => {
+                    mac.update(b"safecert report signing key v1");
+                    mac.finalize().into_bytes().into()
+                }
+                Err(_) => self.blind_index,
+            }
+        })
     }
 }
 

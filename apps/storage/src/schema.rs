@@ -28,6 +28,7 @@ pub enum Certificates {
     ReviewedOn,
     Status,
     Training,
+    Reviews,
     CustomFields,
     CreatedAt,
     UpdatedAt,

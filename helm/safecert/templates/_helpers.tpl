@@ -196,6 +196,18 @@ Call with (dict "root" $ "secretName" "...").
   value: {{ $v.config.log | toString | quote }}
 - name: SAFECERT_LOG_FORMAT
   value: {{ $v.config.logFormat | toString | quote }}
+{{- $publicUrl := $v.config.publicUrl }}
+{{- if and (not $publicUrl) $v.ingress.enabled $v.ingress.hosts }}
+{{- $publicUrl = printf "https://%s" (index $v.ingress.hosts 0).host }}
+{{- end }}
+{{- with $publicUrl }}
+- name: SAFECERT_PUBLIC_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- with $v.config.pdfFont }}
+- name: SAFECERT_PDF_FONT
+  value: {{ . | quote }}
+{{- end }}
 {{- with $v.extraEnv }}
 {{ toYaml . }}
 {{- end }}

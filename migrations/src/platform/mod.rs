@@ -8,3 +8,4 @@ pub mod m20261128_000004_name_variants;
 pub mod m20261128_000005_queries;
 pub mod m20261128_000006_private_queries;
 pub mod m20261128_000007_batch_jobs;
+pub mod m20261128_000008_issued_reports;

@@ -2,3 +2,4 @@ pub mod m20261127_000001_certificates;
 pub mod m20261127_000002_review_and_status;
 pub mod m20261127_000003_room_for_status_updates;
 pub mod m20261128_000004_search_indexes;
+pub mod m20261128_000005_review_history;

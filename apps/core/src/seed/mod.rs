@@ -14,7 +14,7 @@ use std::{
 
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use safecert_domain::{
-    CertNo, Certificate, HolderName, RegionCode, Revocation, RevocationKind, Status, TrainingRecord,
+    CertNo, Certificate, HolderName, RegionCode, Review, Revocation, RevocationKind, Status, TrainingRecord,
 };
 use safecert_rules::{CertFacts, FieldKind, RuleError, RuleSet};
 use safecert_storage::{Durability, StorageError};
@@ -205,6 +205,9 @@ impl<'a> TenantGenerator<'a> {
             issue_date: issue,
             expiry_date: issue,
             reviewed_on,
+            reviews: reviewed_on
+                .map(|on| vec![Review { on, authority: settings.issuing_authority.clone() }])
+                .unwrap_or_default(),
             status: Status::Valid,
             training,
             revocation,

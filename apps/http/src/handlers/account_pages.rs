@@ -32,6 +32,9 @@ struct Me {
     can_keep: bool,
     /// May run batch verifications.
     can_batch: bool,
+    /// The PDFs of the certificate shown: its report, and the holder's
+    /// electronic certificate.
+    pdfs: Vec<Link>,
 }
 
 impl Me {
@@ -52,6 +55,7 @@ impl Me {
             favorites: Vec::new(),
             can_keep: false,
             can_batch: lang.app().platform.may_upload_batches(caller),
+            pdfs: Vec::new(),
         }
     }
 }
@@ -277,6 +281,17 @@ pub async fn account_page(req: HttpRequest, lang: Lang, query: web::Query<HashMa
             Ok(no) => match logged_lookup(&req, &lang, &caller, &no).await {
                 Ok(view) => {
                     me.can_keep = caller.api_client.is_none();
+                    let tenant = &caller.tenant;
+                    me.pdfs.push(Link {
+                        text: lang.text("pdf-report-download"),
+                        href: format!("/api/v1/t/{tenant}/certificates/{}/report.pdf", view.cert_no),
+                    });
+                    if platform.may_issue_e_certificate(&caller, tenant, &no).await {
+                        me.pdfs.push(Link {
+                            text: lang.text("pdf-ecert-download"),
+                            href: format!("/api/v1/me/certificates/{tenant}/{}/e-certificate.pdf", view.cert_no),
+                        });
+                    }
                     let field = |id: &str, value: String| Field { label: lang.text(id), value };
                     ResultCard {
                         class: view.status.code(),

@@ -87,9 +87,8 @@ pub(crate) async fn start(
 ) -> Result<BatchJobView, ApiError> {
     let platform = &lang.app().platform;
     let job = platform.start_batch(caller, &file.file_name, file.bytes).await.map_err(|e| batch_error(e, lang))?;
-    let ip = super::client_addr(req, platform.config.trust_forwarded_for).map_or_else(String::new, |a| a.to_string());
     let query = format!("job={}&rows={}", job.id, job.rows_total);
-    platform.query_log.record(caller, &caller.tenant, "batch", query, ip);
+    super::certificates::log_query(req, lang, caller, &caller.tenant, "batch", query);
     Ok(job)
 }
 

@@ -13,6 +13,7 @@ pub mod institutions;
 pub mod my_queries;
 pub mod pages;
 pub mod privacy;
+pub mod proofs;
 pub mod rules;
 pub mod subscriptions;
 pub mod tenants;

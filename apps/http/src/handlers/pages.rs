@@ -114,7 +114,7 @@ pub async fn show(lang: Lang, query: web::Query<HashMap<String, String>>) -> Htt
     page(&lang, |p| p.cert_no = prefill.unwrap_or_default())
 }
 
-fn card(lang: &Lang, view: &CertificateView) -> ResultCard {
+pub(super) fn result_card(lang: &Lang, view: &CertificateView) -> ResultCard {
     let field = |id: &str, value: String| Field { label: lang.text(id), value };
     ResultCard {
         class: view.status.code(),
@@ -172,7 +172,7 @@ pub async fn submit(req: HttpRequest, lang: Lang, body: Result<web::Bytes, actix
         Err(e) => return fail("", super::unavailable(&e, &lang).kind),
     };
     let result = match outcome {
-        VerifyOutcome::Genuine(view) => card(&lang, &view),
+        VerifyOutcome::Genuine(view) => result_card(&lang, &view),
         VerifyOutcome::NoMatch => {
             ResultCard { class: "nomatch", verdict: lang.text("result-no-match"), status: None, fields: vec![] }
         }
