@@ -47,11 +47,16 @@ impl FieldCipher {
     }
 
     pub fn encrypt(&self, context: &str, plain: &str) -> Result<Vec<u8>, CryptoError> {
+        self.encrypt_bytes(context, plain.as_bytes())
+    }
+
+    /// The same for bytes that are not text (compressed data).
+    pub fn encrypt_bytes(&self, context: &str, plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| CryptoError::Random)?;
         let sealed = self
             .aead
-            .encrypt(&nonce.into(), Payload { msg: plain.as_bytes(), aad: context.as_bytes() })
+            .encrypt(&nonce.into(), Payload { msg: plain, aad: context.as_bytes() })
             .map_err(|_| CryptoError::Random)?;
         let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
         out.push(self.key_id);
@@ -61,6 +66,10 @@ impl FieldCipher {
     }
 
     pub fn decrypt(&self, context: &str, stored: &[u8]) -> Result<String, CryptoError> {
+        String::from_utf8(self.decrypt_bytes(context, stored)?).map_err(|_| CryptoError::Decrypt)
+    }
+
+    pub fn decrypt_bytes(&self, context: &str, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let (&key_id, rest) = stored.split_first().ok_or(CryptoError::Decrypt)?;
         if key_id != self.key_id {
             return Err(CryptoError::UnknownKey(key_id));
@@ -70,11 +79,9 @@ impl FieldCipher {
         }
         let (nonce, sealed) = rest.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Decrypt)?;
-        let plain = self
-            .aead
+        self.aead
             .decrypt(&nonce.into(), Payload { msg: sealed, aad: context.as_bytes() })
-            .map_err(|_| CryptoError::Decrypt)?;
-        String::from_utf8(plain).map_err(|_| CryptoError::Decrypt)
+            .map_err(|_| CryptoError::Decrypt)
     }
 
     /// HMAC-SHA256 of the value under the index key, hex-encoded: equal

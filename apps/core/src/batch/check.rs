@@ -79,6 +79,17 @@ pub enum Reason {
 }
 
 impl Reason {
+    pub const ALL: [Reason; 8] = [
+        Reason::MissingNumber,
+        Reason::MalformedNumber,
+        Reason::MissingName,
+        Reason::MalformedName,
+        Reason::MalformedIdNumber,
+        Reason::UnknownNumber,
+        Reason::NameDiffers,
+        Reason::IdNumberDiffers,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Reason::MissingNumber => "missing_number",

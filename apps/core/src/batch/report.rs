@@ -2,9 +2,11 @@
 //! (UTF-8 with a byte-order mark, so Excel in China opens it right). Labels
 //! come from the caller's language.
 
+use std::collections::HashMap;
+
 use rust_xlsxwriter::{Color, Format, Workbook, XlsxError};
 
-use super::check::{Outcome, RowResult};
+use super::check::{Outcome, Reason, RowResult};
 
 /// Counts per outcome, in [`Outcome::ALL`] order, and the total.
 pub type Summary = std::collections::BTreeMap<String, u32>;
@@ -26,16 +28,53 @@ pub trait Labels {
 
 const COLUMNS: [&str; 7] = ["row", "cert_no", "name", "outcome", "province", "expiry_date", "reason"];
 
+/// Every text a report needs, in one language, owned: the report is drawn
+/// away from the threads that answer requests.
+pub struct Texts {
+    labels: HashMap<String, String>,
+    provinces: HashMap<String, String>,
+}
+
+impl Texts {
+    /// The labels, and the provinces' names by slug.
+    pub fn new(labels: &dyn Labels, provinces: HashMap<String, String>) -> Self {
+        let fixed = ["batch-sheet-summary", "batch-sheet-rows", "batch-col-count", "batch-total", "batch-counts-only"];
+        let ids = fixed
+            .iter()
+            .map(|id| (*id).to_owned())
+            .chain(COLUMNS.iter().map(|c| format!("batch-col-{c}")))
+            .chain(Outcome::ALL.iter().map(|o| format!("batch-outcome-{}", o.code())))
+            .chain(Reason::ALL.iter().map(|r| format!("batch-reason-{}", r.code())));
+        Self {
+            labels: ids
+                .map(|id| {
+                    let text = labels.label(&id);
+                    (id, text)
+                })
+                .collect(),
+            provinces,
+        }
+    }
+
+    fn label(&self, id: &str) -> String {
+        self.labels.get(id).cloned().unwrap_or_else(|| id.to_owned())
+    }
+
+    fn province(&self, slug: &str) -> String {
+        self.provinces.get(slug).cloned().unwrap_or_else(|| slug.to_owned())
+    }
+}
+
 /// The cells of a result row as text.
-fn cells(r: &RowResult, labels: &dyn Labels, province: &dyn Fn(&str) -> String) -> [String; 7] {
+fn cells(r: &RowResult, texts: &Texts) -> [String; 7] {
     [
         r.row.to_string(),
         r.cert_no.clone(),
         r.name.clone(),
-        labels.label(&format!("batch-outcome-{}", r.outcome.code())),
-        r.province.as_deref().map(province).unwrap_or_default(),
+        texts.label(&format!("batch-outcome-{}", r.outcome.code())),
+        r.province.as_deref().map(|p| texts.province(p)).unwrap_or_default(),
         r.expiry_date.map(|d| d.to_string()).unwrap_or_default(),
-        r.reason.map(|why| labels.label(&format!("batch-reason-{}", why.code()))).unwrap_or_default(),
+        r.reason.map(|why| texts.label(&format!("batch-reason-{}", why.code()))).unwrap_or_default(),
     ]
 }
 
@@ -48,13 +87,9 @@ fn fill(outcome: Outcome) -> Option<Color> {
     }
 }
 
-pub fn xlsx(
-    summary: &Summary,
-    rows: &[RowResult],
-    counts_only: bool,
-    labels: &dyn Labels,
-    province: &dyn Fn(&str) -> String,
-) -> Result<Vec<u8>, XlsxError> {
+/// The workbook: its rows sheet is written row by row through a temporary
+/// file, so memory stays flat whatever the number of rows.
+pub fn xlsx(summary: &Summary, rows: &[RowResult], counts_only: bool, labels: &Texts) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let sheet = book.add_worksheet();
@@ -74,8 +109,12 @@ pub fn xlsx(
     }
     sheet.set_column_width(0, 28)?;
 
-    let sheet = book.add_worksheet();
+    let sheet = book.add_worksheet_with_constant_memory()?;
     sheet.set_name(labels.label("batch-sheet-rows"))?;
+    sheet.set_freeze_panes(1, 0)?;
+    for (c, width) in [8, 22, 12, 14, 14, 12, 36].into_iter().enumerate() {
+        sheet.set_column_width(c as u16, width)?;
+    }
     for (c, id) in COLUMNS.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, labels.label(&format!("batch-col-{id}")), &bold)?;
     }
@@ -85,16 +124,12 @@ pub fn xlsx(
         .collect();
     for (i, r) in rows.iter().enumerate() {
         let line = i as u32 + 1;
-        for (c, text) in cells(r, labels, province).iter().enumerate() {
+        for (c, text) in cells(r, labels).iter().enumerate() {
             match formats.iter().find(|(o, _)| *o == r.outcome).filter(|_| c == 3) {
                 Some((_, format)) => sheet.write_string_with_format(line, c as u16, text, format)?,
                 None => sheet.write_string(line, c as u16, text)?,
             };
         }
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    for (c, width) in [8, 22, 12, 14, 14, 12, 36].into_iter().enumerate() {
-        sheet.set_column_width(c as u16, width)?;
     }
     book.save_to_buffer()
 }
@@ -105,13 +140,7 @@ fn inert(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
 }
 
-pub fn csv(
-    summary: &Summary,
-    rows: &[RowResult],
-    counts_only: bool,
-    labels: &dyn Labels,
-    province: &dyn Fn(&str) -> String,
-) -> Result<Vec<u8>, csv::Error> {
+pub fn csv(summary: &Summary, rows: &[RowResult], counts_only: bool, labels: &Texts) -> Result<Vec<u8>, csv::Error> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut w = csv::WriterBuilder::new().flexible(true).from_writer(&mut out);
@@ -128,7 +157,7 @@ pub fn csv(
             w.write_record(COLUMNS.iter().map(|id| labels.label(&format!("batch-col-{id}"))))?;
         }
         for r in rows {
-            w.write_record(cells(r, labels, province).iter().map(|t| inert(t)))?;
+            w.write_record(cells(r, labels).iter().map(|t| inert(t)))?;
         }
         w.flush()?;
     }
