@@ -205,3 +205,4 @@ error-report-too-many = A report holds at most 100 certificates. Split the list.
 error-pdf-unavailable = PDFs cannot be made right now: the service has no Chinese font installed. Tell the operator (the README's set-up installs it).
 pdf-report-download = Download a PDF report (signed, with a QR code)
 pdf-ecert-download = Download your electronic certificate (PDF)
+site-address = The platform's address:

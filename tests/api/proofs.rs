@@ -65,6 +65,8 @@ async fn a_report_carries_its_font_a_code_and_a_signed_qr_code_that_opens_the_ve
     assert!(html.contains("signed by the platform"), "{html}");
     assert!(html.contains(&cert.cert_no) && html.contains(status_text) && html.contains(&code));
     assert!(html.contains("https://safecert.test") && html.contains("fingerprint"), "the platform's identity: {html}");
+    let home = app.client.get(app.url("/?lang=en")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("The platform&#39;s address: <bdi dir=\"ltr\">https://safecert.test</bdi>"), "{home}");
 
     // A phone with the platform's key checks the code offline.
     let key: Value = app.client.get(app.url("/api/v1/platform-key")).send().await.unwrap().json().await.unwrap();
