@@ -2,9 +2,11 @@
 //! (with personal numbers masked), when, from where. Requests hand their
 //! entry to a channel and go on; one writer, on a connection of its own,
 //! gathers a quarter of a second's entries, folds repeats of the same
-//! query by the same caller into one row with a count, and stores them in
-//! a few statements: logging adds no database round trip to a lookup and
-//! little work at thousands of lookups a second.
+//! query by the same caller into one row with a count, and stores them
+//! (PostgreSQL: one COPY): logging adds no database round trip to a
+//! lookup. No entry is dropped to keep up: when the writer falls behind by
+//! a full backlog, requests wait for room, so the log slows queries down
+//! rather than lose them.
 
 use std::sync::{
     Mutex,
@@ -17,8 +19,7 @@ use tokio::sync::mpsc;
 
 use crate::identity::Caller;
 
-/// Entries waiting to be written at most; past it, entries are counted as
-/// dropped and a warning is logged.
+/// Entries waiting to be written at most; past it, requests wait.
 const BACKLOG: usize = 100_000;
 /// Entries gathered before a write at most.
 const BATCH: usize = 20_000;
@@ -28,12 +29,13 @@ pub struct QueryLog {
     tx: mpsc::Sender<LoggedQuery>,
     rx: Mutex<Option<mpsc::Receiver<LoggedQuery>>>,
     dropped: AtomicU64,
+    waited: AtomicU64,
 }
 
 impl Default for QueryLog {
     fn default() -> Self {
         let (tx, rx) = mpsc::channel(BACKLOG);
-        Self { tx, rx: Mutex::new(Some(rx)), dropped: AtomicU64::new(0) }
+        Self { tx, rx: Mutex::new(Some(rx)), dropped: AtomicU64::new(0), waited: AtomicU64::new(0) }
     }
 }
 
@@ -64,7 +66,7 @@ pub fn loggable_pairs(pairs: &[(&str, Option<String>)]) -> String {
 impl QueryLog {
     /// Logs one query of `caller` (never blocks), unless the caller is in
     /// privacy mode.
-    pub fn record(&self, caller: &Caller, tenant: &str, kind: &'static str, query: String, ip: String) {
+    pub async fn record(&self, caller: &Caller, tenant: &str, kind: &'static str, query: String, ip: String) {
         if caller.is_private() {
             return;
         }
@@ -78,15 +80,26 @@ impl QueryLog {
             ip,
             count: 1,
         };
-        if self.tx.try_send(entry).is_err() {
-            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            if dropped.is_power_of_two() {
-                tracing::warn!(dropped, "the query log is not keeping up; entries dropped");
+        let entry = match self.tx.try_send(entry) {
+            Ok(()) => return,
+            Err(mpsc::error::TrySendError::Full(entry)) => entry,
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
             }
+        };
+        let waits = self.waited.fetch_add(1, Ordering::Relaxed) + 1;
+        if waits.is_power_of_two() {
+            tracing::warn!(waits, "the query log is behind by a full backlog; queries wait for it");
+        }
+        // Only a stopping service closes the channel.
+        if self.tx.send(entry).await.is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    /// Entries dropped because the writer fell behind.
+    /// Entries lost: the database refused them three times, or the service
+    /// was stopping.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }

@@ -111,10 +111,14 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
 }
 
 impl Databases {
-    /// Writes logged queries, all in one statement.
+    /// Writes logged queries: one COPY on PostgreSQL, a few INSERTs on
+    /// SQLite.
     pub async fn log_queries(&self, batch: &[LoggedQuery]) -> Result<(), StorageError> {
         if batch.is_empty() {
             return Ok(());
+        }
+        if self.backend() == crate::Backend::Postgres {
+            return self.copy_queries(batch).await;
         }
         let p = self.platform();
         // The entries waited in memory already; a crash may lose the last
@@ -122,9 +126,6 @@ impl Databases {
         // disk (PostgreSQL), which keeps the log's writes off the path of
         // the queries it records.
         let txn = p.conn.begin().await?;
-        if self.backend() == crate::Backend::Postgres {
-            txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
-        }
         for chunk in batch.chunks(LOG_CHUNK) {
             let mut insert = Query::insert();
             insert.into_table(p.table(QueryLog::Table)).columns(LOG_COLUMNS);
@@ -145,6 +146,48 @@ impl Databases {
             txn.execute(&insert).await?;
         }
         txn.commit().await?;
+        Ok(())
+    }
+
+    /// The PostgreSQL way: `COPY … FROM STDIN` in CSV, several times faster
+    /// than INSERTs, in a transaction that need not wait for the disk (the
+    /// entries waited in memory already; a crash may lose the last moment
+    /// of them either way).
+    async fn copy_queries(&self, batch: &[LoggedQuery]) -> Result<(), StorageError> {
+        use sea_orm::sqlx::{self, Connection};
+        let p = self.platform();
+        let pool = p.conn.get_postgres_connection_pool();
+        let failed = |e: sqlx::Error| StorageError::Corrupt(format!("writing the query log: {e}"));
+        let mut conn = pool.acquire().await.map_err(failed)?;
+        let mut txn = conn.begin().await.map_err(failed)?;
+        sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *txn).await.map_err(failed)?;
+        let mut copy = txn
+            .copy_in_raw(&format!(
+                "COPY {}.query_log (at, account_id, api_client_id, tenant_slug, kind, query, ip, count) FROM STDIN WITH (FORMAT csv)",
+                crate::db::PLATFORM_SCHEMA
+            ))
+            .await
+            .map_err(failed)?;
+        let mut rows = String::with_capacity(batch.len() * 96);
+        for q in batch {
+            let text = |t: &str, max: usize| format!("\"{}\"", clip(t, max).replace('"', "\"\""));
+            rows.push_str(&q.at.to_rfc3339());
+            rows.push(',');
+            rows.push_str(&q.account_id.to_string());
+            rows.push(',');
+            // An unquoted empty field is NULL.
+            rows.push_str(&q.api_client_id.map(|id| id.to_string()).unwrap_or_default());
+            for (value, max) in [(q.tenant.as_str(), 16), (q.kind, 16), (q.query.as_str(), 600), (q.ip.as_str(), 64)] {
+                rows.push(',');
+                rows.push_str(&text(value, max));
+            }
+            rows.push(',');
+            rows.push_str(&q.count.to_string());
+            rows.push('\n');
+        }
+        copy.send(rows.into_bytes()).await.map_err(failed)?;
+        copy.finish().await.map_err(failed)?;
+        txn.commit().await.map_err(failed)?;
         Ok(())
     }
 

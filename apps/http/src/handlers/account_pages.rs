@@ -347,7 +347,7 @@ async fn web_search(
         None => {}
     }
     let logged = safecert_core::query_log::loggable_pairs(&request.pairs());
-    super::certificates::log_query(req, lang, caller, &caller.tenant, "search", logged);
+    super::certificates::log_query(req, lang, caller, &caller.tenant, "search", logged).await;
     match lang.app().platform.search_as(caller, &caller.tenant, &request, lang.locale).await {
         Ok(page) => {
             let rows = page
@@ -444,7 +444,7 @@ async fn logged_lookup(
     no: &CertNo,
 ) -> Result<safecert_core::CertificateView, LookupError> {
     let query = format!("cert_no={}", safecert_core::query_log::loggable(no.as_str()));
-    super::certificates::log_query(req, lang, caller, &caller.tenant, "lookup", query);
+    super::certificates::log_query(req, lang, caller, &caller.tenant, "lookup", query).await;
     lang.app().platform.lookup_as(caller, &caller.tenant, no, lang.locale).await
 }
 

@@ -88,7 +88,7 @@ pub(crate) async fn start(
     let platform = &lang.app().platform;
     let job = platform.start_batch(caller, &file.file_name, file.bytes).await.map_err(|e| batch_error(e, lang))?;
     let query = format!("job={}&rows={}", job.id, job.rows_total);
-    super::certificates::log_query(req, lang, caller, &caller.tenant, "batch", query);
+    super::certificates::log_query(req, lang, caller, &caller.tenant, "batch", query).await;
     Ok(job)
 }
 

@@ -100,7 +100,7 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
     };
     let caller = super::identity::caller(req, lang).await?;
     let query = format!("cert_no={}{}", loggable(cert_no.as_str()), if detailed { "&view=detailed" } else { "" });
-    log_query(req, lang, &caller, tenant, if detailed { "detail" } else { "lookup" }, query);
+    log_query(req, lang, &caller, tenant, if detailed { "detail" } else { "lookup" }, query).await;
     if detailed {
         answer(lang, platform.lookup_detailed_as(&caller, tenant, &cert_no, lang.locale).await)
     } else {
@@ -129,7 +129,7 @@ pub(super) fn lookup_error(e: LookupError, lang: &Lang) -> ApiError {
 
 /// Logs a certificate query of the caller: who, what (personal numbers
 /// masked), when, from where.
-pub(super) fn log_query(
+pub(super) async fn log_query(
     req: &HttpRequest,
     lang: &Lang,
     caller: &Caller,
@@ -138,7 +138,7 @@ pub(super) fn log_query(
     query: String,
 ) {
     let (ip, _) = super::identity::origin_of(req, lang);
-    lang.app().platform.query_log.record(caller, tenant, kind, query, ip);
+    lang.app().platform.query_log.record(caller, tenant, kind, query, ip).await;
 }
 
 /// The query string of a search.
@@ -214,7 +214,7 @@ async fn search(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResp
         per_page: p.per_page,
     };
     let logged = loggable_pairs(&request.pairs());
-    log_query(req, lang, &caller, tenant, "search", logged);
+    log_query(req, lang, &caller, tenant, "search", logged).await;
     let page = lang
         .app()
         .platform

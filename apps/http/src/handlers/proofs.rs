@@ -71,7 +71,7 @@ async fn report_of(req: &HttpRequest, lang: &Lang, tenant: &str, numbers: &[Cert
     let pdf = lang.app().platform.certificate_report(&caller, tenant, numbers, lang.locale).await;
     let pdf = pdf.map_err(|e| proof_error(e, lang))?;
     let listed: Vec<&str> = numbers.iter().map(CertNo::as_str).collect();
-    super::certificates::log_query(req, lang, &caller, tenant, "report", format!("cert_no={}", listed.join(",")));
+    super::certificates::log_query(req, lang, &caller, tenant, "report", format!("cert_no={}", listed.join(","))).await;
     Ok(pdf_response(pdf))
 }
 
@@ -108,7 +108,7 @@ pub async fn e_certificate(
     let (tenant, no) = path.into_inner();
     let no = super::parse_cert_no(&no, &lang)?;
     let pdf = lang.app().platform.e_certificate(&caller, &tenant, &no).await.map_err(|e| proof_error(e, &lang))?;
-    super::certificates::log_query(&req, &lang, &caller, &tenant, "e_certificate", format!("cert_no={no}"));
+    super::certificates::log_query(&req, &lang, &caller, &tenant, "e_certificate", format!("cert_no={no}")).await;
     Ok(pdf_response(pdf))
 }
 
