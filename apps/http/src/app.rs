@@ -2,7 +2,7 @@
 
 use std::{net::TcpListener, sync::Arc};
 
-use actix_web::{App, HttpRequest, HttpServer, dev::Server, error::QueryPayloadError, middleware::from_fn, web};
+use actix_web::{App, HttpRequest, HttpServer, dev::Server, error::QueryPayloadError, guard, middleware::from_fn, web};
 use safecert_core::Platform;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -62,6 +62,12 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::PayloadConfig::new(16 * 1024))
                 .wrap(from_fn(request_log))
+                // Lookups first: see certificates::handles.
+                .service(
+                    web::scope(certificates::SCOPE)
+                        .guard(guard::fn_guard(|ctx| certificates::handles(ctx.head().uri.path())))
+                        .default_service(web::to(certificates::tenant_api)),
+                )
                 .service(health::healthz)
                 .service(health::readyz)
                 .service(health::metrics)
@@ -122,7 +128,6 @@ impl Application {
                 .service(privacy::start)
                 .service(privacy::verify)
                 .service(privacy::end)
-                .service(web::scope(certificates::SCOPE).default_service(web::to(certificates::tenant_api)))
                 .service(pages::show)
                 .service(account_pages::sign_in_page)
                 .service(account_pages::sign_in_submit)

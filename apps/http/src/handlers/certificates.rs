@@ -28,6 +28,21 @@ fn certificate_path(rest: &str) -> Option<(&str, &str)> {
     }
 }
 
+/// Whether [`tenant_api`] answers this path: lookups, searches,
+/// autocomplete and rules administration. The scope is asked first and
+/// only takes these, so the hottest request, a lookup, is routed by a few
+/// string comparisons instead of trying every pattern registered before it
+/// (each a regular expression).
+pub fn handles(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix(SCOPE) else { return false };
+    if certificate_path(rest).is_some() {
+        return true;
+    }
+    let mut segments = rest.strip_prefix('/').unwrap_or_default().split('/');
+    let (_tenant, what, more) = (segments.next(), segments.next(), segments.next());
+    matches!((what, more), (Some("certificates" | "autocomplete"), None) | (Some("rules"), _))
+}
+
 /// Everything under [`SCOPE`]: the shape of the path picks the handler.
 pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> Result<HttpResponse, ApiError> {
     let rest = req.path().strip_prefix(SCOPE).unwrap_or_default();
@@ -252,6 +267,23 @@ async fn autocomplete(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<Ht
     // log would be personal data for nothing).
     let found = lang.app().platform.suggest_as(&caller, tenant, &p.q).await.map_err(|e| search_error(e, lang))?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(found))
+}
+
+#[cfg(test)]
+mod routing_tests {
+    use super::handles;
+
+    #[test]
+    fn the_hot_scope_takes_only_its_own_paths() {
+        assert!(handles("/api/v1/t/gd/certificates/GD2024000001"));
+        assert!(handles("/api/v1/t/gd/certificates"));
+        assert!(handles("/api/v1/t/gd/autocomplete"));
+        assert!(handles("/api/v1/t/gd/rules/3/activate"));
+        assert!(!handles("/api/v1/t/gd/certificates/GD2024000001/report.pdf"));
+        assert!(!handles("/api/v1/t/gd/report.pdf"));
+        assert!(!handles("/api/v1/t/gd/staff"));
+        assert!(!handles("/api/v1/verify"));
+    }
 }
 
 #[cfg(test)]
