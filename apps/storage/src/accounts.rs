@@ -221,6 +221,17 @@ pub enum InsertError {
     Storage(#[from] StorageError),
 }
 
+/// For inserts where no key the caller chose can clash: a duplicate there
+/// is a fault like any other.
+impl From<InsertError> for StorageError {
+    fn from(e: InsertError) -> Self {
+        match e {
+            InsertError::Storage(e) => e,
+            InsertError::Duplicate => StorageError::Corrupt("an insert met an unexpected duplicate".into()),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for InsertError {
     fn from(e: sea_orm::DbErr) -> Self {
         match e.sql_err() {

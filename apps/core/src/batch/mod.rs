@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, FixedOffset};
 use flate2::{Compression, read::ZlibDecoder, write::ZlibEncoder};
 use safecert_policy::{Action, ObjectKind, Resource};
-use safecert_storage::{BatchJobRow, InsertError, NewBatchJob, StorageError};
+use safecert_storage::{BatchJobRow, NewBatchJob, StorageError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -55,15 +55,6 @@ pub enum BatchError {
     Sealed(String),
     #[error("report: {0}")]
     Report(String),
-}
-
-impl From<InsertError> for BatchError {
-    fn from(e: InsertError) -> Self {
-        match e {
-            InsertError::Storage(e) => BatchError::Storage(e),
-            other => BatchError::Storage(StorageError::Corrupt(other.to_string())),
-        }
-    }
 }
 
 /// Jobs waiting for the worker: filled by uploads and by the restart
@@ -262,7 +253,8 @@ impl Platform {
                 counts_only,
                 input: sealed,
             })
-            .await?;
+            .await
+            .map_err(StorageError::from)?;
         if columns.is_some() {
             self.enqueue_batch(id);
         }

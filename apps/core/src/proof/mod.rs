@@ -24,7 +24,7 @@ pub use pdf::{Font, PdfError, claimed_code};
 pub use signer::Signer;
 pub use token::SignedFacts;
 
-use crate::{CertificateView, LookupError, Platform, identity::Caller};
+use crate::{CertificateView, LookupError, Platform, identity::Caller, lookup::Seen};
 use card::{Card, Label};
 
 /// A report holds at most this many certificates.
@@ -234,10 +234,7 @@ impl Platform {
             digest: hex::encode(Sha256::digest(&bytes)),
             issued_at: at,
         };
-        self.store.databases().insert_issued_report(&row).await.map_err(|e| match e {
-            safecert_storage::InsertError::Storage(e) => ProofError::Storage(e),
-            other => ProofError::Storage(StorageError::Corrupt(other.to_string())),
-        })?;
+        self.store.databases().insert_issued_report(&row).await.map_err(StorageError::from)?;
         let first = views.first().map_or("report", |v| v.cert_no.as_str());
         let file_name = match kind {
             Kind::Report if views.len() > 1 => format!("report-{}.pdf", code),
@@ -269,41 +266,52 @@ impl Platform {
         self.issue(caller, Kind::Report, tenant, &views).await
     }
 
+    /// Whether the caller holds the certificate they see (the policy's
+    /// `e_certificate`/`export`, condition `own`).
+    fn holds(&self, caller: &Caller, seen: &Seen<'_>) -> bool {
+        let resource = Resource::new(ObjectKind::ECertificate, seen.tenant.slug.as_str()).holder(&seen.record.id_index);
+        self.identity.authorize(caller, Action::Export, &resource)
+    }
+
     /// Whether the caller may have this certificate's electronic
     /// certificate (it is theirs).
     pub async fn may_issue_e_certificate(&self, caller: &Caller, tenant: &str, no: &CertNo) -> bool {
         match self.seen_as(caller, tenant, no, Locale::ZhCn).await {
-            Ok(seen) => self.identity.authorize(
-                caller,
-                Action::Export,
-                &Resource::new(ObjectKind::ECertificate, seen.tenant.slug.as_str()).holder(&seen.record.id_index),
-            ),
+            Ok(seen) => self.holds(caller, &seen),
             Err(_) => false,
         }
     }
 
-    /// A holder's electronic certificate: only for the holder (the policy's
-    /// `e_certificate`/`export`, condition `own`), with their data in full.
+    /// A holder's electronic certificate: only for the holder, with their
+    /// data in full.
     pub async fn e_certificate(&self, caller: &Caller, tenant: &str, no: &CertNo) -> Result<IssuedPdf, ProofError> {
         let seen = self.seen_as(caller, tenant, no, Locale::ZhCn).await?;
-        let resource = Resource::new(ObjectKind::ECertificate, seen.tenant.slug.as_str()).holder(&seen.record.id_index);
-        if !self.identity.authorize(caller, Action::Export, &resource) {
+        if !self.holds(caller, &seen) {
             return Err(ProofError::NotHolder);
         }
         let slug = seen.tenant.slug.to_string();
         self.issue(caller, Kind::ECertificate, &slug, &[seen.view]).await
     }
 
-    async fn check(
-        &self,
-        row: Option<IssuedReportRow>,
-        finding: &'static str,
-        claimed: Option<String>,
-    ) -> Result<ReportCheck, ProofError> {
+    /// A certificate as public verification shows it now, if the national
+    /// directory has it.
+    async fn public_view(&self, no: &CertNo, locale: Locale) -> Result<Option<CertificateView>, ProofError> {
+        let Some(entry) = self.store.public_entry(no).await? else { return Ok(None) };
+        let (Some(tenant), Some(rules)) = (self.tenant(&entry.tenant), self.rules.get(&entry.tenant)) else {
+            return Ok(None);
+        };
+        let view = CertificateView::public(&entry, tenant, &rules, self.today(), locale)
+            .map_err(|e| ProofError::Lookup(LookupError::Rules(e)))?;
+        Ok(Some(view))
+    }
+
+    /// What a check found: the issued report, or nothing; `claimed` is the
+    /// code a file that matched no issued one claims (an altered copy).
+    async fn check(&self, row: Option<IssuedReportRow>, claimed: Option<String>) -> Result<ReportCheck, ProofError> {
         let Some(row) = row else {
             return Ok(ReportCheck {
                 genuine: false,
-                finding: if claimed.is_some() && finding == "altered" { "altered" } else { "unknown" },
+                finding: if claimed.is_some() { "altered" } else { "unknown" },
                 code: claimed,
                 kind: None,
                 issued_at: None,
@@ -312,13 +320,7 @@ impl Platform {
         };
         let mut certificates = Vec::new();
         for no in row.cert_nos.split(',').filter_map(|n| CertNo::parse(n).ok()) {
-            if let Some(entry) = self.store.public_entry(&no).await?
-                && let (Some(tenant), Some(rules)) = (self.tenant(&entry.tenant), self.rules.get(&entry.tenant))
-            {
-                let view = CertificateView::public(&entry, tenant, &rules, self.today(), Locale::ZhCn)
-                    .map_err(|e| ProofError::Lookup(LookupError::Rules(e)))?;
-                certificates.push(view);
-            }
+            certificates.extend(self.public_view(&no, Locale::ZhCn).await?);
         }
         Ok(ReportCheck {
             genuine: true,
@@ -336,7 +338,7 @@ impl Platform {
             Some(code) => self.store.databases().issued_report_by_code(&code).await?,
             None => None,
         };
-        self.check(row, "unknown", None).await
+        self.check(row, None).await
     }
 
     /// Whether a file is a PDF the platform issued, byte for byte.
@@ -344,7 +346,7 @@ impl Platform {
         let digest = hex::encode(Sha256::digest(bytes));
         let row = self.store.databases().issued_report_by_digest(&digest).await?;
         let claimed = if row.is_none() { claimed_code(bytes) } else { None };
-        self.check(row, "altered", claimed).await
+        self.check(row, claimed).await
     }
 
     /// The facts of a QR code whose signature holds, with the certificate
@@ -357,16 +359,10 @@ impl Platform {
         let Some(facts) = SignedFacts::from_token(token, &self.proofs.signer) else {
             return Ok(None);
         };
-        let mut now = None;
-        if let Ok(no) = CertNo::parse(&facts.cert_no)
-            && let Some(entry) = self.store.public_entry(&no).await?
-            && let (Some(tenant), Some(rules)) = (self.tenant(&entry.tenant), self.rules.get(&entry.tenant))
-        {
-            now = Some(
-                CertificateView::public(&entry, tenant, &rules, self.today(), locale)
-                    .map_err(|e| ProofError::Lookup(LookupError::Rules(e)))?,
-            );
-        }
+        let now = match CertNo::parse(&facts.cert_no) {
+            Ok(no) => self.public_view(&no, locale).await?,
+            Err(_) => None,
+        };
         Ok(Some((facts, now)))
     }
 }
