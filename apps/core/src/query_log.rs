@@ -120,12 +120,14 @@ impl QueryLog {
     async fn write_loop(&self, rx: &mut mpsc::Receiver<LoggedQuery>, dbs: &Databases) {
         while let Some(first) = rx.recv().await {
             let mut gathered = vec![first];
+            // Sleep through the gathering time and then take what came:
+            // waiting for each entry would wake this task, and a thread,
+            // once per query.
             let until = tokio::time::Instant::now() + GATHER;
-            while gathered.len() < BATCH {
-                match tokio::time::timeout_at(until, rx.recv()).await {
-                    Ok(Some(entry)) => gathered.push(entry),
-                    Ok(None) | Err(_) => break,
-                }
+            drain(rx, &mut gathered);
+            if gathered.len() < BATCH {
+                tokio::time::sleep_until(until).await;
+                drain(rx, &mut gathered);
             }
             let batch = fold(gathered);
             for attempt in 1..=3 {
@@ -141,6 +143,16 @@ impl QueryLog {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Moves what waits in the channel into `gathered`, up to a batch.
+fn drain(rx: &mut mpsc::Receiver<LoggedQuery>, gathered: &mut Vec<LoggedQuery>) {
+    while gathered.len() < BATCH {
+        match rx.try_recv() {
+            Ok(entry) => gathered.push(entry),
+            Err(_) => break,
         }
     }
 }

@@ -3,10 +3,10 @@
 use std::{
     net::IpAddr,
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Instant,
 };
 
-use moka::sync::Cache;
+use safecert_memo::Memo;
 
 #[derive(Clone, Copy, Debug)]
 pub struct RateLimit {
@@ -21,30 +21,54 @@ struct Bucket {
     at: Instant,
 }
 
+impl RateLimit {
+    fn per_sec(self) -> f64 {
+        f64::from(self.per_minute.max(1)) / 60.0
+    }
+
+    fn burst(self) -> f64 {
+        f64::from(self.burst.max(1))
+    }
+}
+
+impl Bucket {
+    /// The tokens it holds at `now`.
+    fn tokens_at(&self, now: Instant, limit: RateLimit) -> f64 {
+        (self.tokens + now.duration_since(self.at).as_secs_f64() * limit.per_sec()).min(limit.burst())
+    }
+}
+
+/// Addresses remembered at most; past it, full buckets are let go first.
+const ADDRESSES: usize = 1_000_000;
+
 pub struct RateLimiter {
     limit: RateLimit,
-    buckets: Cache<IpAddr, Arc<Mutex<Bucket>>>,
+    buckets: Memo<IpAddr, Arc<Mutex<Bucket>>>,
 }
 
 impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
         Self {
             limit,
-            // An idle bucket refills completely within this time, so
-            // forgetting it changes nothing.
-            buckets: Cache::builder().max_capacity(1_000_000).time_to_idle(Duration::from_secs(600)).build(),
+            // A bucket that has refilled completely is the same as no
+            // bucket: those are forgotten first when room is needed.
+            buckets: Memo::new(ADDRESSES).keeping(move |bucket: &Arc<Mutex<Bucket>>| {
+                let b = bucket.lock().unwrap_or_else(|e| e.into_inner());
+                b.tokens_at(Instant::now(), limit) < limit.burst()
+            }),
         }
     }
 
     /// Takes one token for the address. `Err(seconds)` says how long until
     /// the next one.
     pub fn check(&self, addr: IpAddr) -> Result<(), u64> {
-        let per_sec = f64::from(self.limit.per_minute.max(1)) / 60.0;
-        let burst = f64::from(self.limit.burst.max(1));
-        let bucket = self.buckets.get_with(addr, || Arc::new(Mutex::new(Bucket { tokens: burst, at: Instant::now() })));
+        let per_sec = self.limit.per_sec();
+        let burst = self.limit.burst();
+        let bucket =
+            self.buckets.get_or_insert_with(addr, || Arc::new(Mutex::new(Bucket { tokens: burst, at: Instant::now() })));
         let mut b = bucket.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * per_sec).min(burst);
+        b.tokens = b.tokens_at(now, self.limit);
         b.at = now;
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;

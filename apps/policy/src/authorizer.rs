@@ -10,7 +10,9 @@ use casbin::{
 
 use crate::{
     Action, Grant, GrantKind, ObjectKind, PolicyError, PolicyFiles, Resource, Scope, ScopeProbe, Subject,
-    attributes::account_key, partition::Partitions,
+    attributes::account_key,
+    partition::{Chosen, Partitions},
+    remembered::{self, Remembered},
 };
 
 /// The answer for one resource.
@@ -30,6 +32,8 @@ impl Decision {
 pub struct Authorizer {
     files: PolicyFiles,
     state: RwLock<Arc<State>>,
+    /// Decisions of role lines alone (they never change while it runs).
+    pub(crate) remembered: Remembered,
 }
 
 struct State {
@@ -55,7 +59,7 @@ impl State {
 impl Authorizer {
     pub async fn new(files: PolicyFiles, grants: Vec<Grant>) -> Result<Self, PolicyError> {
         let state = State::build(&files, grants, None).await?;
-        Ok(Self { files, state: RwLock::new(Arc::new(state)) })
+        Ok(Self { files, state: RwLock::new(Arc::new(state)), remembered: Remembered::default() })
     }
 
     /// Puts a new set of run-time grants in force (the role templates stay,
@@ -84,7 +88,7 @@ impl Authorizer {
 
     /// May `subject` do `action` to `resource` in `tenant`, now?
     pub fn decide(&self, subject: &Subject, tenant: &str, resource: &Resource, action: Action) -> Decision {
-        self.decide_at(subject, tenant, resource, action, &now())
+        self.decide_when(subject, tenant, resource, action, now)
     }
 
     /// The same, at a given UTC time (`2026-12-31T23:59:59`).
@@ -96,15 +100,29 @@ impl Authorizer {
         action: Action,
         now: &str,
     ) -> Decision {
+        self.decide_when(subject, tenant, resource, action, || now.to_owned())
+    }
+
+    /// The time is only read when a grant could be weighed.
+    fn decide_when(
+        &self,
+        subject: &Subject,
+        tenant: &str,
+        resource: &Resource,
+        action: Action,
+        now: impl FnOnce() -> String,
+    ) -> Decision {
         let state = self.current();
-        let Some(args) = request(subject, tenant, resource, action, now) else {
-            return Decision::Deny;
-        };
         let op = (resource.kind, action.as_str());
-        match state.partitions.for_decision(&subject.id, &subject.role, tenant, op) {
-            Some(enforcer) if matches(enforcer, args) => Decision::Allow,
-            _ => Decision::Deny,
-        }
+        let allowed = match state.partitions.for_decision(&subject.id, &subject.role, tenant, op) {
+            None => false,
+            Some(Chosen::WithGrants(enforcer)) => matches(enforcer, request(subject, tenant, resource, action, &now())),
+            Some(Chosen::RoleOnly(enforcer)) => {
+                let key = remembered::key(subject, tenant, resource, action);
+                self.remembered.answer(key, || matches(enforcer, request(subject, tenant, resource, action, &now())))
+            }
+        };
+        if allowed { Decision::Allow } else { Decision::Deny }
     }
 
     /// What part of `tenant` a query of `kind` by `subject` may cover.
@@ -183,7 +201,7 @@ fn grant_probe(g: &Grant, s: &Subject) -> ScopeProbe {
 
 /// The request as the matcher reads it (`r.sub.role`, `r.obj.region`, …),
 /// built field by field: a decision is a hot path.
-fn request(subject: &Subject, tenant: &str, resource: &Resource, action: Action, now: &str) -> Option<Vec<Dynamic>> {
+fn request(subject: &Subject, tenant: &str, resource: &Resource, action: Action, now: &str) -> Vec<Dynamic> {
     fn map(fields: &[(&str, &str)]) -> Dynamic {
         let mut m = Map::new();
         for (k, v) in fields {
@@ -193,7 +211,7 @@ fn request(subject: &Subject, tenant: &str, resource: &Resource, action: Action,
     }
     let s = subject;
     let r = resource;
-    Some(vec![
+    vec![
         map(&[
             ("id", &s.id),
             ("role", &s.role),
@@ -215,7 +233,7 @@ fn request(subject: &Subject, tenant: &str, resource: &Resource, action: Action,
         ]),
         Dynamic::from(ImmutableString::from(action.as_str())),
         map(&[("now", now)]),
-    ])
+    ]
 }
 
 /// Fails closed: an error in a condition is a denial, and is logged.

@@ -24,6 +24,15 @@ use casbin::{
 
 use crate::{Action, Grant, ObjectKind, PolicyError, PolicyFiles, attributes::account_key, lines::Lines};
 
+/// The enforcer a decision runs.
+pub(crate) enum Chosen<'a> {
+    /// The role's lines alone: the same request always gets the same answer.
+    RoleOnly(&'a Enforcer),
+    /// Grants of the account beside its role's lines: the answer depends
+    /// on the time and on the grants in force.
+    WithGrants(&'a Enforcer),
+}
+
 /// About this many grant lines share an enforcer.
 const LINES_PER_BUCKET: usize = 2;
 
@@ -153,12 +162,12 @@ impl Partitions {
 
     /// The one enforcer a decision asks: the account's grant bucket for
     /// this tenant and operation if it has one, else its role's lines.
-    pub fn for_decision(&self, account: &str, role: &str, tenant: &str, op: Operation) -> Option<&Enforcer> {
+    pub fn for_decision(&self, account: &str, role: &str, tenant: &str, op: Operation) -> Option<Chosen<'_>> {
         if let Some(bucket) = self.grants.get(tenant).and_then(|ops| ops.get(&op)).and_then(|b| b.for_account(account))
         {
-            return Some(bucket);
+            return Some(Chosen::WithGrants(bucket));
         }
-        self.roles.get(role)?.get(&op)
+        self.roles.get(role)?.get(&op).map(Chosen::RoleOnly)
     }
 
     /// How many accounts hold grants.

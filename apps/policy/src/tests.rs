@@ -203,3 +203,33 @@ async fn a_new_grant_set_rebuilds_only_the_groups_that_changed() {
     assert!(!allowed(&a, &Subject::new(1500, Role::Regulator, "gd").region("4403"), &guangzhou, Action::Read));
     assert!(allowed(&a, &newcomer, &guangzhou, Action::Export));
 }
+
+#[tokio::test]
+async fn role_decisions_are_remembered_and_grant_decisions_never() {
+    let a = authorizer(vec![grant(9, GrantKind::Region, "4401", Action::Read, Some("2026-11-28T12:00:00"))]).await;
+    let shenzhen = Subject::new(10, Role::Regulator, "gd").region("4403");
+    let inside = cert("440305", ACME, "", "");
+    let outside = cert("440105", ACME, "", "");
+    for _ in 0..3 {
+        assert!(allowed(&a, &shenzhen, &inside, Action::Read));
+        assert!(!allowed(&a, &shenzhen, &outside, Action::Read));
+    }
+    assert_eq!(a.remembered.len(), 2, "one answer per distinct request");
+    // Another account of the same role and reach asks the same question.
+    let colleague = Subject::new(11, Role::Regulator, "gd").region("4403");
+    assert!(allowed(&a, &colleague, &inside, Action::Read));
+    assert_eq!(a.remembered.len(), 2);
+    // The grant holder's answer follows the time, call after call.
+    let holder = Subject::new(9, Role::Regulator, "gd").region("4403");
+    assert!(a.decide_at(&holder, "gd", &outside, Action::Read, NOW).is_allowed());
+    assert!(!a.decide_at(&holder, "gd", &outside, Action::Read, "2026-11-28T12:00:00").is_allowed());
+    assert_eq!(a.remembered.len(), 2);
+}
+
+#[test]
+fn no_two_requests_share_a_remembered_key() {
+    let s = Subject::new(1, Role::Regulator, "gd");
+    let a = crate::remembered::key(&s.clone().region("44"), "gd", &cert("0", "", "", ""), Action::Read);
+    let b = crate::remembered::key(&s.region("440"), "gd", &cert("", "", "", ""), Action::Read);
+    assert_ne!(a, b);
+}

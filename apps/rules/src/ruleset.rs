@@ -6,6 +6,7 @@ use std::{panic::AssertUnwindSafe, sync::Arc};
 use chrono::NaiveDate;
 use rhai::{AST, Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Scope};
 use safecert_domain::Status;
+use safecert_memo::Memo;
 use serde::Deserialize;
 
 use crate::{
@@ -103,12 +104,12 @@ pub struct RuleSet {
     source: RuleSource,
     /// Answers already given to lookups, by facts and day. Scripts are
     /// deterministic, so an answer holds for as long as this version does.
-    outcomes: moka::sync::Cache<OutcomeKey, Outcome>,
-    numbers: moka::sync::Cache<String, Option<String>>,
+    outcomes: Memo<OutcomeKey, Outcome>,
+    numbers: Memo<String, Option<String>>,
 }
 
 /// Answers remembered per version for lookups, at most this many each.
-const MEMO_ENTRIES: u64 = 10_000;
+const MEMO_ENTRIES: usize = 10_000;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct OutcomeKey {
@@ -239,8 +240,8 @@ impl RuleSet {
             settings,
             names: Rule::ALL.map(|r| ImmutableString::from(r.name())),
             source,
-            outcomes: moka::sync::Cache::new(MEMO_ENTRIES),
-            numbers: moka::sync::Cache::new(MEMO_ENTRIES),
+            outcomes: Memo::new(MEMO_ENTRIES),
+            numbers: Memo::new(MEMO_ENTRIES),
         })
     }
 

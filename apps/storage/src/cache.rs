@@ -1,4 +1,4 @@
-//! The lookup cache: an in-process tier (moka) in front of an optional
+//! The lookup cache: an in-process tier (`Memo`) in front of an optional
 //! Redis tier. Both keep found certificates and, for a shorter time, the
 //! fact that a number does not exist, so probing unknown numbers does not
 //! reach the database every time.
@@ -11,8 +11,8 @@ use std::{
     time::Duration,
 };
 
-use moka::sync::Cache;
 use safecert_domain::{CertNo, TenantSlug};
+use safecert_memo::Memo;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -27,7 +27,7 @@ pub(crate) enum Entry<T> {
     Missing,
 }
 
-const LOCAL_CAPACITY: u64 = 200_000;
+const LOCAL_CAPACITY: usize = 200_000;
 /// With Redis, other replicas' changes arrive by pub/sub, and a gap in it
 /// clears the local tier; the TTL only bounds what a lost message costs.
 const LOCAL_TTL: Duration = Duration::from_secs(300);
@@ -41,8 +41,8 @@ pub struct CacheStats {
 }
 
 pub struct LookupCache {
-    certs: Cache<String, Entry<Arc<CertificateRecord>>>,
-    directory: Cache<String, Entry<Arc<DirectoryEntry>>>,
+    certs: Memo<String, Entry<Arc<CertificateRecord>>>,
+    directory: Memo<String, Entry<Arc<DirectoryEntry>>>,
     redis: Option<Arc<RedisTier>>,
     local_hits: AtomicU64,
     redis_hits: AtomicU64,
@@ -79,8 +79,8 @@ impl LookupCache {
     fn build(redis: Option<Arc<RedisTier>>) -> Self {
         let local_ttl = if redis.is_some() { LOCAL_TTL } else { Duration::from_secs(600) };
         Self {
-            certs: Cache::builder().max_capacity(LOCAL_CAPACITY).time_to_live(local_ttl).build(),
-            directory: Cache::builder().max_capacity(LOCAL_CAPACITY).time_to_live(local_ttl).build(),
+            certs: Memo::new(LOCAL_CAPACITY).expiring_after(local_ttl),
+            directory: Memo::new(LOCAL_CAPACITY).expiring_after(local_ttl),
             redis,
             local_hits: AtomicU64::new(0),
             redis_hits: AtomicU64::new(0),
@@ -98,8 +98,8 @@ impl LookupCache {
         redis.spawn_listener(
             move |key| on_keys.drop_local(key),
             move || {
-                on_gap.certs.invalidate_all();
-                on_gap.directory.invalidate_all();
+                on_gap.certs.clear();
+                on_gap.directory.clear();
             },
         );
     }
@@ -123,8 +123,8 @@ impl LookupCache {
             self.rules_changed.notify_one();
             return;
         }
-        self.certs.invalidate(key);
-        self.directory.invalidate(key);
+        self.certs.remove(key);
+        self.directory.remove(key);
     }
 
     pub fn stats(&self) -> CacheStats {
@@ -135,7 +135,7 @@ impl LookupCache {
         }
     }
 
-    async fn get<T>(&self, local: &Cache<String, Entry<T>>, key: String) -> Option<Entry<T>>
+    async fn get<T>(&self, local: &Memo<String, Entry<T>>, key: String) -> Option<Entry<T>>
     where
         T: Clone + Send + Sync + 'static + for<'de> Deserialize<'de>,
     {
@@ -155,7 +155,7 @@ impl LookupCache {
         None
     }
 
-    async fn put<T>(&self, local: &Cache<String, Entry<T>>, key: String, entry: Entry<T>)
+    async fn put<T>(&self, local: &Memo<String, Entry<T>>, key: String, entry: Entry<T>)
     where
         T: Clone + Send + Sync + 'static + Serialize,
     {

@@ -228,7 +228,7 @@ impl Identity {
 
     async fn forget_client_keys(&self, id: i32) -> Result<(), IdentityError> {
         for hash in self.dbs.api_key_hashes(id).await? {
-            self.callers.invalidate(&hash);
+            self.callers.remove(&hash);
         }
         Ok(())
     }

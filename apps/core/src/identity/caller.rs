@@ -67,18 +67,14 @@ impl Identity {
         if caller.is_live() {
             return Some(caller);
         }
-        self.callers.invalidate(hash);
+        self.callers.remove(hash);
         None
     }
 
     /// Forgets every cached caller of an account (its role or reach
     /// changed); other replicas follow when their cache entries expire.
     pub(crate) fn forget_account(&self, account_id: i32) {
-        let stale: Vec<Arc<String>> =
-            self.callers.iter().filter(|(_, c)| c.account_id == account_id).map(|(k, _)| k).collect();
-        for key in stale {
-            self.callers.invalidate(key.as_str());
-        }
+        self.callers.remove_where(|_, c| c.account_id == account_id);
     }
 
     /// The account as a caller, until `valid_until`.
@@ -126,7 +122,7 @@ impl Identity {
     /// Ends a session at once (on this replica; others within seconds).
     pub async fn sign_out(&self, token: &str) -> Result<(), IdentityError> {
         let hash = token_hash(token);
-        self.callers.invalidate(&hash);
+        self.callers.remove(&hash);
         self.dbs.revoke_session(&hash).await?;
         Ok(())
     }

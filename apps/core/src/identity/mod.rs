@@ -101,7 +101,7 @@ pub struct Identity {
     authorizer: Authorizer,
     sms: Option<SmsSender>,
     mailer: Option<Mailer>,
-    callers: moka::sync::Cache<String, Arc<Caller>>,
+    callers: safecert_memo::Memo<String, Arc<Caller>>,
     dummy_hash: String,
     grants_seen: std::sync::Mutex<(i32, i64)>,
 }
@@ -140,7 +140,7 @@ impl Identity {
             authorizer,
             sms,
             mailer,
-            callers: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(Duration::from_secs(5)).build(),
+            callers: safecert_memo::Memo::new(100_000).expiring_after(Duration::from_secs(5)),
             grants_seen: std::sync::Mutex::new(seen),
         })
     }

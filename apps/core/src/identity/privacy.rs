@@ -44,7 +44,7 @@ impl Identity {
         let until = Utc::now() + TimeDelta::minutes(PRIVATE_MINUTES);
         let hash = token_hash(session_token);
         self.dbs.set_private_until(&hash, Some(until)).await?;
-        self.callers.invalidate(&hash);
+        self.callers.remove(&hash);
         let detail = serde_json::json!({ "until": until });
         let subject = format!("account:{}", caller.account_id);
         self.dbs.audit(Some(caller.account_id), &caller.tenant, "privacy.start", &subject, detail).await?;
@@ -55,7 +55,7 @@ impl Identity {
     pub async fn leave_privacy(&self, caller: &Caller, session_token: &str) -> Result<(), IdentityError> {
         let hash = token_hash(session_token);
         self.dbs.set_private_until(&hash, None).await?;
-        self.callers.invalidate(&hash);
+        self.callers.remove(&hash);
         let subject = format!("account:{}", caller.account_id);
         self.dbs.audit(Some(caller.account_id), &caller.tenant, "privacy.end", &subject, serde_json::json!({})).await?;
         Ok(())

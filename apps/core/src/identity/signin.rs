@@ -286,7 +286,7 @@ impl Identity {
         let account = self.check_code(challenge, code, RESET, &ip, &ua).await?;
         let hash = self.hashing.hash(password.expose()).await.ok_or(IdentityError::Invalid("hashing failed"))?;
         self.dbs.set_password(account.id, &hash).await?;
-        self.callers.invalidate_all();
+        self.callers.clear();
         self.dbs.log_login(Some(account.id), &ip, &ua, "password_reset").await?;
         Ok(())
     }
