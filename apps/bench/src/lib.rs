@@ -1,5 +1,9 @@
 //! Shared bits of the benchmark baselines. See docs/PERFORMANCE.md.
 
+/// The service's allocator, so the baselines are built as it is.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The address a baseline listens on: `BENCH_LISTEN`, default 127.0.0.1:8090.
 pub fn listen() -> String {
     std::env::var("BENCH_LISTEN").unwrap_or_else(|_| "127.0.0.1:8090".into())

@@ -52,7 +52,7 @@ impl RateLimiter {
             limit,
             // A bucket that has refilled completely is the same as no
             // bucket: those are forgotten first when room is needed.
-            buckets: Memo::new(ADDRESSES).keeping(move |bucket: &Arc<Mutex<Bucket>>| {
+            buckets: Memo::shared(ADDRESSES).keeping(move |bucket: &Arc<Mutex<Bucket>>| {
                 let b = bucket.lock().unwrap_or_else(|e| e.into_inner());
                 b.tokens_at(Instant::now(), limit) < limit.burst()
             }),
@@ -64,8 +64,9 @@ impl RateLimiter {
     pub fn check(&self, addr: IpAddr) -> Result<(), u64> {
         let per_sec = self.limit.per_sec();
         let burst = self.limit.burst();
-        let bucket =
-            self.buckets.get_or_insert_with(addr, || Arc::new(Mutex::new(Bucket { tokens: burst, at: Instant::now() })));
+        let bucket = self
+            .buckets
+            .get_or_insert_with(addr, || Arc::new(Mutex::new(Bucket { tokens: burst, at: Instant::now() })));
         let mut b = bucket.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         b.tokens = b.tokens_at(now, self.limit);

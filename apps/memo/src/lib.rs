@@ -2,14 +2,22 @@
 //! change: found certificates, rule outcomes, signed-in callers, rate
 //! buckets.
 //!
-//! A read takes a shared lock on one of several shards and clones the
-//! value (an `Arc` or a small copy); nothing else is written on a read,
-//! so two threads reading the same entries never wait for each other. A
-//! general-purpose cache keeps recency or frequency on every read and
-//! runs upkeep on the reading thread; on lookups answered in a few
-//! microseconds that bookkeeping cost more than the lookup itself.
+//! A read takes a shared lock on one slot and clones the value (an `Arc`
+//! or a small copy); nothing else is written on a read. A general-purpose
+//! cache keeps recency or frequency on every read and runs upkeep on the
+//! reading thread; on lookups answered in a few microseconds that
+//! bookkeeping cost more than the lookup itself.
 //!
-//! What it gives up: there is no recency order. A full shard first forgets
+//! Two placements:
+//! - [`Memo::per_thread`]: each thread reads and fills a slot of its own,
+//!   so the lock word a read touches stays in that thread's core (two
+//!   cores taking turns on one lock word pass it back and forth on every
+//!   read). Each thread keeps up to the capacity; removal reaches every
+//!   slot. For answers that are the same whichever thread finds them.
+//! - [`Memo::shared`]: one map for every thread, split by key, for state
+//!   that must be one (a rate bucket).
+//!
+//! What it gives up: there is no recency order. A full slot first forgets
 //! what expired (or what its `keep` test lets go), then, if still full,
 //! every other entry: whatever is still wanted comes back on the next
 //! miss.
@@ -18,11 +26,32 @@ use std::{
     borrow::Borrow,
     collections::HashMap,
     hash::{BuildHasher, Hash, RandomState},
-    sync::{RwLock, RwLockReadGuard, RwLockWriteGuard},
+    sync::{
+        RwLock, RwLockReadGuard, RwLockWriteGuard,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
+/// Slots of a shared memo, picked by key.
 const SHARDS: usize = 16;
+/// Slots of a per-thread memo: threads beyond this many share slots.
+const THREAD_SLOTS: usize = 8;
+
+/// This thread's slot number, given on its first use.
+fn thread_slot() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SLOT: usize = NEXT.fetch_add(1, Ordering::Relaxed) % THREAD_SLOTS;
+    }
+    SLOT.with(|slot| *slot)
+}
+
+#[derive(Clone, Copy)]
+enum Placement {
+    ByKey,
+    ByThread,
+}
 
 struct Kept<V> {
     value: V,
@@ -42,6 +71,7 @@ type Keep<V> = Box<dyn Fn(&V) -> bool + Send + Sync>;
 
 pub struct Memo<K, V> {
     shards: Box<[RwLock<Shard<K, V>>]>,
+    placement: Placement,
     per_shard: usize,
     ttl: Option<Duration>,
     keep: Option<Keep<V>>,
@@ -49,11 +79,20 @@ pub struct Memo<K, V> {
 }
 
 impl<K: Hash + Eq, V: Clone> Memo<K, V> {
-    /// At most about `capacity` entries, kept until they are pushed out.
-    pub fn new(capacity: usize) -> Self {
-        let per_shard = capacity.div_ceil(SHARDS).max(1);
+    /// Up to `capacity` entries for each thread that uses it.
+    pub fn per_thread(capacity: usize) -> Self {
+        Self::placed(Placement::ByThread, THREAD_SLOTS, capacity.max(1))
+    }
+
+    /// At most about `capacity` entries, one map for every thread.
+    pub fn shared(capacity: usize) -> Self {
+        Self::placed(Placement::ByKey, SHARDS, capacity.div_ceil(SHARDS).max(1))
+    }
+
+    fn placed(placement: Placement, slots: usize, per_shard: usize) -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            shards: (0..slots).map(|_| RwLock::new(HashMap::new())).collect(),
+            placement,
             per_shard,
             ttl: None,
             keep: None,
@@ -75,7 +114,10 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     }
 
     fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> usize {
-        (self.hasher.hash_one(key) as usize) % SHARDS
+        match self.placement {
+            Placement::ByKey => (self.hasher.hash_one(key) as usize) % SHARDS,
+            Placement::ByThread => thread_slot(),
+        }
     }
 
     fn read(&self, i: usize) -> RwLockReadGuard<'_, Shard<K, V>> {
@@ -144,25 +186,35 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.write(self.shard(key)).remove(key);
+        match self.placement {
+            Placement::ByKey => {
+                self.write(self.shard(key)).remove(key);
+            }
+            Placement::ByThread => {
+                for i in 0..self.shards.len() {
+                    self.write(i).remove(key);
+                }
+            }
+        }
     }
 
     /// Forgets the entries `forget` picks.
     pub fn remove_where(&self, mut forget: impl FnMut(&K, &V) -> bool) {
-        for i in 0..SHARDS {
+        for i in 0..self.shards.len() {
             self.write(i).retain(|k, kept| !forget(k, &kept.value));
         }
     }
 
     pub fn clear(&self) {
-        for i in 0..SHARDS {
+        for i in 0..self.shards.len() {
             self.write(i).clear();
         }
     }
 
-    /// Entries held, expired ones included until they are pushed out.
+    /// Entries held in every slot, expired ones included until they are
+    /// pushed out.
     pub fn len(&self) -> usize {
-        (0..SHARDS).map(|i| self.read(i).len()).sum()
+        (0..self.shards.len()).map(|i| self.read(i).len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -176,7 +228,7 @@ mod tests {
 
     #[test]
     fn what_is_stored_is_read_back_until_removed() {
-        let memo = Memo::new(100);
+        let memo = Memo::shared(100);
         memo.insert("GD2023".to_owned(), 1);
         assert_eq!(memo.get("GD2023"), Some(1));
         assert_eq!(memo.get("JS2023"), None);
@@ -186,7 +238,7 @@ mod tests {
 
     #[test]
     fn it_never_holds_much_more_than_its_capacity() {
-        let memo = Memo::new(1_000);
+        let memo = Memo::shared(1_000);
         for i in 0..100_000 {
             memo.insert(i, i);
         }
@@ -196,7 +248,7 @@ mod tests {
 
     #[test]
     fn entries_expire_after_their_time() {
-        let memo = Memo::new(10).expiring_after(Duration::from_millis(30));
+        let memo = Memo::per_thread(10).expiring_after(Duration::from_millis(30));
         memo.insert(1, "one");
         assert_eq!(memo.get(&1), Some("one"));
         std::thread::sleep(Duration::from_millis(40));
@@ -207,7 +259,7 @@ mod tests {
     #[test]
     fn a_full_memo_lets_go_of_what_is_not_worth_keeping_first() {
         // Even numbers are worth keeping: only odd ones make room.
-        let memo = Memo::new(SHARDS * 64).keeping(|v: &u32| v % 2 == 0);
+        let memo = Memo::shared(SHARDS * 64).keeping(|v: &u32| v % 2 == 0);
         for i in 0..16 {
             memo.insert(i * 2, i * 2);
         }
@@ -222,7 +274,7 @@ mod tests {
 
     #[test]
     fn remove_where_forgets_the_entries_picked() {
-        let memo = Memo::new(100);
+        let memo = Memo::per_thread(100);
         for i in 0..10 {
             memo.insert(i, i % 3);
         }
@@ -230,5 +282,19 @@ mod tests {
         assert_eq!(memo.len(), 6);
         memo.clear();
         assert!(memo.is_empty());
+    }
+
+    #[test]
+    fn removal_reaches_what_every_thread_kept() {
+        let memo = std::sync::Arc::new(Memo::per_thread(10));
+        memo.insert("GD1", 1);
+        let other = std::sync::Arc::clone(&memo);
+        let filled = std::thread::spawn(move || other.insert("GD1", 2)).join();
+        assert!(filled.is_ok());
+        memo.remove("GD1");
+        assert!(memo.is_empty());
+        let other = std::sync::Arc::clone(&memo);
+        let seen = std::thread::spawn(move || other.get("GD1")).join();
+        assert!(matches!(seen, Ok(None)));
     }
 }

@@ -5,17 +5,21 @@
 //! call. Decisions that involve grants (which end, and change at run time)
 //! are never kept.
 
-use std::{collections::HashMap, fmt::Write, sync::RwLock};
+use safecert_memo::Memo;
 
 use crate::{Action, Resource, Subject};
 
-/// Distinct requests kept at most (about 250 bytes each); when full, the
-/// memory starts over.
+/// Distinct requests kept at most by each thread (about 250 bytes each).
 const LIMIT: usize = 50_000;
 
-#[derive(Default)]
 pub(crate) struct Remembered {
-    answers: RwLock<HashMap<String, bool>>,
+    answers: Memo<String, bool>,
+}
+
+impl Default for Remembered {
+    fn default() -> Self {
+        Self { answers: Memo::per_thread(LIMIT) }
+    }
 }
 
 /// Everything a role line's condition can read: the subject's attributes
@@ -43,29 +47,33 @@ pub(crate) fn key(subject: &Subject, tenant: &str, resource: &Resource, action: 
     // whatever their values contain.
     let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 4).sum());
     for part in parts {
-        let _ = write!(key, "{}:", part.len());
+        push_decimal(&mut key, part.len());
+        key.push(':');
         key.push_str(part);
     }
     key
 }
 
+fn push_decimal(out: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
 impl Remembered {
     /// The kept answer for `key`, or `decide`'s, kept.
     pub(crate) fn answer(&self, key: String, decide: impl FnOnce() -> bool) -> bool {
-        if let Some(&allowed) = self.answers.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        if let Some(allowed) = self.answers.get(&key) {
             return allowed;
         }
         let allowed = decide();
-        let mut answers = self.answers.write().unwrap_or_else(|p| p.into_inner());
-        if answers.len() >= LIMIT {
-            answers.clear();
-        }
-        answers.insert(key, allowed);
+        self.answers.insert(key, allowed);
         allowed
     }
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.answers.read().unwrap_or_else(|p| p.into_inner()).len()
+        self.answers.len()
     }
 }

@@ -108,7 +108,8 @@ pub struct RuleSet {
     numbers: Memo<String, Option<String>>,
 }
 
-/// Answers remembered per version for lookups, at most this many each.
+/// Answers remembered per version for lookups, at most this many each
+/// (for each thread that serves lookups).
 const MEMO_ENTRIES: usize = 10_000;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -240,8 +241,8 @@ impl RuleSet {
             settings,
             names: Rule::ALL.map(|r| ImmutableString::from(r.name())),
             source,
-            outcomes: Memo::new(MEMO_ENTRIES),
-            numbers: Memo::new(MEMO_ENTRIES),
+            outcomes: Memo::per_thread(MEMO_ENTRIES),
+            numbers: Memo::per_thread(MEMO_ENTRIES),
         })
     }
 

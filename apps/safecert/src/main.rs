@@ -7,6 +7,11 @@ mod serve;
 
 use clap::Parser;
 
+/// Many small allocations per request (views, keys, JSON): an allocator
+/// with per-thread free lists serves them without taking locks.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = cli::Args::parse();

@@ -27,7 +27,8 @@ pub(crate) enum Entry<T> {
     Missing,
 }
 
-const LOCAL_CAPACITY: usize = 200_000;
+/// Entries of each kind kept by each thread that serves lookups.
+const LOCAL_CAPACITY: usize = 100_000;
 /// With Redis, other replicas' changes arrive by pub/sub, and a gap in it
 /// clears the local tier; the TTL only bounds what a lost message costs.
 const LOCAL_TTL: Duration = Duration::from_secs(300);
@@ -79,8 +80,8 @@ impl LookupCache {
     fn build(redis: Option<Arc<RedisTier>>) -> Self {
         let local_ttl = if redis.is_some() { LOCAL_TTL } else { Duration::from_secs(600) };
         Self {
-            certs: Memo::new(LOCAL_CAPACITY).expiring_after(local_ttl),
-            directory: Memo::new(LOCAL_CAPACITY).expiring_after(local_ttl),
+            certs: Memo::per_thread(LOCAL_CAPACITY).expiring_after(local_ttl),
+            directory: Memo::per_thread(LOCAL_CAPACITY).expiring_after(local_ttl),
             redis,
             local_hits: AtomicU64::new(0),
             redis_hits: AtomicU64::new(0),
