@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn a_full_memo_lets_go_of_what_is_not_worth_keeping_first() {
         // Even numbers are worth keeping: only odd ones make room.
-        let memo = Memo::shared(SHARDS * 64).keeping(|v: &u32| v % 2 == 0);
+        let memo = Memo::shared(SHARDS * 64).keeping(|v: &u32| v.is_multiple_of(2));
         for i in 0..16 {
             memo.insert(i * 2, i * 2);
         }
