@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use safecert_domain::{CertNo, Locale, Status, TenantSlug, mask_name};
-use safecert_rules::{RuleError, RuleSet};
+use safecert_rules::{Outcome, RuleError, RuleSet};
 use safecert_storage::{CertificateRecord, DirectoryEntry, StorageError};
 use serde::Serialize;
 
@@ -33,9 +33,11 @@ pub struct CertificateView {
     pub province: ProvinceView,
     pub cert_type: String,
     pub issuing_authority: String,
+    #[serde(serialize_with = "iso_date")]
     pub issue_date: NaiveDate,
+    #[serde(serialize_with = "iso_date")]
     pub expiry_date: NaiveDate,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "iso_date_if_any")]
     pub revoked_on: Option<NaiveDate>,
     /// Masked ID number, e.g. `110105********002X`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,6 +48,32 @@ pub struct CertificateView {
     pub position: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
+}
+
+/// `2026-11-28`, written digit by digit: through the formatter, dates were
+/// a tenth of a lookup's JSON time.
+fn iso_date<S: serde::Serializer>(date: &NaiveDate, out: S) -> Result<S::Ok, S::Error> {
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        return out.collect_str(date);
+    }
+    let mut text = *b"0000-00-00";
+    let mut put = |at: usize, value: u32, width: usize| {
+        for i in 0..width {
+            text[at + width - 1 - i] = b'0' + (value / 10u32.pow(i as u32) % 10) as u8;
+        }
+    };
+    put(0, year.unsigned_abs(), 4);
+    put(5, date.month(), 2);
+    put(8, date.day(), 2);
+    out.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
+}
+
+fn iso_date_if_any<S: serde::Serializer>(date: &Option<NaiveDate>, out: S) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(date) => iso_date(date, out),
+        None => out.serialize_none(),
+    }
 }
 
 fn province(tenant: &TenantConfig, locale: Locale) -> ProvinceView {
@@ -61,13 +89,13 @@ impl CertificateView {
     /// authority, from the national directory. Expiry and status are the
     /// province's rules' answer for `today`.
     pub fn public(
-        entry: &DirectoryEntry,
+        entry: &Arc<DirectoryEntry>,
         tenant: &TenantConfig,
         rules: &RuleSet,
         today: NaiveDate,
         locale: Locale,
     ) -> Result<Self, RuleError> {
-        let outcome = rules.outcome_cached(&entry_facts(entry), today)?;
+        let outcome = rules.outcome_kept(entry, entry_facts, today)?;
         Ok(Self {
             cert_no: entry.cert_no.clone(),
             holder_name: mask_name(&entry.holder_name),
@@ -96,7 +124,24 @@ impl CertificateView {
         locale: Locale,
     ) -> Result<Self, RuleError> {
         let outcome = rules.outcome_cached(&record_facts(record), today)?;
-        Ok(Self {
+        Ok(Self::masked_with(record, tenant, outcome, locale))
+    }
+
+    /// [`CertificateView::masked`] of a cached record (its outcome kept by
+    /// the record's identity).
+    pub fn masked_kept(
+        record: &Arc<CertificateRecord>,
+        tenant: &TenantConfig,
+        rules: &RuleSet,
+        today: NaiveDate,
+        locale: Locale,
+    ) -> Result<Self, RuleError> {
+        let outcome = rules.outcome_kept(record, record_facts, today)?;
+        Ok(Self::masked_with(record, tenant, outcome, locale))
+    }
+
+    fn masked_with(record: &CertificateRecord, tenant: &TenantConfig, outcome: Outcome, locale: Locale) -> Self {
+        Self {
             cert_no: record.cert_no.clone(),
             holder_name: mask_name(&record.holder_name),
             status: outcome.status,
@@ -110,7 +155,7 @@ impl CertificateView {
             employer_name: Some(record.employer_name.clone()),
             position: Some(record.position.clone()),
             industry: Some(record.industry.clone()),
-        })
+        }
     }
 }
 
@@ -190,7 +235,7 @@ impl Platform {
         let number = rules.normalize_number_cached(no.as_str())?.ok_or(LookupError::NotFound)?;
         let no = CertNo::parse(&number).map_err(|_| LookupError::NotFound)?;
         let record = self.store.get(&tenant.slug, &no).await?.ok_or(LookupError::NotFound)?;
-        Ok(CertificateView::masked(&record, tenant, &rules, self.today(), locale)?)
+        Ok(CertificateView::masked_kept(&record, tenant, &rules, self.today(), locale)?)
     }
 
     /// A certificate as this caller may see it: in full (ID number shown)
@@ -224,7 +269,7 @@ impl Platform {
         if !self.identity.authorize(caller, Action::Read, &resource) {
             return Err(LookupError::Forbidden);
         }
-        let mut view = CertificateView::masked(&record, config, &rules, self.today(), locale)?;
+        let mut view = CertificateView::masked_kept(&record, config, &rules, self.today(), locale)?;
         if self.identity.authorize(caller, Action::ReadPersonal, &resource) {
             view.holder_name = record.holder_name.clone();
             if let Some(id) = self.store.reveal_id_number(&config.slug, &no).await? {
@@ -280,5 +325,24 @@ impl Platform {
 
     pub fn tenant(&self, slug: &TenantSlug) -> Option<&TenantConfig> {
         self.tenants.get(slug)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    #[derive(serde::Serialize)]
+    struct Dated {
+        #[serde(serialize_with = "super::iso_date")]
+        on: NaiveDate,
+    }
+
+    #[test]
+    fn dates_are_written_as_the_formatter_would() {
+        for (y, m, d) in [(2026, 11, 28), (1999, 1, 5), (7, 12, 31), (9999, 9, 9)] {
+            let on = NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+            assert_eq!(serde_json::to_string(&Dated { on }).ok(), Some(format!(r#"{{"on":"{on}"}}"#)));
+        }
     }
 }

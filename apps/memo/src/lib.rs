@@ -120,7 +120,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         }
     }
 
-    fn read(&self, i: usize) -> RwLockReadGuard<'_, Shard<K, V>> {
+    fn shared_lock(&self, i: usize) -> RwLockReadGuard<'_, Shard<K, V>> {
         self.shards[i].read().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -133,12 +133,26 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let shard = self.read(self.shard(key));
+        let shard = self.shared_lock(self.shard(key));
         let kept = shard.get(key)?;
         if self.ttl.is_some() && !kept.live(Instant::now()) {
             return None;
         }
         Some(kept.value.clone())
+    }
+
+    /// What `read` makes of the value for `key`, without cloning it.
+    pub fn read<Q, R>(&self, key: &Q, read: impl FnOnce(&V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let shard = self.shared_lock(self.shard(key));
+        let kept = shard.get(key)?;
+        if self.ttl.is_some() && !kept.live(Instant::now()) {
+            return None;
+        }
+        Some(read(&kept.value))
     }
 
     /// The value for `key`, stored first from `make` if there is none.
@@ -214,7 +228,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     /// Entries held in every slot, expired ones included until they are
     /// pushed out.
     pub fn len(&self) -> usize {
-        (0..self.shards.len()).map(|i| self.read(i).len()).sum()
+        (0..self.shards.len()).map(|i| self.shared_lock(i).len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {

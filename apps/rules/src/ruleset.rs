@@ -1,7 +1,7 @@
 //! One tenant's compiled rules: the script's syntax tree, its field
 //! definitions and test cases, evaluated per certificate.
 
-use std::{panic::AssertUnwindSafe, sync::Arc};
+use std::{any::Any, panic::AssertUnwindSafe, sync::Arc};
 
 use chrono::NaiveDate;
 use rhai::{AST, Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Scope};
@@ -105,6 +105,9 @@ pub struct RuleSet {
     /// Answers already given to lookups, by facts and day. Scripts are
     /// deterministic, so an answer holds for as long as this version does.
     outcomes: Memo<OutcomeKey, Outcome>,
+    /// The same answers by the identity of a kept value they were read
+    /// from (see [`RuleSet::outcome_kept`]), holding that value alive.
+    kept_outcomes: Memo<(usize, INT), (Arc<dyn Any + Send + Sync>, Outcome)>,
     numbers: Memo<String, Option<String>>,
 }
 
@@ -242,6 +245,7 @@ impl RuleSet {
             names: Rule::ALL.map(|r| ImmutableString::from(r.name())),
             source,
             outcomes: Memo::per_thread(MEMO_ENTRIES),
+            kept_outcomes: Memo::per_thread(MEMO_ENTRIES),
             numbers: Memo::per_thread(MEMO_ENTRIES),
         })
     }
@@ -396,6 +400,27 @@ impl RuleSet {
         }
         let outcome = self.outcome(cert, today)?;
         self.outcomes.insert(key, outcome);
+        Ok(outcome)
+    }
+
+    /// [`RuleSet::outcome_cached`] for a certificate the caller keeps,
+    /// unchanging, in an `Arc` (a cached record): remembered by that value's
+    /// identity, so a repeat is one lookup of two integers and the facts
+    /// are read only the first time. The memo holds the value alive, so no
+    /// other value can take its address while the answer is kept.
+    pub fn outcome_kept<T: Send + Sync + 'static>(
+        &self,
+        kept: &Arc<T>,
+        facts: impl FnOnce(&T) -> CertFacts,
+        today: NaiveDate,
+    ) -> Result<Outcome, RuleError> {
+        let key = (Arc::as_ptr(kept).cast::<()>() as usize, to_day(today));
+        if let Some(outcome) = self.kept_outcomes.read(&key, |(_, outcome)| *outcome) {
+            return Ok(outcome);
+        }
+        let outcome = self.outcome_cached(&facts(kept), today)?;
+        let holder: Arc<dyn Any + Send + Sync> = Arc::clone(kept) as _;
+        self.kept_outcomes.insert(key, (holder, outcome));
         Ok(outcome)
     }
 
