@@ -7,7 +7,7 @@ use safecert_domain::{CertNo, HolderName, IdNumber};
 use crate::{
     Platform,
     identity::{BindIndividual, IdentityError, TotpEnrollment},
-    verify::comparable,
+    verify::same_name,
 };
 
 impl Platform {
@@ -26,7 +26,7 @@ impl Platform {
         let Some(tenant) = self.store.locate(&no).await? else { return Err(mismatch) };
         let Some(record) = self.store.get(&tenant, &no).await? else { return Err(mismatch) };
         let holder = self.store.holder_index(&id);
-        if comparable(&record.holder_name) != comparable(name.expose()) || record.id_index != holder {
+        if !same_name(&record.holder_name, name.expose()) || record.id_index != holder {
             return Err(mismatch);
         }
         let (account, totp) = self.identity.create_individual(&req, tenant.as_str(), holder).await?;

@@ -1,15 +1,15 @@
 //! Counters exposed at `/metrics` in the Prometheus text format.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use safecert_memo::Tally;
 
 #[derive(Default)]
 pub struct Metrics {
-    pub responses_2xx: AtomicU64,
-    pub responses_4xx: AtomicU64,
-    pub responses_429: AtomicU64,
-    pub responses_5xx: AtomicU64,
-    pub verify_genuine: AtomicU64,
-    pub verify_no_match: AtomicU64,
+    pub responses_2xx: Tally,
+    pub responses_4xx: Tally,
+    pub responses_429: Tally,
+    pub responses_5xx: Tally,
+    pub verify_genuine: Tally,
+    pub verify_no_match: Tally,
 }
 
 impl Metrics {
@@ -20,11 +20,11 @@ impl Metrics {
             500..=599 => &self.responses_5xx,
             _ => &self.responses_2xx,
         };
-        counter.fetch_add(1, Ordering::Relaxed);
+        counter.add(1);
     }
 
     pub fn render(&self, cache: safecert_storage::CacheStats, tenants: usize, db_connection_bound: u32) -> String {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let get = |c: &Tally| c.get();
         let mut out = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, rows: &[(&str, u64)]| {
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));

@@ -22,6 +22,10 @@
 //! every other entry: whatever is still wanted comes back on the next
 //! miss.
 
+mod tally;
+
+pub use tally::Tally;
+
 use std::{
     borrow::Borrow,
     collections::HashMap,

@@ -3,16 +3,10 @@
 //! fact that a number does not exist, so probing unknown numbers does not
 //! reach the database every time.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use safecert_domain::{CertNo, TenantSlug};
-use safecert_memo::Memo;
+use safecert_memo::{Memo, Tally};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -45,9 +39,9 @@ pub struct LookupCache {
     certs: Memo<String, Entry<Arc<CertificateRecord>>>,
     directory: Memo<String, Entry<Arc<DirectoryEntry>>>,
     redis: Option<Arc<RedisTier>>,
-    local_hits: AtomicU64,
-    redis_hits: AtomicU64,
-    misses: AtomicU64,
+    local_hits: Tally,
+    redis_hits: Tally,
+    misses: Tally,
     rules_changed: tokio::sync::Notify,
 }
 
@@ -83,9 +77,9 @@ impl LookupCache {
             certs: Memo::per_thread(LOCAL_CAPACITY).expiring_after(local_ttl),
             directory: Memo::per_thread(LOCAL_CAPACITY).expiring_after(local_ttl),
             redis,
-            local_hits: AtomicU64::new(0),
-            redis_hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
+            local_hits: Tally::default(),
+            redis_hits: Tally::default(),
+            misses: Tally::default(),
             rules_changed: tokio::sync::Notify::new(),
         }
     }
@@ -129,11 +123,7 @@ impl LookupCache {
     }
 
     pub fn stats(&self) -> CacheStats {
-        CacheStats {
-            local_hits: self.local_hits.load(Ordering::Relaxed),
-            redis_hits: self.redis_hits.load(Ordering::Relaxed),
-            misses: self.misses.load(Ordering::Relaxed),
-        }
+        CacheStats { local_hits: self.local_hits.get(), redis_hits: self.redis_hits.get(), misses: self.misses.get() }
     }
 
     async fn get<T>(&self, local: &Memo<String, Entry<T>>, key: String) -> Option<Entry<T>>
@@ -141,18 +131,18 @@ impl LookupCache {
         T: Clone + Send + Sync + 'static + for<'de> Deserialize<'de>,
     {
         if let Some(hit) = local.get(&key) {
-            self.local_hits.fetch_add(1, Ordering::Relaxed);
+            self.local_hits.add(1);
             return Some(hit);
         }
         if let Some(redis) = &self.redis
             && let Some(bytes) = redis.get(&key).await
             && let Ok(entry) = serde_json::from_slice::<Entry<T>>(&bytes)
         {
-            self.redis_hits.fetch_add(1, Ordering::Relaxed);
+            self.redis_hits.add(1);
             local.insert(key, entry.clone());
             return Some(entry);
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
+        self.misses.add(1);
         None
     }
 

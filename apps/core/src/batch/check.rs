@@ -8,7 +8,7 @@ use safecert_domain::{CertNo, HolderName, IdNumber, Status, TenantSlug};
 use serde::{Deserialize, Serialize};
 
 use super::{columns::Columns, sheet::SheetRow};
-use crate::{Platform, entry_facts, verify::comparable};
+use crate::{Platform, entry_facts, verify::same_name};
 
 /// Rows checked per round of reads.
 pub const CHUNK: usize = 1_000;
@@ -180,7 +180,7 @@ impl Platform {
                 continue;
             };
             result.province = Some(entry.tenant.to_string());
-            if comparable(&entry.holder_name) != comparable(&p.name) {
+            if !same_name(&entry.holder_name, &p.name) {
                 result.outcome = Outcome::Mismatch;
                 result.reason = Some(Reason::NameDiffers);
                 continue;

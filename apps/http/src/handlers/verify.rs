@@ -1,5 +1,3 @@
-use std::sync::atomic::Ordering;
-
 use actix_web::{HttpRequest, HttpResponse, get};
 use safecert_core::{CertificateView, VerifyOutcome};
 use serde::Serialize;
@@ -44,11 +42,11 @@ pub async fn verify(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiErr
     let outcome = app.platform.verify(&cert_no, &name, lang.locale).await.map_err(|e| super::unavailable(&e, &lang))?;
     let body = match outcome {
         VerifyOutcome::Genuine(view) => {
-            app.metrics.verify_genuine.fetch_add(1, Ordering::Relaxed);
+            app.metrics.verify_genuine.add(1);
             VerifyBody { genuine: true, certificate: Some(*view), message: lang.text("result-genuine") }
         }
         VerifyOutcome::NoMatch => {
-            app.metrics.verify_no_match.fetch_add(1, Ordering::Relaxed);
+            app.metrics.verify_no_match.add(1);
             VerifyBody { genuine: false, certificate: None, message: lang.text("result-no-match") }
         }
     };
