@@ -137,12 +137,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let shard = self.shared_lock(self.shard(key));
-        let kept = shard.get(key)?;
-        if self.ttl.is_some() && !kept.live(Instant::now()) {
-            return None;
-        }
-        Some(kept.value.clone())
+        self.read(key, V::clone)
     }
 
     /// What `read` makes of the value for `key`, without cloning it.

@@ -110,10 +110,11 @@ pub struct Identity {
 pub(crate) fn token_hash(token: &str) -> String {
     // Every signed-in request hashes its token: into a buffer at once
     // rather than a character at a time.
+    let digest = Sha256::digest(token.as_bytes());
     let mut out = [0u8; 64];
-    match hex::encode_to_slice(Sha256::digest(token.as_bytes()), &mut out) {
+    match hex::encode_to_slice(digest, &mut out) {
         Ok(()) => String::from_utf8_lossy(&out).into_owned(),
-        Err(_) => hex::encode(Sha256::digest(token.as_bytes())),
+        Err(_) => hex::encode(digest),
     }
 }
 
