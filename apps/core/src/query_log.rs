@@ -117,34 +117,67 @@ impl QueryLog {
         }
     }
 
+    /// Gathers entries into folded batches and writes them, up to
+    /// [`Databases::background_writers`] batches at once: a write spends
+    /// much of its time waiting for the database to take its rows, and on
+    /// a busy machine a second one keeps the log moving meanwhile.
     async fn write_loop(&self, rx: &mut mpsc::Receiver<LoggedQuery>, dbs: &Databases) {
-        while let Some(first) = rx.recv().await {
-            let mut gathered = vec![first];
-            // Sleep through the gathering time and then take what came:
-            // waiting for each entry would wake this task, and a thread,
-            // once per query.
-            let until = tokio::time::Instant::now() + GATHER;
-            drain(rx, &mut gathered);
-            if gathered.len() < BATCH {
-                tokio::time::sleep_until(until).await;
-                drain(rx, &mut gathered);
+        let (batches, next) = mpsc::channel::<Vec<LoggedQuery>>(1);
+        let next = tokio::sync::Mutex::new(next);
+        let gather = async move {
+            while let Some(gathered) = gather(rx).await {
+                if batches.send(fold(gathered)).await.is_err() {
+                    break;
+                }
             }
-            let batch = fold(gathered);
-            for attempt in 1..=3 {
-                match dbs.log_queries(&batch).await {
-                    Ok(()) => break,
-                    Err(e) if attempt < 3 => {
-                        tracing::warn!(error = %e, "cannot write the query log; retrying");
-                        tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, entries = batch.len(), "query log entries lost");
-                        self.dropped.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                    }
+        };
+        let writer = || async {
+            loop {
+                let Some(batch) = next.lock().await.recv().await else { break };
+                self.write(&batch, dbs).await;
+            }
+        };
+        let writers = (0..dbs.background_writers().max(1)).map(|_| writer());
+        tokio::join!(gather, futures_util::future::join_all(writers));
+    }
+
+    /// Stores one folded batch, trying three times before counting it lost.
+    async fn write(&self, batch: &[LoggedQuery], dbs: &Databases) {
+        let started = std::time::Instant::now();
+        for attempt in 1..=3 {
+            match dbs.log_queries(batch).await {
+                Ok(()) => {
+                    let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    tracing::debug!(rows = batch.len(), ms, "query log batch written");
+                    return;
+                }
+                Err(e) if attempt < 3 => {
+                    tracing::warn!(error = %e, "cannot write the query log; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, entries = batch.len(), "query log entries lost");
+                    self.dropped.fetch_add(batch.len() as u64, Ordering::Relaxed);
                 }
             }
         }
     }
+}
+
+/// The next entries to write: what comes within the gathering time after
+/// the first, up to a batch. Sleeps through the gathering time and then
+/// takes what came: waiting for each entry would wake this task, and a
+/// thread, once per query. `None` once the service stops.
+async fn gather(rx: &mut mpsc::Receiver<LoggedQuery>) -> Option<Vec<LoggedQuery>> {
+    let first = rx.recv().await?;
+    let mut gathered = vec![first];
+    let until = tokio::time::Instant::now() + GATHER;
+    drain(rx, &mut gathered);
+    if gathered.len() < BATCH {
+        tokio::time::sleep_until(until).await;
+        drain(rx, &mut gathered);
+    }
+    Some(gathered)
 }
 
 /// Moves what waits in the channel into `gathered`, up to a batch.

@@ -114,6 +114,9 @@ async fn connect_sqlite(file: &Path, max_connections: u32) -> Result<DatabaseCon
     Ok(Database::connect(opts).await?)
 }
 
+/// Connections a background writer holds on PostgreSQL.
+const BACKGROUND_WRITERS: usize = 2;
+
 async fn connect_pg(url: &str, max: u32, search_path: Option<&str>) -> Result<DatabaseConnection, StorageError> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max.max(1))
@@ -224,12 +227,25 @@ impl Databases {
         self.backend
     }
 
-    /// A connection of its own to the platform tables, for a background
+    /// How many writes a background writer may have in flight at once:
+    /// PostgreSQL takes them side by side, each on its own connection;
+    /// SQLite takes one writer at a time anyway.
+    pub fn background_writers(&self) -> usize {
+        match self.backend {
+            Backend::Postgres => BACKGROUND_WRITERS,
+            Backend::Sqlite => 1,
+        }
+    }
+
+    /// Connections of their own to the platform tables, for a background
     /// writer that must not take connections from requests (PostgreSQL:
-    /// one more connection; SQLite: the platform file's pool).
+    /// [`Databases::background_writers`] more connections; SQLite: the
+    /// platform file's pool).
     pub async fn background_platform(&self) -> Result<Databases, StorageError> {
         let platform = match self.backend {
-            Backend::Postgres => connect_pg(&self.config.url.clone().unwrap_or_default(), 1, None).await?,
+            Backend::Postgres => {
+                connect_pg(&self.config.url.clone().unwrap_or_default(), BACKGROUND_WRITERS as u32, None).await?
+            }
             Backend::Sqlite => self.platform.clone(),
         };
         Ok(Databases {
