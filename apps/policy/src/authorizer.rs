@@ -117,8 +117,8 @@ impl Authorizer {
         let allowed = match state.partitions.for_decision(&subject.id, &subject.role, tenant, op) {
             None => false,
             Some(Chosen::WithGrants(enforcer)) => matches(enforcer, request(subject, tenant, resource, action, &now())),
-            Some(Chosen::RoleOnly(enforcer)) => {
-                let key = remembered::key(subject, tenant, resource, action);
+            Some(Chosen::RoleOnly(enforcer, reads)) => {
+                let key = remembered::key(subject, tenant, resource, action, reads);
                 self.remembered.answer(key, || matches(enforcer, request(subject, tenant, resource, action, &now())))
             }
         };

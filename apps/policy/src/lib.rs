@@ -12,6 +12,7 @@ mod files;
 mod grant;
 mod lines;
 mod partition;
+mod reads;
 mod remembered;
 mod role;
 mod scope;

@@ -22,12 +22,13 @@ use casbin::{
     rhai::{Dynamic, ImmutableString},
 };
 
-use crate::{Action, Grant, ObjectKind, PolicyError, PolicyFiles, attributes::account_key, lines::Lines};
+use crate::{Action, Grant, ObjectKind, PolicyError, PolicyFiles, attributes::account_key, lines::Lines, reads::Reads};
 
 /// The enforcer a decision runs.
 pub(crate) enum Chosen<'a> {
-    /// The role's lines alone: the same request always gets the same answer.
-    RoleOnly(&'a Enforcer),
+    /// The role's lines alone: the same request always gets the same
+    /// answer; they read only these attributes of the resource.
+    RoleOnly(&'a Enforcer, Reads),
     /// Grants of the account beside its role's lines: the answer depends
     /// on the time and on the grants in force.
     WithGrants(&'a Enforcer),
@@ -39,11 +40,17 @@ const LINES_PER_BUCKET: usize = 2;
 /// Object kind and action, as the policy spells them.
 pub(crate) type Operation = (&'static str, &'static str);
 
+/// A role's lines for one operation, and what they read of a resource.
+pub(crate) struct RoleEnforcer {
+    enforcer: Enforcer,
+    reads: Reads,
+}
+
 /// The role templates never change while the service runs, and a change
 /// to grants touches a few (tenant, operation) groups: a new set of
 /// partitions shares everything else with the one before it.
 pub(crate) struct Partitions {
-    roles: Arc<HashMap<String, HashMap<Operation, Enforcer>>>,
+    roles: Arc<HashMap<String, HashMap<Operation, RoleEnforcer>>>,
     grants: HashMap<String, HashMap<Operation, Arc<GrantBuckets>>>,
     holders: HashSet<String>,
 }
@@ -135,7 +142,7 @@ impl Partitions {
 
     async fn with_roles(
         files: &PolicyFiles,
-        roles: Arc<HashMap<String, HashMap<Operation, Enforcer>>>,
+        roles: Arc<HashMap<String, HashMap<Operation, RoleEnforcer>>>,
         grants: &[Grant],
         before: Option<&Partitions>,
     ) -> Result<Self, PolicyError> {
@@ -167,7 +174,7 @@ impl Partitions {
         {
             return Some(Chosen::WithGrants(bucket));
         }
-        self.roles.get(role)?.get(&op).map(Chosen::RoleOnly)
+        self.roles.get(role)?.get(&op).map(|r| Chosen::RoleOnly(&r.enforcer, r.reads))
     }
 
     /// How many accounts hold grants.
@@ -178,7 +185,7 @@ impl Partitions {
 
 /// One small enforcer per role and operation, with the role's own and
 /// inherited lines for it.
-async fn role_enforcers(files: &PolicyFiles) -> Result<HashMap<String, HashMap<Operation, Enforcer>>, PolicyError> {
+async fn role_enforcers(files: &PolicyFiles) -> Result<HashMap<String, HashMap<Operation, RoleEnforcer>>, PolicyError> {
     let mut role_names: Vec<&str> = files.role_lines.iter().map(|l| l[0].as_str()).collect();
     role_names.extend(files.inherits.iter().map(|(from, _)| from.as_str()));
     role_names.sort_unstable();
@@ -190,7 +197,8 @@ async fn role_enforcers(files: &PolicyFiles) -> Result<HashMap<String, HashMap<O
         for op in &ops {
             let lines = role_lines(files, role, *op);
             if !lines.is_empty() {
-                enforcers.insert(*op, enforcer(files, lines).await?);
+                let reads = Reads::of_lines(&lines);
+                enforcers.insert(*op, RoleEnforcer { enforcer: enforcer(files, lines).await?, reads });
             }
         }
         roles.insert(role.to_owned(), enforcers);

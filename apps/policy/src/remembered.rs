@@ -7,7 +7,7 @@
 
 use safecert_memo::Memo;
 
-use crate::{Action, Resource, Subject};
+use crate::{Action, Resource, Subject, reads::Reads};
 
 /// Distinct requests kept at most by each thread (about 250 bytes each).
 const LIMIT: usize = 50_000;
@@ -22,10 +22,12 @@ impl Default for Remembered {
     }
 }
 
-/// Everything a role line's condition can read: the subject's attributes
-/// (not its account: role lines never name one), the tenant asked in, the
-/// resource's attributes and the action.
-pub(crate) fn key(subject: &Subject, tenant: &str, resource: &Resource, action: Action) -> String {
+/// Everything the role's lines can read: the subject's attributes (not
+/// its account: role lines never name one), the tenant asked in, the
+/// resource's kind and tenant, the action, and those of the resource's
+/// other attributes that `reads` names. Role, kind and action come first
+/// and decide `reads`, so keys of different shapes never meet.
+pub(crate) fn key(subject: &Subject, tenant: &str, resource: &Resource, action: Action, reads: Reads) -> String {
     let parts = [
         subject.role.as_str(),
         &subject.tenant,
@@ -36,17 +38,13 @@ pub(crate) fn key(subject: &Subject, tenant: &str, resource: &Resource, action: 
         &subject.scopes,
         tenant,
         resource.kind,
-        &resource.tenant,
-        &resource.region,
-        &resource.enterprise,
-        &resource.dept,
-        &resource.holder,
         action.as_str(),
+        &resource.tenant,
     ];
     // Each part after its length: no two requests make the same key,
     // whatever their values contain.
-    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 4).sum());
-    for part in parts {
+    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 4).sum::<usize>() + 64);
+    for part in parts.into_iter().chain(reads.of(resource)) {
         push_decimal(&mut key, part.len());
         key.push(':');
         key.push_str(part);

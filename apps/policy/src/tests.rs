@@ -229,7 +229,66 @@ async fn role_decisions_are_remembered_and_grant_decisions_never() {
 #[test]
 fn no_two_requests_share_a_remembered_key() {
     let s = Subject::new(1, Role::Regulator, "gd");
-    let a = crate::remembered::key(&s.clone().region("44"), "gd", &cert("0", "", "", ""), Action::Read);
-    let b = crate::remembered::key(&s.region("440"), "gd", &cert("", "", "", ""), Action::Read);
+    let all = crate::reads::Reads::ALL;
+    let a = crate::remembered::key(&s.clone().region("44"), "gd", &cert("0", "", "", ""), Action::Read, all);
+    let b = crate::remembered::key(&s.region("440"), "gd", &cert("", "", "", ""), Action::Read, all);
     assert_ne!(a, b);
+}
+
+#[tokio::test]
+async fn answers_are_kept_by_what_the_role_reads_of_the_certificate() {
+    let a = authorizer(vec![]).await;
+    let platform = Subject::new(20, Role::PlatformAdmin, "gd");
+    let shenzhen = Subject::new(21, Role::Regulator, "gd").region("4403");
+    let acme = Subject::new(22, Role::EnterpriseAdmin, "gd").enterprise(ACME);
+    let certs =
+        [cert("440305", ACME, "/1/", "h1"), cert("440305", OTHER, "/2/", "h2"), cert("440105", ACME, "/1/", "h3")];
+    for c in &certs {
+        assert!(allowed(&a, &platform, c, Action::Read));
+    }
+    assert_eq!(a.remembered.len(), 1, "a platform administrator's lines read nothing of a certificate");
+    let seen: Vec<bool> = certs.iter().map(|c| allowed(&a, &shenzhen, c, Action::Read)).collect();
+    assert_eq!(seen, [true, true, false]);
+    assert_eq!(a.remembered.len(), 3, "a regulator's answers are kept by region only");
+    let seen: Vec<bool> = certs.iter().map(|c| allowed(&a, &acme, c, Action::Read)).collect();
+    assert_eq!(seen, [true, false, true]);
+    assert_eq!(a.remembered.len(), 5, "an enterprise administrator's by enterprise only");
+}
+
+/// The `r.obj.<attribute>` names a piece of the matcher reads.
+fn object_attributes(text: &str) -> Vec<&str> {
+    text.match_indices("r.obj.")
+        .map(|(at, m)| {
+            let rest = &text[at + m.len()..];
+            &rest[..rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_').unwrap_or(rest.len())]
+        })
+        .collect()
+}
+
+#[test]
+fn what_each_condition_reads_is_what_the_model_reads() {
+    use crate::reads::Reads;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+    let files = PolicyFiles::load(&dir).unwrap();
+    let matcher = &files.model[files.model.find("[matchers]").unwrap()..];
+    let mut pieces = matcher.split("p.cond == \"");
+    // Before the first condition the matcher reads only the kind.
+    assert!(object_attributes(pieces.next().unwrap()).iter().all(|a| *a == "kind"));
+    let probe = cert("region", "enterprise", "dept", "holder");
+    let mut conditions = 0;
+    for piece in pieces {
+        let (condition, body) = piece.split_once('"').unwrap();
+        let reads = Reads::of_condition(condition);
+        assert_ne!(reads, Reads::ALL, "{condition} is written out in Reads::of_condition");
+        let kept: Vec<&str> = reads.of(&probe).collect();
+        for attribute in object_attributes(body) {
+            assert!(kept.contains(&attribute), "{condition} reads r.obj.{attribute}; Reads must keep it");
+        }
+        conditions += 1;
+    }
+    assert!(conditions >= 9, "the matcher's conditions were found ({conditions})");
+    // Every condition a role line uses is one of them.
+    for line in &files.role_lines {
+        assert_ne!(Reads::of_condition(&line[4]), Reads::ALL, "role line condition {}", line[4]);
+    }
 }
