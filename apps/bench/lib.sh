@@ -2,7 +2,8 @@
 # build, field keys, a PostgreSQL database seeded with certificates (kept
 # with BENCH_KEEP_DB=1), the service on a port, a signed-in operator.
 #
-# Before sourcing, set: per_tenant, db, out. After it: bin, pg, summary,
+# Before sourcing, set: per_tenant, db, out (and summary, to write
+# elsewhere than out/summary.md). After it: bin, pg, summary,
 # note, and the functions below.
 
 pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
@@ -15,7 +16,7 @@ export SAFECERT_LOG="${SAFECERT_LOG:-warn}"
 unset SAFECERT_REDIS_URL
 [ -f "$SAFECERT_KEY_FILE" ] || printf 'key_id = 1\nsm4 = %s\nblind_index = %s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 32)" > "$SAFECERT_KEY_FILE"
 
-summary="$out/summary.md"
+summary="${summary:-$out/summary.md}"
 : > "$summary"
 note() { echo "$*" | tee -a "$summary"; }
 

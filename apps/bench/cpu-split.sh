@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Where the two cores go, per request: CPU time of the server, of wrk, of
+# PostgreSQL and of Redis (from /proc, before and after each wrk run),
+# divided by the requests served. On a machine where wrk shares the cores,
+# this shows what each side costs, which requests/s alone cannot.
+#
+#   bash apps/bench/cpu-split.sh
+#
+# Runs on the database and path files apps/bench/run.sh left (run that
+# first); hot numbers, 64 connections, BENCH_DURATION each (default 10s).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+per_tenant=0
+summary="${BENCH_OUT:-/tmp/safecert-bench}/cpu-split.md"
+db="${BENCH_DB:-safecert_bench}"
+out="${BENCH_OUT:-/tmp/safecert-bench}"
+duration="${BENCH_DURATION:-10s}"
+# shellcheck source=apps/bench/lib.sh
+source apps/bench/lib.sh
+cargo build --release --locked -q -p safecert-bench
+export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
+export SAFECERT_REDIS_PREFIX="safecert-bench:"
+[ -f "$out/lookup-hot.txt" ] || { echo "run apps/bench/run.sh first"; exit 1; }
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+sum_ticks() { local t=0 p; for p in $(pgrep -x "$1"); do t=$((t + $(ticks "$p" 2>/dev/null || echo 0))); done; echo "$t"; }
+
+note "# CPU per request, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"
+note ""
+note "| run | requests/s | p99 | non-2xx | server µs | wrk µs | PostgreSQL µs | Redis µs |"
+note "|---|---|---|---|---|---|---|---|"
+
+# split NAME SERVER_PID WRK_ARGS...
+split() {
+    local name="$1" server="$2"
+    shift 2
+    local s0 p0 r0 log="$out/split-$name.txt"
+    s0=$(ticks "$server") p0=$(sum_ticks postgres) r0=$(sum_ticks redis-server)
+    /usr/bin/time -f "%U %S" -o "$out/split-wrk-time" wrk -t2 -c64 -d"$duration" --latency "$@" > "$log"
+    local s1 p1 r1
+    s1=$(ticks "$server") p1=$(sum_ticks postgres) r1=$(sum_ticks redis-server)
+    local hz n
+    hz=$(getconf CLK_TCK)
+    n=$(awk '/requests in/ {print $1}' "$log")
+    awk -v name="$name" -v n="$n" -v hz="$hz" -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v r=$((r1 - r0)) \
+        -v rps="$(awk '/Requests\/sec/ {print $2}' "$log")" -v p99="$(awk '$1 == "99%" {print $2}' "$log")" \
+        -v bad="$(awk '/Non-2xx/ {print $5}' "$log")" -v w="$(awk '{print $1 + $2}' "$out/split-wrk-time")" \
+        'BEGIN { u = 1e6 / n; printf "| %s | %.0f | %s | %d | %.1f | %.1f | %.1f | %.1f |\n", name, rps, p99, bad, s / hz * u, w * u, p / hz * u, r / hz * u }' \
+        | tee -a "$summary"
+}
+
+script=(-s apps/bench/random-paths.lua)
+BENCH_LISTEN=127.0.0.1:8090 "$bin/baseline-hello" &
+hello=$!
+for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:8090/ && break; sleep 0.2; done
+split hello-world "$hello" http://127.0.0.1:8090/
+# The lookups' own requests: their paths, their script, a session header
+# as long as a real one.
+split hello-world-lookup-requests "$hello" -H "Authorization: Bearer $(printf '%064d' 0)" "${script[@]}" http://127.0.0.1:8090 -- "$out/lookup-hot.txt"
+kill "$hello"
+wait "$hello" 2>/dev/null || true
+
+serve 8092
+token=$(operator_token 8092)
+auth=(-H "Authorization: Bearer $token")
+wrk -t2 -c64 -d20s "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$out/lookup-hot.txt" sequential > /dev/null
+wrk -t2 -c64 -d10s "${script[@]}" http://127.0.0.1:8092 -- "$out/verify-hot.txt" sequential > /dev/null
+sleep 2
+split lookup-hot "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$out/lookup-hot.txt"
+split verify-hot "$pid" "${script[@]}" http://127.0.0.1:8092 -- "$out/verify-hot.txt"
+split lookup-hot "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$out/lookup-hot.txt"
+echo "results in $summary"
