@@ -191,29 +191,61 @@ fn drain(rx: &mut mpsc::Receiver<LoggedQuery>, gathered: &mut Vec<LoggedQuery>) 
 }
 
 /// Caller, API client, tenant, kind, query and address.
-type SameQuery = (i32, Option<i32>, String, &'static str, String, String);
+type SameQuery<'a> = (i32, Option<i32>, &'a str, &'static str, &'a str, &'a str);
 
 /// The same query by the same caller from the same address, once, with
-/// how many times it came (at its first time).
+/// how many times it came (at its first time, in the order first seen).
 fn fold(entries: Vec<LoggedQuery>) -> Vec<LoggedQuery> {
-    let mut index: std::collections::HashMap<SameQuery, usize> = std::collections::HashMap::new();
-    let mut out: Vec<LoggedQuery> = Vec::new();
-    for e in entries {
-        let key = (e.account_id, e.api_client_id, e.tenant.clone(), e.kind, e.query.clone(), e.ip.clone());
-        match index.get(&key) {
-            Some(&i) => out[i].count += 1,
-            None => {
-                index.insert(key, out.len());
-                out.push(e);
-            }
-        }
+    let mut first: std::collections::HashMap<SameQuery<'_>, usize> =
+        std::collections::HashMap::with_capacity(entries.len());
+    let mut counts = vec![0; entries.len()];
+    for (i, e) in entries.iter().enumerate() {
+        let at = *first.entry((e.account_id, e.api_client_id, &e.tenant, e.kind, &e.query, &e.ip)).or_insert(i);
+        counts[at] += e.count;
     }
-    out
+    drop(first);
+    entries
+        .into_iter()
+        .zip(counts)
+        .filter(|(_, count)| *count > 0)
+        .map(|(mut e, count)| {
+            e.count = count;
+            e
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::loggable;
+    use safecert_storage::LoggedQuery;
+
+    use super::{fold, loggable};
+
+    fn entry(account_id: i32, query: &str, count: i32) -> LoggedQuery {
+        LoggedQuery {
+            at: chrono::Utc::now(),
+            account_id,
+            api_client_id: None,
+            tenant: "gd".into(),
+            kind: "lookup",
+            query: query.into(),
+            ip: "127.0.0.1".into(),
+            count,
+        }
+    }
+
+    #[test]
+    fn repeats_of_a_query_by_one_caller_fold_into_its_first_entry_with_a_count() {
+        let folded = fold(vec![
+            entry(1, "cert_no=A", 1),
+            entry(2, "cert_no=A", 1),
+            entry(1, "cert_no=B", 1),
+            entry(1, "cert_no=A", 2),
+            entry(2, "cert_no=A", 1),
+        ]);
+        let seen: Vec<(i32, &str, i32)> = folded.iter().map(|e| (e.account_id, e.query.as_str(), e.count)).collect();
+        assert_eq!(seen, [(1, "cert_no=A", 3), (2, "cert_no=A", 2), (1, "cert_no=B", 1)]);
+    }
 
     #[test]
     fn personal_numbers_are_masked_and_other_text_kept() {

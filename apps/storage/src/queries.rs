@@ -110,6 +110,34 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
+/// One entry as a line of `COPY … WITH (FORMAT csv)`, written straight
+/// into `rows`: texts quoted (inner quotes doubled) and clipped to their
+/// columns, a missing API client as an unquoted empty field (NULL).
+fn push_csv_row(rows: &mut String, q: &LoggedQuery) {
+    use std::fmt::Write;
+    fn quoted(rows: &mut String, text: &str, max: usize) {
+        rows.push('"');
+        for c in text.chars().take(max) {
+            if c == '"' {
+                rows.push('"');
+            }
+            rows.push(c);
+        }
+        rows.push('"');
+    }
+    rows.push_str(&q.at.to_rfc3339());
+    // Writing into a String cannot fail.
+    let _ = write!(rows, ",{},", q.account_id);
+    if let Some(id) = q.api_client_id {
+        let _ = write!(rows, "{id}");
+    }
+    for (value, max) in [(q.tenant.as_str(), 16), (q.kind, 16), (q.query.as_str(), 600), (q.ip.as_str(), 64)] {
+        rows.push(',');
+        quoted(rows, value, max);
+    }
+    let _ = writeln!(rows, ",{}", q.count);
+}
+
 impl Databases {
     /// Writes logged queries: one COPY on PostgreSQL, a few INSERTs on
     /// SQLite.
@@ -170,20 +198,7 @@ impl Databases {
             .map_err(failed)?;
         let mut rows = String::with_capacity(batch.len() * 96);
         for q in batch {
-            let text = |t: &str, max: usize| format!("\"{}\"", clip(t, max).replace('"', "\"\""));
-            rows.push_str(&q.at.to_rfc3339());
-            rows.push(',');
-            rows.push_str(&q.account_id.to_string());
-            rows.push(',');
-            // An unquoted empty field is NULL.
-            rows.push_str(&q.api_client_id.map(|id| id.to_string()).unwrap_or_default());
-            for (value, max) in [(q.tenant.as_str(), 16), (q.kind, 16), (q.query.as_str(), 600), (q.ip.as_str(), 64)] {
-                rows.push(',');
-                rows.push_str(&text(value, max));
-            }
-            rows.push(',');
-            rows.push_str(&q.count.to_string());
-            rows.push('\n');
+            push_csv_row(&mut rows, q);
         }
         copy.send(rows.into_bytes()).await.map_err(failed)?;
         copy.finish().await.map_err(failed)?;
@@ -280,5 +295,43 @@ impl Databases {
             .and_where(Expr::col(Favorites::CertNo).eq(cert_no))
             .to_owned();
         Ok(p.conn.execute(&stmt).await?.rows_affected() == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LoggedQuery, push_csv_row};
+
+    fn entry(api_client_id: Option<i32>, query: &str) -> LoggedQuery {
+        LoggedQuery {
+            at: chrono::DateTime::from_timestamp(1_764_352_800, 123_456_000).unwrap_or_default(),
+            account_id: 7,
+            api_client_id,
+            tenant: "gd".into(),
+            kind: "lookup",
+            query: query.into(),
+            ip: "127.0.0.1".into(),
+            count: 3,
+        }
+    }
+
+    #[test]
+    fn a_logged_query_is_one_csv_line_with_quotes_doubled_and_a_missing_client_null() {
+        let mut rows = String::new();
+        push_csv_row(&mut rows, &entry(None, r#"name=张"三"#));
+        push_csv_row(&mut rows, &entry(Some(12), "cert_no=GD1"));
+        assert_eq!(
+            rows,
+            "2025-11-28T18:00:00.123456+00:00,7,,\"gd\",\"lookup\",\"name=张\"\"三\",\"127.0.0.1\",3\n\
+             2025-11-28T18:00:00.123456+00:00,7,12,\"gd\",\"lookup\",\"cert_no=GD1\",\"127.0.0.1\",3\n"
+        );
+    }
+
+    #[test]
+    fn a_long_query_is_clipped_to_its_column_by_characters() {
+        let mut rows = String::new();
+        push_csv_row(&mut rows, &entry(None, &"张".repeat(700)));
+        assert!(rows.contains(&format!("\"{}\"", "张".repeat(600))));
+        assert!(!rows.contains(&"张".repeat(601)));
     }
 }
