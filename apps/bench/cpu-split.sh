@@ -11,9 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 per_tenant=0
-summary="${BENCH_OUT:-/tmp/safecert-bench}/cpu-split.md"
 db="${BENCH_DB:-safecert_bench}"
 out="${BENCH_OUT:-/tmp/safecert-bench}"
+summary="$out/cpu-split.md"
 duration="${BENCH_DURATION:-10s}"
 # shellcheck source=apps/bench/lib.sh
 source apps/bench/lib.sh

@@ -109,19 +109,19 @@ impl QueryLog {
     pub async fn run_writer(&self, dbs: std::sync::Arc<Databases>) {
         let Some(mut rx) = self.rx.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
         match dbs.background_platform().await {
-            Ok(own) => self.write_loop(&mut rx, &own).await,
+            Ok(own) => self.write_loop(&mut rx, &own, own.background_writers()).await,
             Err(e) => {
                 tracing::warn!(error = %e, "no connection of its own for the query log; sharing the service's");
-                self.write_loop(&mut rx, &dbs).await;
+                self.write_loop(&mut rx, &dbs, 1).await;
             }
         }
     }
 
     /// Gathers entries into folded batches and writes them, up to
-    /// [`Databases::background_writers`] batches at once: a write spends
-    /// much of its time waiting for the database to take its rows, and on
-    /// a busy machine a second one keeps the log moving meanwhile.
-    async fn write_loop(&self, rx: &mut mpsc::Receiver<LoggedQuery>, dbs: &Databases) {
+    /// `writers` batches at once: a write spends much of its time waiting
+    /// for the database to take its rows, and on a busy machine a second
+    /// one keeps the log moving meanwhile.
+    async fn write_loop(&self, rx: &mut mpsc::Receiver<LoggedQuery>, dbs: &Databases, writers: usize) {
         let (batches, next) = mpsc::channel::<Vec<LoggedQuery>>(1);
         let next = tokio::sync::Mutex::new(next);
         let gather = async move {
@@ -137,7 +137,7 @@ impl QueryLog {
                 self.write(&batch, dbs).await;
             }
         };
-        let writers = (0..dbs.background_writers().max(1)).map(|_| writer());
+        let writers = (0..writers.max(1)).map(|_| writer());
         tokio::join!(gather, futures_util::future::join_all(writers));
     }
 

@@ -24,20 +24,12 @@ impl Reads {
     /// in policies/model.conf writes it out. A condition not named here
     /// reads everything, so a new one is never kept by too little.
     pub fn of_condition(condition: &str) -> Self {
-        let only = |f: fn(&mut Reads)| {
-            let mut reads = Self::NONE;
-            f(&mut reads);
-            reads
-        };
         match condition {
             "any" => Self::NONE,
-            "own" => only(|r| r.holder = true),
-            "enterprise" | "granted_enterprise" => only(|r| r.enterprise = true),
-            "department" | "granted_department" => only(|r| {
-                r.enterprise = true;
-                r.dept = true;
-            }),
-            "region" | "region_below" | "granted_region" => only(|r| r.region = true),
+            "own" => Reads { holder: true, ..Self::NONE },
+            "enterprise" | "granted_enterprise" => Reads { enterprise: true, ..Self::NONE },
+            "department" | "granted_department" => Reads { enterprise: true, dept: true, ..Self::NONE },
+            "region" | "region_below" | "granted_region" => Reads { region: true, ..Self::NONE },
             _ => Self::ALL,
         }
     }

@@ -110,6 +110,12 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
+/// An entry's text columns (tenant, kind, query, address), each with its
+/// column's width.
+fn text_columns(q: &LoggedQuery) -> [(&str, usize); 4] {
+    [(q.tenant.as_str(), 16), (q.kind, 16), (q.query.as_str(), 600), (q.ip.as_str(), 64)]
+}
+
 /// One entry as a line of `COPY … WITH (FORMAT csv)`, written straight
 /// into `rows`: texts quoted (inner quotes doubled) and clipped to their
 /// columns, a missing API client as an unquoted empty field (NULL).
@@ -131,7 +137,7 @@ fn push_csv_row(rows: &mut String, q: &LoggedQuery) {
     if let Some(id) = q.api_client_id {
         let _ = write!(rows, "{id}");
     }
-    for (value, max) in [(q.tenant.as_str(), 16), (q.kind, 16), (q.query.as_str(), 600), (q.ip.as_str(), 64)] {
+    for (value, max) in text_columns(q) {
         rows.push(',');
         quoted(rows, value, max);
     }
@@ -158,15 +164,16 @@ impl Databases {
             let mut insert = Query::insert();
             insert.into_table(p.table(QueryLog::Table)).columns(LOG_COLUMNS);
             for q in chunk {
+                let [tenant, kind, query, ip] = text_columns(q).map(|(text, max)| clip(text, max));
                 insert
                     .values([
                         q.at.fixed_offset().into(),
                         q.account_id.into(),
                         q.api_client_id.into(),
-                        clip(&q.tenant, 16).into(),
-                        q.kind.into(),
-                        clip(&q.query, 600).into(),
-                        clip(&q.ip, 64).into(),
+                        tenant.into(),
+                        kind.into(),
+                        query.into(),
+                        ip.into(),
                         q.count.into(),
                     ])
                     .map_err(|e| StorageError::Corrupt(e.to_string()))?;
