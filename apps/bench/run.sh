@@ -101,8 +101,8 @@ stop
 
 BENCH_LISTEN=127.0.0.1:8091 "$bin/baseline-sqlx" & pid=$!
 wait_port 8091 "api/v1/t/gd/certificates/x"
-run bare-sqlx-lookup 64 http://127.0.0.1:8091 "$out/lookup-all.txt"
-run bare-sqlx-lookup 1000 http://127.0.0.1:8091 "$out/lookup-all.txt"
+run bare-sqlx-lookup 64 http://127.0.0.1:8091 "$out/lookup-all.txt" sequential
+run bare-sqlx-lookup 1000 http://127.0.0.1:8091 "$out/lookup-all.txt" sequential
 stop
 
 serve() {
@@ -120,11 +120,11 @@ serve() {
 serve
 sleep 2
 idle=$(rss_mb "$pid")
-run lookup-cold 64 http://127.0.0.1:8092 "$out/lookup-all.txt"
+run lookup-cold 64 http://127.0.0.1:8092 "$out/lookup-all.txt" sequential
 stop
 serve
-run verify-cold 64 http://127.0.0.1:8092 "$out/verify-all.txt"
-run lookup-cold 1000 http://127.0.0.1:8092 "$out/lookup-all.txt"
+run verify-cold 64 http://127.0.0.1:8092 "$out/verify-all.txt" sequential
+run lookup-cold 1000 http://127.0.0.1:8092 "$out/lookup-all.txt" sequential
 stop
 
 serve
