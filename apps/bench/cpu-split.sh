@@ -7,7 +7,8 @@
 #   bash apps/bench/cpu-split.sh
 #
 # Runs on the database and path files apps/bench/run.sh left (run that
-# first); hot numbers, 64 connections, BENCH_DURATION each (default 10s).
+# first); hot and cold numbers, 64 connections, BENCH_DURATION each
+# (default 10s).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 per_tenant=0
@@ -60,6 +61,15 @@ split hello-world-lookup-requests "$hello" -H "Authorization: Bearer $(printf '%
 kill "$hello"
 wait "$hello" 2>/dev/null || true
 
+# Cold: every number asked once (the shuffled file of all certificates,
+# in order), beside the bare sqlx lookup asked the same numbers.
+BENCH_LISTEN=127.0.0.1:8091 "$bin/baseline-sqlx" &
+sqlx=$!
+for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:8091/api/v1/t/gd/certificates/x && break; sleep 0.2; done
+split bare-sqlx-lookup-cold "$sqlx" "${script[@]}" http://127.0.0.1:8091 -- "$out/lookup-all.txt" sequential
+kill "$sqlx"
+wait "$sqlx" 2>/dev/null || true
+
 serve 8092
 token=$(operator_token 8092)
 auth=(-H "Authorization: Bearer $token")
@@ -69,4 +79,17 @@ sleep 2
 split lookup-hot "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$out/lookup-hot.txt"
 split verify-hot "$pid" "${script[@]}" http://127.0.0.1:8092 -- "$out/verify-hot.txt"
 split lookup-hot "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$out/lookup-hot.txt"
+
+# The service again, its caches empty: the in-process one by a restart,
+# Redis by deleting the run's keys.
+restart() {
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    redis-cli -u "$SAFECERT_REDIS_URL" --scan --pattern "$SAFECERT_REDIS_PREFIX*" | xargs -r -n 1000 redis-cli -u "$SAFECERT_REDIS_URL" del > /dev/null
+    serve 8092
+}
+restart
+split lookup-cold "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$out/lookup-all.txt" sequential
+restart
+split verify-cold "$pid" "${script[@]}" http://127.0.0.1:8092 -- "$out/verify-all.txt" sequential
 echo "results in $summary"
