@@ -147,6 +147,7 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         workers: 1,
         demo_certs_per_tenant: 0,
         cache_ttl: std::time::Duration::from_secs(60),
+        redis_timeout: std::time::Duration::from_millis(100),
         admin_token: Some(safecert_core::AdminToken::new(ADMIN_TOKEN)),
         nightly_scan: false,
         sms: messages.as_ref().map(MessageServers::sms_config),

@@ -19,6 +19,13 @@ out="${BENCH_OUT:-/tmp/safecert-bench}"
 mkdir -p "$out"
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
 [ "$(ulimit -n)" -ge 4096 ] || ulimit -n 65535 2>/dev/null || true
+# A server left running on a port would answer in place of the one measured.
+for port in 8090 8091 8092; do
+    if (exec 3<> "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "port $port is in use: stop what listens there (e.g. a safecert serve) first"
+        exit 1
+    fi
+done
 
 cargo build --release --locked -q -p safecert -p safecert-bench
 bin=target/release

@@ -28,6 +28,9 @@ pub struct Config {
     pub workers: usize,
     pub demo_certs_per_tenant: u64,
     pub cache_ttl: Duration,
+    /// How long a Redis command may take before the lookup goes on without
+    /// Redis (and leaves it alone for a moment).
+    pub redis_timeout: Duration,
     /// Guards the rules administration API until accounts exist; `None`
     /// turns that API off.
     pub admin_token: Option<AdminToken>,
@@ -169,6 +172,7 @@ impl Config {
             workers: workers.max(1),
             demo_certs_per_tenant: number("SAFECERT_DEMO_CERTS_PER_TENANT", 40)?,
             cache_ttl: Duration::from_secs(number("SAFECERT_CACHE_TTL_SECS", 3600)?),
+            redis_timeout: Duration::from_millis(number::<u64>("SAFECERT_REDIS_TIMEOUT_MS", 100)?.max(1)),
             admin_token,
             nightly_scan: var("SAFECERT_NIGHTLY_SCAN").is_none() || flag("SAFECERT_NIGHTLY_SCAN")?,
             sms,

@@ -107,7 +107,7 @@ impl Platform {
                 url: url.clone(),
                 prefix: config.redis_prefix.clone(),
                 ttl: config.cache_ttl,
-                op_timeout: std::time::Duration::from_millis(100),
+                op_timeout: config.redis_timeout,
             })
             .map_err(|e| StartError::Redis(e.to_string()))?,
             None => LookupCache::local(),
