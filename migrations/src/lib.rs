@@ -26,6 +26,7 @@ impl MigratorTrait for PlatformMigrator {
             Box::new(platform::m20261128_000006_private_queries::Migration),
             Box::new(platform::m20261128_000007_batch_jobs::Migration),
             Box::new(platform::m20261128_000008_issued_reports::Migration),
+            Box::new(platform::m20261129_000001_query_log_by_time::Migration),
         ]
     }
 }

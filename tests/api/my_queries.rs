@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use safecert_storage::LoggedQuery;
 use safecert_tests::{SeededRow, TestApp, error_of, spawn_app};
 use serde_json::{Value, json};
 
@@ -55,6 +56,26 @@ async fn every_query_is_logged_with_personal_numbers_masked_and_shown_as_history
     // Keys keep none.
     let key = app.read_key(&boss).await;
     assert_eq!(app.get_as(&key, "/api/v1/me/queries").await.status(), 403);
+}
+
+#[tokio::test]
+async fn history_lists_queries_by_when_they_were_asked_not_by_when_they_were_stored() {
+    let app = spawn_app().await;
+    let rows = app.seed(20, 47).await;
+    let (boss, _) = enterprise_admin(&app, &rows).await;
+    let me: Value = app.get_as(&boss, "/api/v1/me").await.json().await.unwrap();
+    let account_id = i32::try_from(me["account_id"].as_i64().unwrap()).unwrap();
+    let asked = |seconds_ago: i64, query: &str| {
+        let at = chrono::Utc::now() - chrono::Duration::seconds(seconds_ago);
+        LoggedQuery::asked(at, (account_id, None), "gd", "lookup", query.into(), "127.0.0.1".into())
+    };
+    // Two batches in flight at once: the later one is stored first.
+    let dbs = app.platform.store.databases();
+    dbs.log_queries(&[asked(1, "cert_no=THIRD")]).await.unwrap();
+    dbs.log_queries(&[asked(3, "cert_no=FIRST"), asked(2, "cert_no=SECOND")]).await.unwrap();
+    let history = settled_history(&app, &boss).await;
+    let queries: Vec<&str> = history.iter().map(|e| e["query"].as_str().unwrap()).collect();
+    assert_eq!(queries, ["cert_no=THIRD", "cert_no=SECOND", "cert_no=FIRST"], "newest asked first");
 }
 
 fn urlencode(s: &str) -> String {

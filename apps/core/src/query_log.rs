@@ -70,16 +70,8 @@ impl QueryLog {
         if caller.is_private() {
             return;
         }
-        let entry = LoggedQuery {
-            at: chrono::Utc::now(),
-            account_id: caller.account_id,
-            api_client_id: caller.api_client,
-            tenant: tenant.to_owned(),
-            kind,
-            query,
-            ip,
-            count: 1,
-        };
+        let entry =
+            LoggedQuery::asked(chrono::Utc::now(), (caller.account_id, caller.api_client), tenant, kind, query, ip);
         let entry = match self.tx.try_send(entry) {
             Ok(()) => return,
             Err(mpsc::error::TrySendError::Full(entry)) => entry,
@@ -222,16 +214,15 @@ mod tests {
     use super::{fold, loggable};
 
     fn entry(account_id: i32, query: &str, count: i32) -> LoggedQuery {
-        LoggedQuery {
-            at: chrono::Utc::now(),
-            account_id,
-            api_client_id: None,
-            tenant: "gd".into(),
-            kind: "lookup",
-            query: query.into(),
-            ip: "127.0.0.1".into(),
-            count,
-        }
+        let once = LoggedQuery::asked(
+            chrono::Utc::now(),
+            (account_id, None),
+            "gd",
+            "lookup",
+            query.into(),
+            "127.0.0.1".into(),
+        );
+        LoggedQuery { count, ..once }
     }
 
     #[test]

@@ -91,6 +91,21 @@ pub struct LoggedQuery {
     pub count: i32,
 }
 
+impl LoggedQuery {
+    /// A query asked once, at `at`, by an account (through one of its API
+    /// clients, if `api_client_id`), from `ip`.
+    pub fn asked(
+        at: DateTime<Utc>,
+        (account_id, api_client_id): (i32, Option<i32>),
+        tenant: &str,
+        kind: &'static str,
+        query: String,
+        ip: String,
+    ) -> Self {
+        Self { at, account_id, api_client_id, tenant: tenant.to_owned(), kind, query, ip, count: 1 }
+    }
+}
+
 const LOG_COLUMNS: [QueryLog; 8] = [
     QueryLog::At,
     QueryLog::AccountId,
@@ -213,13 +228,15 @@ impl Databases {
         Ok(())
     }
 
-    /// An account's newest queries.
+    /// An account's newest queries, by when they were asked (batches are
+    /// written two at a time, so ids need not follow the clock).
     pub async fn query_history(&self, account_id: i32, limit: u64) -> Result<Vec<QueryLogRow>, StorageError> {
         let p = self.platform();
         let stmt = Query::select()
             .columns(LOG_COLUMNS)
             .from(p.table(QueryLog::Table))
             .and_where(Expr::col(QueryLog::AccountId).eq(account_id))
+            .order_by(QueryLog::At, Order::Desc)
             .order_by(QueryLog::Id, Order::Desc)
             .limit(limit)
             .to_owned();

@@ -9,3 +9,4 @@ pub mod m20261128_000005_queries;
 pub mod m20261128_000006_private_queries;
 pub mod m20261128_000007_batch_jobs;
 pub mod m20261128_000008_issued_reports;
+pub mod m20261129_000001_query_log_by_time;
