@@ -5,7 +5,7 @@
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU32, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -32,9 +32,17 @@ pub(crate) struct RedisTier {
     started: Instant,
     /// Milliseconds since `started` before which Redis is not tried again.
     resting_until: AtomicU64,
+    /// Commands that failed or were late since the last that succeeded.
+    failures_in_a_row: AtomicU32,
 }
 
 const REST_AFTER_FAILURE: Duration = Duration::from_secs(2);
+
+/// A late answer now and then is a busy host, not a Redis that is gone:
+/// resting on the first one sent every lookup of the next two seconds to
+/// the database at once (on two saturated cores, pool waits of 2–3 s and
+/// timed-out requests). Redis rests after this many failures in a row.
+const FAILURES_BEFORE_REST: u32 = 3;
 
 impl RedisTier {
     pub fn new(config: &RedisConfig) -> Result<Self, redis::RedisError> {
@@ -53,6 +61,7 @@ impl RedisTier {
             op_timeout: config.op_timeout,
             started: Instant::now(),
             resting_until: AtomicU64::new(0),
+            failures_in_a_row: AtomicU32::new(0),
         })
     }
 
@@ -64,13 +73,32 @@ impl RedisTier {
         self.now_ms() >= self.resting_until.load(Ordering::Relaxed)
     }
 
-    /// Rests Redis after a failure; logs once per rest, not per request.
+    fn succeeded(&self) {
+        // Read first: most commands succeed, and a write on every one would
+        // pass the counter between cores.
+        if self.failures_in_a_row.load(Ordering::Relaxed) != 0 {
+            self.failures_in_a_row.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a failure; rests Redis after [`FAILURES_BEFORE_REST`] in a
+    /// row and logs once per rest, not per request.
     fn failed(&self, what: &str, err: &dyn std::fmt::Display) {
+        let in_a_row = self.failures_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+        if in_a_row < FAILURES_BEFORE_REST {
+            tracing::debug!(error = %err, in_a_row, "redis {what} failed; the lookup goes on without it");
+            return;
+        }
+        self.failures_in_a_row.store(0, Ordering::Relaxed);
         let now = self.now_ms();
         let until = now + REST_AFTER_FAILURE.as_millis() as u64;
         let previous = self.resting_until.swap(until, Ordering::Relaxed);
         if previous <= now {
-            tracing::warn!(error = %err, "redis {what} failed; serving without it for {}s", REST_AFTER_FAILURE.as_secs());
+            tracing::warn!(
+                error = %err,
+                "redis {what} failed {FAILURES_BEFORE_REST} times in a row; serving without it for {}s",
+                REST_AFTER_FAILURE.as_secs()
+            );
         }
     }
 
@@ -82,7 +110,10 @@ impl RedisTier {
             return None;
         }
         match tokio::time::timeout(self.op_timeout, op).await {
-            Ok(Ok(v)) => Some(v),
+            Ok(Ok(v)) => {
+                self.succeeded();
+                Some(v)
+            }
             Ok(Err(e)) => {
                 self.failed(what, &e);
                 None
@@ -154,5 +185,47 @@ impl RedisTier {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{FAILURES_BEFORE_REST, RedisConfig, RedisTier};
+
+    fn tier() -> RedisTier {
+        let config = RedisConfig {
+            url: "redis://127.0.0.1:1".into(),
+            prefix: "test:".into(),
+            ttl: Duration::from_secs(60),
+            op_timeout: Duration::from_millis(50),
+        };
+        RedisTier::new(&config).unwrap_or_else(|e| panic!("a tier for an address: {e}"))
+    }
+
+    #[tokio::test]
+    async fn redis_rests_after_failures_in_a_row_not_after_one_late_answer() {
+        let tier = tier();
+        for _ in 1..FAILURES_BEFORE_REST {
+            tier.failed("get", &"timed out");
+            assert!(tier.available(), "one late answer is a busy host");
+        }
+        tier.succeeded();
+        for _ in 1..FAILURES_BEFORE_REST {
+            tier.failed("get", &"timed out");
+        }
+        assert!(tier.available(), "a success in between starts the count again");
+        tier.failed("get", &"timed out");
+        assert!(!tier.available(), "failures in a row rest Redis");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_redis_is_rested_after_the_first_lookups() {
+        let tier = tier();
+        for _ in 0..FAILURES_BEFORE_REST {
+            assert_eq!(tier.get("key").await, None);
+        }
+        assert!(!tier.available());
     }
 }
