@@ -38,10 +38,10 @@ pub(crate) struct RedisTier {
 
 const REST_AFTER_FAILURE: Duration = Duration::from_secs(2);
 
-/// A late answer now and then is a busy host, not a Redis that is gone:
-/// resting on the first one sent every lookup of the next two seconds to
-/// the database at once (on two saturated cores, pool waits of 2–3 s and
-/// timed-out requests). Redis rests after this many failures in a row.
+/// A late answer now and then is a busy host, not a Redis that is gone,
+/// and a rest sends every lookup of the next two seconds to the database
+/// (on two saturated cores: pool waits of 2–3 s). Redis rests after this
+/// many failures in a row.
 const FAILURES_BEFORE_REST: u32 = 3;
 
 impl RedisTier {
