@@ -53,7 +53,7 @@ split() {
 script=(-s apps/bench/random-paths.lua)
 BENCH_LISTEN=127.0.0.1:8090 "$bin/baseline-hello" &
 hello=$!
-for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:8090/ && break; sleep 0.2; done
+wait_for http://127.0.0.1:8090/
 split hello-world "$hello" http://127.0.0.1:8090/
 # The lookups' own requests: their paths, their script, a session header
 # as long as a real one.
@@ -65,7 +65,7 @@ wait "$hello" 2>/dev/null || true
 # in order), beside the bare sqlx lookup asked the same numbers.
 BENCH_LISTEN=127.0.0.1:8091 "$bin/baseline-sqlx" &
 sqlx=$!
-for _ in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:8091/api/v1/t/gd/certificates/x && break; sleep 0.2; done
+wait_for http://127.0.0.1:8091/api/v1/t/gd/certificates/x
 split bare-sqlx-lookup-cold "$sqlx" "${script[@]}" http://127.0.0.1:8091 -- "$out/lookup-all.txt" sequential
 kill "$sqlx"
 wait "$sqlx" 2>/dev/null || true

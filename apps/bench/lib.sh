@@ -37,13 +37,23 @@ seed_database() {
     psql "$pg/$db" -qc "VACUUM ANALYZE" > /dev/null
 }
 
+# Waits until $1 answers; stops the script if nothing does within 20 s.
+wait_for() {
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "$1" && return 0
+        sleep 0.2
+    done
+    echo "nothing answers at $1"
+    exit 1
+}
+
 # Starts the service on 127.0.0.1:$1 (pid in $pid, stopped on exit).
 serve() {
     SAFECERT_LISTEN="127.0.0.1:$1" SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
         "$bin/safecert" serve > "$out/serve.log" 2>&1 &
     pid=$!
     trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$1/healthz" && break; sleep 0.2; done
+    wait_for "http://127.0.0.1:$1/healthz"
 }
 
 # A new platform operator, signed in on 127.0.0.1:$1: its session token.

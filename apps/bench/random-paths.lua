@@ -11,7 +11,6 @@
 -- A large file is never held in memory: with 1,000,000 paths in each
 -- thread's Lua state (a table of strings, or even one string), wrk's own
 -- pauses put the hello-world's p99 at 65–155 ms instead of 2–3 ms.
-local order = "random"
 local file = nil
 local records = ""
 local width = 0
@@ -62,7 +61,7 @@ local function load(name)
 end
 
 function init(args)
-  order = args[2] or "random"
+  local order = args[2] or "random"
   if order == "sequential" then
     open_at_share(args[1])
   else

@@ -147,7 +147,7 @@ impl Config {
             smtp_url,
             from: var("SAFECERT_MAIL_FROM").unwrap_or_else(|| "SafeCert <no-reply@localhost>".into()),
         });
-        let workers = number("SAFECERT_WORKERS", std::thread::available_parallelism().map_or(2, usize::from))?;
+        let workers = number("SAFECERT_WORKERS", std::thread::available_parallelism().map_or(2, usize::from))?.max(1);
         let listen = var("SAFECERT_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
         let public_url = var("SAFECERT_PUBLIC_URL").unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
@@ -164,12 +164,12 @@ impl Config {
             policies_dir: PathBuf::from(var("SAFECERT_POLICIES_DIR").unwrap_or_else(|| "policies".into())),
             db_max_connections: number(
                 "SAFECERT_DB_MAX_CONNECTIONS",
-                u32::try_from(workers.max(1)).unwrap_or(u32::MAX).saturating_mul(DB_CONNECTIONS_PER_WORKER),
+                u32::try_from(workers).unwrap_or(u32::MAX).saturating_mul(DB_CONNECTIONS_PER_WORKER),
             )?,
             verify_rate_per_minute: number("SAFECERT_VERIFY_RATE_PER_MINUTE", 60)?,
             verify_burst: number("SAFECERT_VERIFY_BURST", 20)?,
             trust_forwarded_for: flag("SAFECERT_TRUST_FORWARDED_FOR")?,
-            workers: workers.max(1),
+            workers,
             demo_certs_per_tenant: number("SAFECERT_DEMO_CERTS_PER_TENANT", 40)?,
             cache_ttl: Duration::from_secs(number("SAFECERT_CACHE_TTL_SECS", 3600)?),
             redis_timeout: Duration::from_millis(number::<u64>("SAFECERT_REDIS_TIMEOUT_MS", 100)?.max(1)),
