@@ -358,6 +358,33 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// PostgreSQL: ends every session on the service's database, as a
+    /// restart of the server would; how many ended. SQLite: 0.
+    pub async fn end_database_sessions(&self) -> usize {
+        self.other_sessions("pg_terminate_backend(pid)").await
+    }
+
+    /// PostgreSQL: how many sessions are open on the service's database
+    /// (besides the one asking). SQLite: 0.
+    pub async fn database_sessions(&self) -> usize {
+        self.other_sessions("pid").await
+    }
+
+    async fn other_sessions(&self, what: &str) -> usize {
+        let Some(url) = &self.database_url else {
+            return 0;
+        };
+        let conn = Database::connect(url.as_str()).await.unwrap();
+        let sql = format!(
+            "SELECT {what} FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        );
+        let rows = conn.query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap();
+        conn.close().await.unwrap();
+        rows.len()
+    }
+}
+
 /// A second server on the same databases (and Redis), as another replica
 /// of the service would be.
 pub struct Replica {

@@ -86,9 +86,10 @@ impl CertificateStore {
     async fn load(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<CertificateRecord>, StorageError> {
         let scoped = self.dbs.tenant(tenant)?;
         let stmt = select_records(&scoped).and_where(Expr::col(Certificates::CertNo).eq(no.as_str())).to_owned();
-        let backend = scoped.conn.get_database_backend();
-        let row = CertificateRow::find_by_statement(backend.build(&stmt)).one(&scoped.conn).await?;
-        row.map(CertificateRecord::try_from).transpose()
+        let Some(row) = scoped.reads.one(&stmt).await? else {
+            return Ok(None);
+        };
+        CertificateRecord::try_from(CertificateRow::from_query_result(&row, "")?).map(Some)
     }
 
     /// What the national directory knows of a number: its province and
@@ -206,7 +207,7 @@ impl CertificateStore {
             .from(scoped.table(Certificates::Table))
             .and_where(Expr::col(Certificates::CertNo).eq(no.as_str()))
             .to_owned();
-        let Some(row) = scoped.conn.query_one(&stmt).await? else {
+        let Some(row) = scoped.reads.one(&stmt).await? else {
             return Ok(None);
         };
         let sealed: Vec<u8> = row.try_get("", "id_cipher")?;
@@ -225,7 +226,7 @@ impl CertificateStore {
             .from(scoped.table(Certificates::Table))
             .and_where(Expr::col(Certificates::CertNo).eq(no.as_str()))
             .to_owned();
-        let Some(row) = scoped.conn.query_one(&stmt).await? else {
+        let Some(row) = scoped.reads.one(&stmt).await? else {
             return Ok(None);
         };
         let corrupt =

@@ -20,7 +20,10 @@ use sea_orm::{
     sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
-use crate::StorageError;
+use crate::{
+    StorageError,
+    read_connections::{ReadConnections, Reads},
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -66,6 +69,9 @@ static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
 #[derive(Clone)]
 pub(crate) struct Scoped {
     pub conn: DatabaseConnection,
+    /// Point reads of lookups: on PostgreSQL, connections apart from the
+    /// pool (see [`ReadConnections`]).
+    pub reads: Reads,
     schema: Option<String>,
 }
 
@@ -93,6 +99,11 @@ pub struct Databases {
     /// PostgreSQL: the pools queries use, picked by thread (the first is
     /// `platform`). SQLite: empty.
     pg_pools: Vec<DatabaseConnection>,
+    /// PostgreSQL: each pool's connections for point reads, by the same
+    /// index. SQLite: empty.
+    pg_reads: Vec<Reads>,
+    /// PostgreSQL: the connections `pg_pools` and `pg_reads` may open.
+    pg_connections: u32,
     sqlite_tenants: RwLock<HashMap<TenantSlug, DatabaseConnection>>,
     pg_tenants: RwLock<Vec<TenantSlug>>,
 }
@@ -104,13 +115,15 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StorageError + '_ {
 async fn connect_sqlite(file: &Path, max_connections: u32) -> Result<DatabaseConnection, StorageError> {
     let url = format!("sqlite://{}?mode=rwc", file.display());
     let mut opts = ConnectOptions::new(url);
-    opts.max_connections(max_connections.clamp(1, 8)).min_connections(0).sqlx_logging(false).map_sqlx_sqlite_opts(
-        |o: SqliteConnectOptions| {
+    opts.max_connections(max_connections.clamp(1, 8))
+        .min_connections(0)
+        .test_before_acquire(false)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-        },
-    );
+        });
     Ok(Database::connect(opts).await?)
 }
 
@@ -131,19 +144,35 @@ async fn connect_pg(url: &str, max: u32, search_path: Option<&str>) -> Result<Da
     Ok(Database::connect(opts).await?)
 }
 
+/// A pool's share of connections split between the pool (`.0`) and reads
+/// of their own (`.1`): half each, the reads' half rounded up, as long as
+/// the pool keeps one.
+fn split_connections(share: u32) -> (u32, u32) {
+    let reading = if share < 2 { 0 } else { share.div_ceil(2) };
+    (share - reading, reading)
+}
+
 impl Databases {
     /// Opens the platform database and migrates it. Tenants are opened
     /// (and migrated) one by one with [`Databases::ensure_tenant`].
     pub async fn connect(config: DbConfig) -> Result<Self, StorageError> {
         let backend = config.backend();
         let mut pg_pools = Vec::new();
+        let mut pg_reads = Vec::new();
+        let mut pg_connections = 0;
         let platform = match backend {
             Backend::Postgres => {
                 let url = config.url.clone().unwrap_or_default();
                 let count = config.pools.clamp(1, config.max_connections.max(1));
-                let per_pool = (config.max_connections.max(1) / count).max(1);
+                let (pooled, reading) = split_connections((config.max_connections.max(1) / count).max(1));
                 for _ in 0..count {
-                    pg_pools.push(connect_pg(&url, per_pool, None).await?);
+                    let pool = connect_pg(&url, pooled, None).await?;
+                    pg_reads.push(match reading {
+                        0 => Reads::Pool(pool.clone()),
+                        n => Reads::Own(std::sync::Arc::new(ReadConnections::new(&url, n as usize)?)),
+                    });
+                    pg_pools.push(pool);
+                    pg_connections += pooled + reading;
                 }
                 let pool = pg_pools[0].clone();
                 Self::migrate_pg_schema(&pool, &url, PLATFORM_SCHEMA, true).await?;
@@ -162,6 +191,8 @@ impl Databases {
             backend,
             platform,
             pg_pools,
+            pg_reads,
+            pg_connections,
             sqlite_tenants: RwLock::default(),
             pg_tenants: RwLock::default(),
         })
@@ -210,17 +241,20 @@ impl Databases {
         Ok(())
     }
 
-    /// This thread's PostgreSQL pool (threads are spread over the pools in
-    /// the order they first ask).
-    fn pool(&self) -> &DatabaseConnection {
+    /// This thread's PostgreSQL pool and read connections (threads are
+    /// spread over the pools in the order they first ask).
+    fn pool(&self) -> (&DatabaseConnection, Reads) {
         thread_local! {
             static SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed);
         }
-        if self.pg_pools.is_empty() {
-            return &self.platform;
-        }
         let slot = SLOT.with(|s| *s);
-        &self.pg_pools[slot % self.pg_pools.len()]
+        match (
+            self.pg_pools.get(slot % self.pg_pools.len().max(1)),
+            self.pg_reads.get(slot % self.pg_reads.len().max(1)),
+        ) {
+            (Some(pool), Some(reads)) => (pool, reads.clone()),
+            _ => (&self.platform, Reads::Pool(self.platform.clone())),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -253,6 +287,8 @@ impl Databases {
             backend: self.backend,
             platform,
             pg_pools: Vec::new(),
+            pg_reads: Vec::new(),
+            pg_connections: BACKGROUND_WRITERS as u32,
             sqlite_tenants: RwLock::default(),
             pg_tenants: RwLock::default(),
         })
@@ -260,7 +296,8 @@ impl Databases {
 
     pub(crate) fn platform(&self) -> Scoped {
         let schema = (self.backend == Backend::Postgres).then(|| PLATFORM_SCHEMA.to_owned());
-        Scoped { conn: self.pool().clone(), schema }
+        let (conn, reads) = self.pool();
+        Scoped { conn: conn.clone(), reads, schema }
     }
 
     pub(crate) fn tenant(&self, slug: &TenantSlug) -> Result<Scoped, StorageError> {
@@ -268,7 +305,8 @@ impl Databases {
             Backend::Postgres => {
                 let known = self.pg_tenants.read().unwrap_or_else(|e| e.into_inner());
                 if known.contains(slug) {
-                    Ok(Scoped { conn: self.pool().clone(), schema: Some(slug.schema()) })
+                    let (conn, reads) = self.pool();
+                    Ok(Scoped { conn: conn.clone(), reads, schema: Some(slug.schema()) })
                 } else {
                     Err(StorageError::UnknownTenant(slug.clone()))
                 }
@@ -278,7 +316,7 @@ impl Databases {
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
                 .get(slug)
-                .map(|conn| Scoped { conn: conn.clone(), schema: None })
+                .map(|conn| Scoped { conn: conn.clone(), reads: Reads::Pool(conn.clone()), schema: None })
                 .ok_or_else(|| StorageError::UnknownTenant(slug.clone())),
         }
     }
@@ -298,7 +336,7 @@ impl Databases {
     /// The most database connections this process may open.
     pub fn connection_bound(&self) -> u32 {
         match self.backend {
-            Backend::Postgres => self.config.max_connections.max(1) + 1,
+            Backend::Postgres => self.pg_connections + 1,
             Backend::Sqlite => {
                 let files = 1 + self.sqlite_tenants.read().map(|t| t.len()).unwrap_or(0) as u32;
                 files * self.config.max_connections.clamp(1, 8)

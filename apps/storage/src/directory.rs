@@ -94,8 +94,8 @@ impl Databases {
             .from(platform.table(CertDirectory::Table))
             .and_where(Expr::col(CertDirectory::CertNo).eq(no.as_str()))
             .to_owned();
-        let backend = platform.conn.get_database_backend();
-        Ok(DirectoryRow::find_by_statement(backend.build(&stmt)).one(&platform.conn).await?)
+        let row = platform.reads.one(&stmt).await?;
+        Ok(row.map(|row| DirectoryRow::from_query_result(&row, "")).transpose()?)
     }
 
     /// The directory rows of many numbers, in one query per chunk.

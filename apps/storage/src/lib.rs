@@ -17,6 +17,7 @@ mod institutions;
 mod issued_reports;
 mod keys;
 mod queries;
+mod read_connections;
 mod record;
 mod redis_cache;
 mod rule_store;

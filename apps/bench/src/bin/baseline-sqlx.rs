@@ -31,7 +31,15 @@ async fn lookup(pool: web::Data<PgPool>, path: web::Path<(String, String)>) -> H
 async fn main() -> std::io::Result<()> {
     let url = std::env::var("SAFECERT_DATABASE_URL").map_err(|_| std::io::Error::other("set SAFECERT_DATABASE_URL"))?;
     let size: u32 = std::env::var("BENCH_POOL").ok().and_then(|p| p.parse().ok()).unwrap_or(16);
-    let pool = PgPoolOptions::new().max_connections(size).connect(&url).await.map_err(std::io::Error::other)?;
+    // sqlx pings a pooled connection before each checkout unless told not
+    // to (BENCH_PING_ON_ACQUIRE=0); the default is the baseline.
+    let ping = std::env::var("BENCH_PING_ON_ACQUIRE").map_or(true, |v| v != "0");
+    let pool = PgPoolOptions::new()
+        .max_connections(size)
+        .test_before_acquire(ping)
+        .connect(&url)
+        .await
+        .map_err(std::io::Error::other)?;
     let data = web::Data::new(pool);
     HttpServer::new(move || {
         App::new().app_data(data.clone()).route("/api/v1/t/{tenant}/certificates/{cert_no}", web::get().to(lookup))

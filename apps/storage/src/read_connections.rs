@@ -1,0 +1,170 @@
+//! PostgreSQL connections for point reads, kept apart from sqlx's pool.
+//!
+//! sqlx's pool sends a round trip (`Sync`, then waits for `ReadyForQuery`)
+//! every time a connection goes back, to find out whether a cancelled
+//! statement left it half-way. For a lookup that is one query, it doubles
+//! the messages PostgreSQL handles. Here a connection goes back without
+//! one: a read that finishes returns its connection as it is, a read that
+//! fails or is dropped half-way closes it (the next read opens another).
+//! A connection idle for a while is pinged before it is used again, as
+//! the pool would (the server, a proxy or a firewall may have dropped it).
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use sea_orm::{
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, RuntimeErr, Statement,
+    StatementBuilder,
+    sqlx::{self, Connection, PgConnection, postgres::PgConnectOptions},
+};
+use sea_query_sqlx::SqlxValues;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// Longest wait for a free connection before a read fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for a new connection to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A connection idle this long is pinged before it serves a read.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+/// A connection idle this long is closed instead of used.
+const CLOSE_IF_IDLE_FOR: Duration = Duration::from_secs(300);
+
+/// At most `size` connections to one database, opened when reads need
+/// them.
+pub(crate) struct ReadConnections {
+    options: PgConnectOptions,
+    free: Semaphore,
+    resting: Mutex<Vec<Resting>>,
+}
+
+struct Resting {
+    conn: PgConnection,
+    since: Instant,
+}
+
+fn query_err(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+fn conn_err(e: sqlx::Error) -> DbErr {
+    DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+impl ReadConnections {
+    pub(crate) fn new(url: &str, size: usize) -> Result<Self, DbErr> {
+        let options: PgConnectOptions = url.parse().map_err(conn_err)?;
+        Ok(Self { options, free: Semaphore::new(size), resting: Mutex::new(Vec::with_capacity(size)) })
+    }
+
+    /// The row the statement finds, if any.
+    ///
+    /// A connection that was used before and turns out lost (the server
+    /// restarted, or ended the session) is closed and the read tried once
+    /// more on a new one: a read can be repeated, and a restarted database
+    /// should not cost a failed lookup per connection held.
+    pub(crate) async fn one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let mut lease = self.lease(Reuse::Resting).await?;
+        let row = match query(&stmt).fetch_optional(&mut lease.conn).await {
+            Err(e) if lease.reused && session_lost(&e) => {
+                drop(lease);
+                lease = self.lease(Reuse::No).await?;
+                query(&stmt).fetch_optional(&mut lease.conn).await
+            }
+            found => found,
+        }
+        .map_err(query_err)?;
+        lease.give_back();
+        Ok(row.map(QueryResult::from))
+    }
+
+    fn take_resting(&self) -> Option<Resting> {
+        self.resting.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    }
+
+    async fn lease(&self, reuse: Reuse) -> Result<Lease<'_>, DbErr> {
+        let permit = tokio::time::timeout(ACQUIRE_TIMEOUT, self.free.acquire())
+            .await
+            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
+            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))?;
+        if reuse == Reuse::Resting {
+            while let Some(Resting { mut conn, since }) = self.take_resting() {
+                let idle = since.elapsed();
+                // A stale connection is dropped (closed) and the next one tried.
+                if idle >= CLOSE_IF_IDLE_FOR || (idle >= PING_IF_IDLE_FOR && conn.ping().await.is_err()) {
+                    continue;
+                }
+                return Ok(Lease { conn, reused: true, home: self, _permit: permit });
+            }
+        }
+        let conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&self.options))
+            .await
+            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
+            .map_err(conn_err)?;
+        Ok(Lease { conn, reused: false, home: self, _permit: permit })
+    }
+}
+
+/// Whether a lease may take a resting connection or must open a new one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reuse {
+    Resting,
+    No,
+}
+
+/// Whether the error says the session is gone rather than the statement
+/// wrong: the connection broke, or PostgreSQL ended the session (class 08,
+/// connection exception; 57P01–57P03, shut down or terminated by an
+/// administrator).
+fn session_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03"))
+        }
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
+        _ => false,
+    }
+}
+
+fn query(stmt: &Statement) -> sqlx::query::Query<'_, sqlx::Postgres, SqlxValues> {
+    let values = stmt.values.clone().unwrap_or(sea_orm::sea_query::Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
+}
+
+/// A connection out for one read. Unless given back, it is closed when
+/// the lease ends: a read dropped half-way leaves it in a state nobody
+/// knows.
+struct Lease<'a> {
+    conn: PgConnection,
+    /// The connection served reads before this one.
+    reused: bool,
+    home: &'a ReadConnections,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl Lease<'_> {
+    /// The connection rests until the next read; the permit goes after it.
+    fn give_back(self) {
+        let Lease { conn, home, .. } = self;
+        home.resting.lock().unwrap_or_else(|e| e.into_inner()).push(Resting { conn, since: Instant::now() });
+    }
+}
+
+/// Where a scope's point reads go: connections of their own on
+/// PostgreSQL, the pool where there are none (SQLite, or too few
+/// connections allowed to set any apart).
+#[derive(Clone)]
+pub(crate) enum Reads {
+    Pool(DatabaseConnection),
+    Own(Arc<ReadConnections>),
+}
+
+impl Reads {
+    pub(crate) async fn one(&self, stmt: &impl StatementBuilder) -> Result<Option<QueryResult>, DbErr> {
+        match self {
+            Reads::Pool(conn) => conn.query_one(stmt).await,
+            Reads::Own(own) => own.one(DbBackend::Postgres.build(stmt)).await,
+        }
+    }
+}
