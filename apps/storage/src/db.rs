@@ -169,7 +169,7 @@ impl Databases {
                     let pool = connect_pg(&url, pooled, None).await?;
                     pg_reads.push(match reading {
                         0 => Reads::Pool(pool.clone()),
-                        n => Reads::Own(std::sync::Arc::new(ReadConnections::new(&url, n as usize)?)),
+                        n => Reads::Own(std::sync::Arc::new(ReadConnections::open(&url, n as usize).await?)),
                     });
                     pg_pools.push(pool);
                     pg_connections += pooled + reading;

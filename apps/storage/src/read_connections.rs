@@ -31,8 +31,8 @@ const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 /// A connection idle this long is closed instead of used.
 const CLOSE_IF_IDLE_FOR: Duration = Duration::from_secs(300);
 
-/// At most `size` connections to one database, opened when reads need
-/// them.
+/// At most `size` connections to one database; one that closes is opened
+/// again when a read needs it.
 pub(crate) struct ReadConnections {
     options: PgConnectOptions,
     free: Semaphore,
@@ -53,9 +53,17 @@ fn conn_err(e: sqlx::Error) -> DbErr {
 }
 
 impl ReadConnections {
-    pub(crate) fn new(url: &str, size: usize) -> Result<Self, DbErr> {
+    /// Opens all `size` connections, so the first lookups after a start
+    /// do not wait for connections to open (and fail the start as the
+    /// pool would when the database cannot be reached).
+    pub(crate) async fn open(url: &str, size: usize) -> Result<Self, DbErr> {
         let options: PgConnectOptions = url.parse().map_err(conn_err)?;
-        Ok(Self { options, free: Semaphore::new(size), resting: Mutex::new(Vec::with_capacity(size)) })
+        let mut resting = Vec::with_capacity(size);
+        for _ in 0..size {
+            let conn = connect(&options).await?;
+            resting.push(Resting { conn, since: Instant::now() });
+        }
+        Ok(Self { options, free: Semaphore::new(size), resting: Mutex::new(resting) })
     }
 
     /// The row the statement finds, if any.
@@ -98,12 +106,16 @@ impl ReadConnections {
                 return Ok(Lease { conn, reused: true, home: self, _permit: permit });
             }
         }
-        let conn = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&self.options))
-            .await
-            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
-            .map_err(conn_err)?;
+        let conn = connect(&self.options).await?;
         Ok(Lease { conn, reused: false, home: self, _permit: permit })
     }
+}
+
+async fn connect(options: &PgConnectOptions) -> Result<PgConnection, DbErr> {
+    tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(options))
+        .await
+        .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
+        .map_err(conn_err)
 }
 
 /// Whether a lease may take a resting connection or must open a new one.
