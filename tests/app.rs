@@ -356,9 +356,7 @@ impl TestApp {
         conn.execute_unprepared(&sql.replace("{platform}", prefix)).await.unwrap();
         conn.close().await.unwrap();
     }
-}
 
-impl TestApp {
     /// PostgreSQL: ends every session on the service's database, as a
     /// restart of the server would; how many ended. SQLite: 0.
     pub async fn end_database_sessions(&self) -> usize {

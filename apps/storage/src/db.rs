@@ -92,17 +92,20 @@ impl Scoped {
     }
 }
 
+/// One worker thread's share of the PostgreSQL connections.
+struct Slot {
+    pool: DatabaseConnection,
+    reads: Reads,
+}
+
 pub struct Databases {
     config: DbConfig,
     backend: Backend,
     platform: DatabaseConnection,
-    /// PostgreSQL: the pools queries use, picked by thread (the first is
-    /// `platform`). SQLite: empty.
-    pg_pools: Vec<DatabaseConnection>,
-    /// PostgreSQL: each pool's connections for point reads, by the same
-    /// index. SQLite: empty.
-    pg_reads: Vec<Reads>,
-    /// PostgreSQL: the connections `pg_pools` and `pg_reads` may open.
+    /// PostgreSQL: the connections queries use, picked by thread (the
+    /// first pool is `platform`). SQLite: empty.
+    pg_slots: Vec<Slot>,
+    /// PostgreSQL: the connections `pg_slots` may open.
     pg_connections: u32,
     sqlite_tenants: RwLock<HashMap<TenantSlug, DatabaseConnection>>,
     pg_tenants: RwLock<Vec<TenantSlug>>,
@@ -157,8 +160,7 @@ impl Databases {
     /// (and migrated) one by one with [`Databases::ensure_tenant`].
     pub async fn connect(config: DbConfig) -> Result<Self, StorageError> {
         let backend = config.backend();
-        let mut pg_pools = Vec::new();
-        let mut pg_reads = Vec::new();
+        let mut pg_slots = Vec::new();
         let mut pg_connections = 0;
         let platform = match backend {
             Backend::Postgres => {
@@ -167,14 +169,14 @@ impl Databases {
                 let (pooled, reading) = split_connections((config.max_connections.max(1) / count).max(1));
                 for _ in 0..count {
                     let pool = connect_pg(&url, pooled, None).await?;
-                    pg_reads.push(match reading {
+                    let reads = match reading {
                         0 => Reads::Pool(pool.clone()),
                         n => Reads::Own(std::sync::Arc::new(ReadConnections::open(&url, n as usize).await?)),
-                    });
-                    pg_pools.push(pool);
+                    };
+                    pg_slots.push(Slot { pool, reads });
                     pg_connections += pooled + reading;
                 }
-                let pool = pg_pools[0].clone();
+                let pool = pg_slots[0].pool.clone();
                 Self::migrate_pg_schema(&pool, &url, PLATFORM_SCHEMA, true).await?;
                 pool
             }
@@ -190,8 +192,7 @@ impl Databases {
             config,
             backend,
             platform,
-            pg_pools,
-            pg_reads,
+            pg_slots,
             pg_connections,
             sqlite_tenants: RwLock::default(),
             pg_tenants: RwLock::default(),
@@ -248,12 +249,9 @@ impl Databases {
             static SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed);
         }
         let slot = SLOT.with(|s| *s);
-        match (
-            self.pg_pools.get(slot % self.pg_pools.len().max(1)),
-            self.pg_reads.get(slot % self.pg_reads.len().max(1)),
-        ) {
-            (Some(pool), Some(reads)) => (pool, reads.clone()),
-            _ => (&self.platform, Reads::Pool(self.platform.clone())),
+        match self.pg_slots.get(slot % self.pg_slots.len().max(1)) {
+            Some(Slot { pool, reads }) => (pool, reads.clone()),
+            None => (&self.platform, Reads::Pool(self.platform.clone())),
         }
     }
 
@@ -286,8 +284,7 @@ impl Databases {
             config: self.config.clone(),
             backend: self.backend,
             platform,
-            pg_pools: Vec::new(),
-            pg_reads: Vec::new(),
+            pg_slots: Vec::new(),
             pg_connections: BACKGROUND_WRITERS as u32,
             sqlite_tenants: RwLock::default(),
             pg_tenants: RwLock::default(),
@@ -345,10 +342,13 @@ impl Databases {
     }
 
     pub async fn close(&self) {
-        // On PostgreSQL `platform` is the first of `pg_pools`.
-        let pools = if self.pg_pools.is_empty() { std::slice::from_ref(&self.platform) } else { &self.pg_pools[..] };
-        for pool in pools {
-            let _ = pool.clone().close().await;
+        // On PostgreSQL `platform` is the first slot's pool.
+        if self.pg_slots.is_empty() {
+            let _ = self.platform.clone().close().await;
+        }
+        for slot in &self.pg_slots {
+            slot.reads.close().await;
+            let _ = slot.pool.clone().close().await;
         }
         let tenant_pools: Vec<_> =
             self.sqlite_tenants.read().map(|t| t.values().cloned().collect()).unwrap_or_default();

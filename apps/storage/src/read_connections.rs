@@ -87,6 +87,14 @@ impl ReadConnections {
         Ok(row.map(QueryResult::from))
     }
 
+    /// Closes the resting connections (those out for a read close when
+    /// their lease ends), telling PostgreSQL the session is over.
+    async fn close(&self) {
+        while let Some(Resting { conn, .. }) = self.take_resting() {
+            let _ = conn.close().await;
+        }
+    }
+
     fn take_resting(&self) -> Option<Resting> {
         self.resting.lock().unwrap_or_else(|e| e.into_inner()).pop()
     }
@@ -173,6 +181,12 @@ pub(crate) enum Reads {
 }
 
 impl Reads {
+    pub(crate) async fn close(&self) {
+        if let Reads::Own(own) = self {
+            own.close().await;
+        }
+    }
+
     pub(crate) async fn one(&self, stmt: &impl StatementBuilder) -> Result<Option<QueryResult>, DbErr> {
         match self {
             Reads::Pool(conn) => conn.query_one(stmt).await,
