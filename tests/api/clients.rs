@@ -33,6 +33,38 @@ async fn new_client(app: &TestApp, owner: &str, scopes: &[&str]) -> Value {
     res.json().await.unwrap()
 }
 
+/// `safecert_caller_reads_total` from /metrics.
+async fn caller_reads(app: &TestApp) -> u64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let line = text.lines().find(|l| l.starts_with("safecert_caller_reads_total ")).expect("caller reads in /metrics");
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn many_requests_at_once_with_a_key_not_yet_remembered_read_its_caller_once() {
+    let app = spawn_app().await;
+    let e = enterprise(&app).await;
+    let issued = new_client(&app, &e.admin, &["certificate:read"]).await;
+    let key = issued["key"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/t/gd/certificates/{}", e.own_cert.0);
+    let before = caller_reads(&app).await;
+
+    let app = std::sync::Arc::new(app);
+    let at_once = |path: String, key: String| {
+        let mut asking = tokio::task::JoinSet::new();
+        for _ in 0..64 {
+            let (app, key, path) = (std::sync::Arc::clone(&app), key.clone(), path.clone());
+            asking.spawn(async move { app.get_as(&key, &path).await.status() });
+        }
+        asking.join_all()
+    };
+    // 64 connections open first, so that the lookups arrive together.
+    assert!(at_once("/healthz".into(), String::new()).await.iter().all(|s| *s == 200));
+    assert!(at_once(path, key).await.iter().all(|s| *s == 200));
+    // One HTTP worker here: the first request reads, the others wait for it.
+    assert_eq!(caller_reads(&app).await - before, 1, "64 requests with one new key");
+}
+
 #[tokio::test]
 async fn a_key_reads_what_its_scopes_allow_and_nothing_its_account_could_not() {
     let app = spawn_app().await;

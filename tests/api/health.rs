@@ -35,6 +35,7 @@ async fn metrics_are_prometheus_text() {
     for name in [
         "safecert_http_responses_total",
         "safecert_cache_lookups_total",
+        "safecert_caller_reads_total",
         "safecert_tenants 4",
         "safecert_db_connections_max",
     ] {

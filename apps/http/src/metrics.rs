@@ -23,7 +23,13 @@ impl Metrics {
         counter.add(1);
     }
 
-    pub fn render(&self, cache: safecert_storage::CacheStats, tenants: usize, db_connection_bound: u32) -> String {
+    pub fn render(
+        &self,
+        cache: safecert_storage::CacheStats,
+        caller_reads: u64,
+        tenants: usize,
+        db_connection_bound: u32,
+    ) -> String {
         let get = |c: &Tally| c.get();
         let mut out = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, rows: &[(&str, u64)]| {
@@ -61,6 +67,12 @@ impl Metrics {
                 ("{tier=\"redis\"}", cache.redis_hits),
                 ("{tier=\"miss\"}", cache.misses),
             ],
+        );
+        metric(
+            "safecert_caller_reads_total",
+            "counter",
+            "Signed-in callers (sessions and API keys) read from the database; remembered ones are not.",
+            &[("", caller_reads)],
         );
         metric("safecert_tenants", "gauge", "Tenants loaded.", &[("", tenants as u64)]);
         metric(

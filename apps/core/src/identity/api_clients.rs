@@ -242,6 +242,11 @@ impl Identity {
         if let Some(caller) = self.cached_caller(&hash) {
             return Ok(caller);
         }
+        let turn = self.caller_reads.turn(&hash).await;
+        if let Some(caller) = self.cached_caller(&hash) {
+            return Ok(caller);
+        }
+        turn.reading();
         let holder = self.dbs.key_holder(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
         let now = Utc::now();
         let client = holder.client;

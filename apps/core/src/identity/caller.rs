@@ -49,6 +49,11 @@ impl Identity {
         if let Some(caller) = self.cached_caller(&hash) {
             return Ok(caller);
         }
+        let turn = self.caller_reads.turn(&hash).await;
+        if let Some(caller) = self.cached_caller(&hash) {
+            return Ok(caller);
+        }
+        turn.reading();
         let session = self.dbs.session(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
         let expires_at = session.expires_at.to_utc();
         if session.revoked_at.is_some() || expires_at < chrono::Utc::now() {
@@ -59,6 +64,12 @@ impl Identity {
         let caller = Arc::new(caller);
         self.callers.insert(hash, Arc::clone(&caller));
         Ok(caller)
+    }
+
+    /// Signed-in callers (sessions and API keys) read from the database
+    /// since start: remembered ones cost none.
+    pub fn caller_reads(&self) -> u64 {
+        self.caller_reads.count()
     }
 
     /// A cached caller whose session or key still works.

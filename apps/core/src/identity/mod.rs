@@ -3,6 +3,7 @@
 
 mod api_clients;
 mod caller;
+mod caller_reads;
 mod contact;
 mod enterprise;
 mod grants;
@@ -102,6 +103,7 @@ pub struct Identity {
     sms: Option<SmsSender>,
     mailer: Option<Mailer>,
     callers: safecert_memo::Memo<String, Arc<Caller>>,
+    caller_reads: caller_reads::CallerReads,
     dummy_hash: String,
     grants_seen: std::sync::Mutex<(i32, i64)>,
 }
@@ -148,6 +150,7 @@ impl Identity {
             sms,
             mailer,
             callers: safecert_memo::Memo::per_thread(50_000).expiring_after(Duration::from_secs(5)),
+            caller_reads: Default::default(),
             grants_seen: std::sync::Mutex::new(seen),
         })
     }

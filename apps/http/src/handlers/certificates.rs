@@ -152,7 +152,7 @@ pub(super) async fn log_query(
     kind: &'static str,
     query: String,
 ) {
-    let (ip, _) = super::identity::origin_of(req, lang);
+    let ip = super::identity::address_of(req, lang);
     lang.app().platform.query_log.record(caller, tenant, kind, query, ip).await;
 }
 

@@ -43,6 +43,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let platform = &state.platform;
     let body = state.metrics.render(
         platform.store.cache().stats(),
+        platform.identity.caller_reads(),
         platform.tenants.len(),
         platform.store.databases().connection_bound(),
     );

@@ -111,10 +111,14 @@ pub(super) fn removed_session_cookie() -> Cookie<'static> {
     gone
 }
 
+/// The caller's address as the logs keep it (empty when unknown).
+pub(super) fn address_of(req: &HttpRequest, lang: &Lang) -> String {
+    super::client_addr(req, lang.app().platform.config.trust_forwarded_for).map_or_else(String::new, |a| a.to_string())
+}
+
 /// The caller's address and browser, for the login log.
 pub(super) fn origin_of(req: &HttpRequest, lang: &Lang) -> (String, String) {
-    let ip = super::client_addr(req, lang.app().platform.config.trust_forwarded_for)
-        .map_or_else(String::new, |a| a.to_string());
+    let ip = address_of(req, lang);
     let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     (ip, ua)
 }
