@@ -256,6 +256,22 @@ impl TestApp {
         self.client.get(self.url(path)).bearer_auth(token).send().await.unwrap()
     }
 
+    /// The statuses of `n` GETs of `path` as `token`, sent together over
+    /// connections opened beforehand, so that they reach the service at
+    /// the same moment.
+    pub async fn get_at_once(self: &std::sync::Arc<Self>, token: &str, path: &str, n: usize) -> Vec<u16> {
+        let all = |path: String| {
+            let mut asking = tokio::task::JoinSet::new();
+            for _ in 0..n {
+                let (app, token, path) = (std::sync::Arc::clone(self), token.to_owned(), path.clone());
+                asking.spawn(async move { app.get_as(&token, &path).await.status().as_u16() });
+            }
+            asking.join_all()
+        };
+        assert!(all("/healthz".into()).await.iter().all(|s| *s == 200), "{n} connections open");
+        all(path.to_owned()).await
+    }
+
     pub async fn post_as(&self, token: &str, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
     }

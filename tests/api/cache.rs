@@ -46,6 +46,22 @@ async fn verified_status(app: &TestApp, cert: &safecert_tests::SeededRow) -> Str
 }
 
 #[tokio::test]
+async fn many_requests_at_once_for_a_number_not_yet_cached_read_it_from_the_database_once() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let rows = app.seed(10, 29).await;
+    let no = CertNo::parse(&rows[0].cert_no).unwrap();
+    let before = app.platform.store.cache().stats().misses;
+    // All started before any read can finish.
+    let mut asking = tokio::task::JoinSet::new();
+    for _ in 0..64 {
+        let (app, no) = (std::sync::Arc::clone(&app), no.clone());
+        asking.spawn(async move { app.platform.store.public_entry(&no).await.map(|e| e.is_some()) });
+    }
+    assert!(asking.join_all().await.into_iter().all(|found| found.unwrap()));
+    assert_eq!(app.platform.store.cache().stats().misses - before, 1, "64 requests for one new number");
+}
+
+#[tokio::test]
 async fn lookups_answer_from_the_database_when_redis_is_unreachable() {
     // Nothing listens on port 1.
     let app =

@@ -50,17 +50,7 @@ async fn many_requests_at_once_with_a_key_not_yet_remembered_read_its_caller_onc
     let before = caller_reads(&app).await;
 
     let app = std::sync::Arc::new(app);
-    let at_once = |path: String, key: String| {
-        let mut asking = tokio::task::JoinSet::new();
-        for _ in 0..64 {
-            let (app, key, path) = (std::sync::Arc::clone(&app), key.clone(), path.clone());
-            asking.spawn(async move { app.get_as(&key, &path).await.status() });
-        }
-        asking.join_all()
-    };
-    // 64 connections open first, so that the lookups arrive together.
-    assert!(at_once("/healthz".into(), String::new()).await.iter().all(|s| *s == 200));
-    assert!(at_once(path, key).await.iter().all(|s| *s == 200));
+    assert!(app.get_at_once(&key, &path, 64).await.iter().all(|s| *s == 200));
     // One HTTP worker here: the first request reads, the others wait for it.
     assert_eq!(caller_reads(&app).await - before, 1, "64 requests with one new key");
 }

@@ -23,8 +23,10 @@
 //! miss.
 
 mod tally;
+mod turns;
 
 pub use tally::Tally;
+pub use turns::{Turn, Turns};
 
 use std::{
     borrow::Borrow,

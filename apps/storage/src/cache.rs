@@ -6,7 +6,7 @@
 use std::{sync::Arc, time::Duration};
 
 use safecert_domain::{CertNo, TenantSlug};
-use safecert_memo::{Memo, Tally};
+use safecert_memo::{Memo, Tally, Turns};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -42,6 +42,8 @@ pub struct LookupCache {
     local_hits: Tally,
     redis_hits: Tally,
     misses: Tally,
+    /// One load at a time of each missing key.
+    loads: Turns<String>,
     rules_changed: tokio::sync::Notify,
 }
 
@@ -80,6 +82,7 @@ impl LookupCache {
             local_hits: Tally::default(),
             redis_hits: Tally::default(),
             misses: Tally::default(),
+            loads: Turns::default(),
             rules_changed: tokio::sync::Notify::new(),
         }
     }
@@ -126,24 +129,56 @@ impl LookupCache {
         CacheStats { local_hits: self.local_hits.get(), redis_hits: self.redis_hits.get(), misses: self.misses.get() }
     }
 
-    async fn get<T>(&self, local: &Memo<String, Entry<T>>, key: String) -> Option<Entry<T>>
+    /// The entry for `key` from either tier, without counting a miss.
+    async fn get<T>(&self, local: &Memo<String, Entry<T>>, key: &String) -> Option<Entry<T>>
     where
         T: Clone + Send + Sync + 'static + for<'de> Deserialize<'de>,
     {
-        if let Some(hit) = local.get(&key) {
+        if let Some(hit) = local.get(key) {
             self.local_hits.add(1);
             return Some(hit);
         }
         if let Some(redis) = &self.redis
-            && let Some(bytes) = redis.get(&key).await
+            && let Some(bytes) = redis.get(key).await
             && let Ok(entry) = serde_json::from_slice::<Entry<T>>(&bytes)
         {
             self.redis_hits.add(1);
-            local.insert(key, entry.clone());
+            local.insert(key.clone(), entry.clone());
             return Some(entry);
         }
-        self.misses.add(1);
         None
+    }
+
+    /// The entry for `key` from the caches, or else what `load` finds
+    /// (then kept). However many requests miss the same key at once, one
+    /// loads and the others wait for it (`safecert_memo::Turns`).
+    async fn get_or_load<T, E>(
+        &self,
+        local: &Memo<String, Entry<T>>,
+        key: String,
+        load: impl Future<Output = Result<Option<T>, E>>,
+    ) -> Result<Option<T>, E>
+    where
+        T: Clone + Send + Sync + 'static + Serialize + for<'de> Deserialize<'de>,
+    {
+        let found = |entry| match entry {
+            Entry::Found(value) => Some(value),
+            Entry::Missing => None,
+        };
+        if let Some(hit) = self.get(local, &key).await {
+            return Ok(found(hit));
+        }
+        let turn = self.loads.take(&key).await;
+        if turn.waited()
+            && let Some(hit) = self.get(local, &key).await
+        {
+            return Ok(found(hit));
+        }
+        self.misses.add(1);
+        let loaded = load.await?;
+        self.put(local, key, loaded.clone().map_or(Entry::Missing, Entry::Found)).await;
+        drop(turn);
+        Ok(loaded)
     }
 
     async fn put<T>(&self, local: &Memo<String, Entry<T>>, key: String, entry: Entry<T>)
@@ -161,20 +196,23 @@ impl LookupCache {
         local.insert(key, entry);
     }
 
-    pub(crate) async fn get_cert(&self, tenant: &TenantSlug, no: &CertNo) -> Option<Entry<Arc<CertificateRecord>>> {
-        self.get(&self.certs, cert_key(tenant, no)).await
+    /// The certificate from the caches, or else from `load`.
+    pub(crate) async fn cert_or_load<E>(
+        &self,
+        tenant: &TenantSlug,
+        no: &CertNo,
+        load: impl Future<Output = Result<Option<Arc<CertificateRecord>>, E>>,
+    ) -> Result<Option<Arc<CertificateRecord>>, E> {
+        self.get_or_load(&self.certs, cert_key(tenant, no), load).await
     }
 
-    pub(crate) async fn put_cert(&self, tenant: &TenantSlug, no: &CertNo, entry: Entry<Arc<CertificateRecord>>) {
-        self.put(&self.certs, cert_key(tenant, no), entry).await
-    }
-
-    pub(crate) async fn get_directory(&self, no: &CertNo) -> Option<Entry<Arc<DirectoryEntry>>> {
-        self.get(&self.directory, directory_key(no)).await
-    }
-
-    pub(crate) async fn put_directory(&self, no: &CertNo, entry: Entry<Arc<DirectoryEntry>>) {
-        self.put(&self.directory, directory_key(no), entry).await
+    /// The directory entry from the caches, or else from `load`.
+    pub(crate) async fn directory_or_load<E>(
+        &self,
+        no: &CertNo,
+        load: impl Future<Output = Result<Option<Arc<DirectoryEntry>>, E>>,
+    ) -> Result<Option<Arc<DirectoryEntry>>, E> {
+        self.get_or_load(&self.directory, directory_key(no), load).await
     }
 
     /// Forgets everything about a certificate number, here and (through

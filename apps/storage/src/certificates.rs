@@ -11,7 +11,6 @@ use sea_orm::{
 
 use crate::{
     Backend, CertificateRecord, Databases, DirectoryEntry, FieldCipher, LookupCache, StorageError,
-    cache::Entry,
     db::Scoped,
     record::CertificateRow,
     schema::{CertDirectory, Certificates, DIRECTORY_COLUMNS, RECORD_COLUMNS},
@@ -71,16 +70,7 @@ impl CertificateStore {
 
     /// The certificate with this number in this tenant, if any.
     pub async fn get(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<Arc<CertificateRecord>>, StorageError> {
-        if let Some(entry) = self.cache.get_cert(tenant, no).await {
-            return Ok(match entry {
-                Entry::Found(record) => Some(record),
-                Entry::Missing => None,
-            });
-        }
-        let found = self.load(tenant, no).await?.map(Arc::new);
-        let entry = found.clone().map_or(Entry::Missing, Entry::Found);
-        self.cache.put_cert(tenant, no, entry).await;
-        Ok(found)
+        self.cache.cert_or_load(tenant, no, async { Ok(self.load(tenant, no).await?.map(Arc::new)) }).await
     }
 
     async fn load(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<CertificateRecord>, StorageError> {
@@ -95,26 +85,21 @@ impl CertificateStore {
     /// What the national directory knows of a number: its province and
     /// the fields public verification shows. One query, cached.
     pub async fn public_entry(&self, no: &CertNo) -> Result<Option<Arc<DirectoryEntry>>, StorageError> {
-        if let Some(entry) = self.cache.get_directory(no).await {
-            return Ok(match entry {
-                Entry::Found(found) => Some(found),
-                Entry::Missing => None,
-            });
-        }
-        let found = match self.dbs.directory_row(no).await? {
-            None => None,
-            Some(row) => {
-                let tenant = row.tenant(no.as_str())?;
-                match row.into_entry(tenant.clone(), no.as_str())? {
-                    Some(entry) => Some(entry),
-                    // A row from before the directory kept public fields.
-                    None => self.load(&tenant, no).await?.map(|r| DirectoryEntry::from_record(tenant, &r)),
+        let load = async {
+            let found = match self.dbs.directory_row(no).await? {
+                None => None,
+                Some(row) => {
+                    let tenant = row.tenant(no.as_str())?;
+                    match row.into_entry(tenant.clone(), no.as_str())? {
+                        Some(entry) => Some(entry),
+                        // A row from before the directory kept public fields.
+                        None => self.load(&tenant, no).await?.map(|r| DirectoryEntry::from_record(tenant, &r)),
+                    }
                 }
-            }
+            };
+            Ok(found.map(Arc::new))
         };
-        let found = found.map(Arc::new);
-        self.cache.put_directory(no, found.clone().map_or(Entry::Missing, Entry::Found)).await;
-        Ok(found)
+        self.cache.directory_or_load(no, load).await
     }
 
     /// The directory entries of many numbers at once, by number: one read

@@ -242,11 +242,10 @@ impl Identity {
         if let Some(caller) = self.cached_caller(&hash) {
             return Ok(caller);
         }
-        let turn = self.caller_reads.turn(&hash).await;
-        if let Some(caller) = self.cached_caller(&hash) {
-            return Ok(caller);
-        }
-        turn.reading();
+        let _turn = match self.turn_to_read(&hash).await {
+            super::caller::Reading::Remembered(caller) => return Ok(caller),
+            super::caller::Reading::Turn(turn) => turn,
+        };
         let holder = self.dbs.key_holder(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
         let now = Utc::now();
         let client = holder.client;

@@ -1,9 +1,10 @@
 //! Who is asking: the account behind a session token, with the attributes
 //! the access policy looks at.
 
-use std::sync::Arc;
+use std::sync::{Arc, atomic::Ordering};
 
 use safecert_domain::RegionCode;
+use safecert_memo::Turn;
 use safecert_policy::{Role, Subject};
 
 use super::{Identity, IdentityError, token_hash};
@@ -39,6 +40,14 @@ impl Caller {
     }
 }
 
+/// What a request that missed a remembered caller does next.
+pub(crate) enum Reading<'a> {
+    /// Another request read it meanwhile.
+    Remembered(Arc<Caller>),
+    /// Read it, holding the turn until it is remembered.
+    Turn(Turn<'a, String>),
+}
+
 impl Identity {
     /// The caller behind a session token, if the session is live.
     pub async fn caller(&self, token: &str) -> Result<Arc<Caller>, IdentityError> {
@@ -49,11 +58,10 @@ impl Identity {
         if let Some(caller) = self.cached_caller(&hash) {
             return Ok(caller);
         }
-        let turn = self.caller_reads.turn(&hash).await;
-        if let Some(caller) = self.cached_caller(&hash) {
-            return Ok(caller);
-        }
-        turn.reading();
+        let _turn = match self.turn_to_read(&hash).await {
+            Reading::Remembered(caller) => return Ok(caller),
+            Reading::Turn(turn) => turn,
+        };
         let session = self.dbs.session(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
         let expires_at = session.expires_at.to_utc();
         if session.revoked_at.is_some() || expires_at < chrono::Utc::now() {
@@ -69,7 +77,21 @@ impl Identity {
     /// Signed-in callers (sessions and API keys) read from the database
     /// since start: remembered ones cost none.
     pub fn caller_reads(&self) -> u64 {
-        self.caller_reads.count()
+        self.caller_reads.load(Ordering::Relaxed)
+    }
+
+    /// Waits while another request reads the same token's caller; then the
+    /// caller it read, or (counted) the turn to read it. The turn ends when
+    /// dropped: keep it until the caller is remembered.
+    pub(crate) async fn turn_to_read(&self, hash: &String) -> Reading<'_> {
+        let turn = self.caller_turns.take(hash).await;
+        if turn.waited()
+            && let Some(caller) = self.cached_caller(hash)
+        {
+            return Reading::Remembered(caller);
+        }
+        self.caller_reads.fetch_add(1, Ordering::Relaxed);
+        Reading::Turn(turn)
     }
 
     /// A cached caller whose session or key still works.

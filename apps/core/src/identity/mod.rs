@@ -3,7 +3,6 @@
 
 mod api_clients;
 mod caller;
-mod caller_reads;
 mod contact;
 mod enterprise;
 mod grants;
@@ -103,7 +102,9 @@ pub struct Identity {
     sms: Option<SmsSender>,
     mailer: Option<Mailer>,
     callers: safecert_memo::Memo<String, Arc<Caller>>,
-    caller_reads: caller_reads::CallerReads,
+    /// One read at a time of each token's caller (see `safecert_memo::Turns`).
+    caller_turns: safecert_memo::Turns<String>,
+    caller_reads: std::sync::atomic::AtomicU64,
     dummy_hash: String,
     grants_seen: std::sync::Mutex<(i32, i64)>,
 }
@@ -150,6 +151,7 @@ impl Identity {
             sms,
             mailer,
             callers: safecert_memo::Memo::per_thread(50_000).expiring_after(Duration::from_secs(5)),
+            caller_turns: Default::default(),
             caller_reads: Default::default(),
             grants_seen: std::sync::Mutex::new(seen),
         })

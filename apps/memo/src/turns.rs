@@ -1,0 +1,112 @@
+//! One fill at a time for each missing key.
+//!
+//! When a remembered answer runs out (or was never there), every request
+//! in flight for the same key misses at once: a popular certificate, or an
+//! API client on hundreds of connections. Each would send the same read to
+//! a database of a few connections, and requests would queue behind those
+//! reads for seconds. With a turn, the first miss reads; the others wait
+//! for its turn to end and then find the answer remembered.
+
+use std::{
+    collections::HashMap,
+    hash::Hash,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+type Gate = Arc<tokio::sync::Mutex<()>>;
+
+pub struct Turns<K> {
+    /// Keys being filled, each with the gate its other requests wait at.
+    under_way: Mutex<HashMap<K, Gate>>,
+}
+
+impl<K> Default for Turns<K> {
+    fn default() -> Self {
+        Self { under_way: Mutex::new(HashMap::new()) }
+    }
+}
+
+/// The right to fill one key; other requests for the key wait until it is
+/// dropped.
+pub struct Turn<'a, K: Hash + Eq> {
+    turns: &'a Turns<K>,
+    key: K,
+    gate: Gate,
+    waited: bool,
+    _held: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl<K: Hash + Eq + Clone> Turns<K> {
+    /// Waits for the turn of any request filling the same key, then takes
+    /// the turn.
+    pub async fn take(&self, key: &K) -> Turn<'_, K> {
+        let (gate, waited) = {
+            let mut under_way = self.under_way();
+            match under_way.get(key) {
+                Some(gate) => (Arc::clone(gate), true),
+                None => {
+                    let gate = Gate::default();
+                    under_way.insert(key.clone(), Arc::clone(&gate));
+                    (gate, false)
+                }
+            }
+        };
+        let held = Arc::clone(&gate).lock_owned().await;
+        Turn { turns: self, key: key.clone(), gate, waited, _held: held }
+    }
+
+    /// Keys being filled now.
+    pub fn under_way_now(&self) -> usize {
+        self.under_way().len()
+    }
+
+    fn under_way(&self) -> MutexGuard<'_, HashMap<K, Gate>> {
+        self.under_way.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl<K: Hash + Eq> Turn<'_, K> {
+    /// Whether another request had the turn first: what it filled may now
+    /// be remembered, so look again before filling. The first request
+    /// need not look twice.
+    pub fn waited(&self) -> bool {
+        self.waited
+    }
+}
+
+impl<K: Hash + Eq> Drop for Turn<'_, K> {
+    /// Whoever waits at the gate still gets a turn; requests that come
+    /// later find no gate, and fill only if the answer is not remembered.
+    fn drop(&mut self) {
+        let mut under_way = self.turns.under_way.lock().unwrap_or_else(|p| p.into_inner());
+        if under_way.get(&self.key).is_some_and(|gate| Arc::ptr_eq(gate, &self.gate)) {
+            under_way.remove(&self.key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{sync::Arc, time::Duration};
+
+    use super::Turns;
+
+    #[tokio::test]
+    async fn a_second_request_for_the_same_key_waits_for_the_first_turn() {
+        let turns = Arc::new(Turns::<String>::default());
+        let first = turns.take(&"a".to_owned()).await;
+        assert!(!first.waited());
+        let waiting = {
+            let turns = Arc::clone(&turns);
+            tokio::spawn(async move { turns.take(&"a".to_owned()).await.waited() })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "the second turn came while the first was held");
+        let other = tokio::time::timeout(Duration::from_secs(1), turns.take(&"b".to_owned())).await;
+        assert!(other.is_ok_and(|turn| !turn.waited()), "another key does not wait");
+        drop(first);
+        let waited = tokio::time::timeout(Duration::from_secs(1), waiting).await.unwrap().unwrap();
+        assert!(waited, "the second request knows to look again");
+        assert_eq!(turns.under_way_now(), 0, "finished turns leave nothing behind");
+    }
+}
