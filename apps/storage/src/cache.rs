@@ -152,11 +152,13 @@ impl LookupCache {
     /// The entry for `key` from the caches, or else what `load` finds
     /// (then kept). However many requests miss the same key at once, one
     /// loads and the others wait for it (`safecert_memo::Turns`).
-    async fn get_or_load<T, E>(
+    /// `load` makes its future only on a miss: a hit moves nothing more
+    /// than a reference around.
+    async fn get_or_load<T, E, F: Future<Output = Result<Option<T>, E>>>(
         &self,
         local: &Memo<String, Entry<T>>,
         key: String,
-        load: impl Future<Output = Result<Option<T>, E>>,
+        load: impl FnOnce() -> F,
     ) -> Result<Option<T>, E>
     where
         T: Clone + Send + Sync + 'static + Serialize + for<'de> Deserialize<'de>,
@@ -175,7 +177,7 @@ impl LookupCache {
             return Ok(found(hit));
         }
         self.misses.add(1);
-        let loaded = load.await?;
+        let loaded = load().await?;
         self.put(local, key, loaded.clone().map_or(Entry::Missing, Entry::Found)).await;
         drop(turn);
         Ok(loaded)
@@ -197,20 +199,20 @@ impl LookupCache {
     }
 
     /// The certificate from the caches, or else from `load`.
-    pub(crate) async fn cert_or_load<E>(
+    pub(crate) async fn cert_or_load<E, F: Future<Output = Result<Option<Arc<CertificateRecord>>, E>>>(
         &self,
         tenant: &TenantSlug,
         no: &CertNo,
-        load: impl Future<Output = Result<Option<Arc<CertificateRecord>>, E>>,
+        load: impl FnOnce() -> F,
     ) -> Result<Option<Arc<CertificateRecord>>, E> {
         self.get_or_load(&self.certs, cert_key(tenant, no), load).await
     }
 
     /// The directory entry from the caches, or else from `load`.
-    pub(crate) async fn directory_or_load<E>(
+    pub(crate) async fn directory_or_load<E, F: Future<Output = Result<Option<Arc<DirectoryEntry>>, E>>>(
         &self,
         no: &CertNo,
-        load: impl Future<Output = Result<Option<Arc<DirectoryEntry>>, E>>,
+        load: impl FnOnce() -> F,
     ) -> Result<Option<Arc<DirectoryEntry>>, E> {
         self.get_or_load(&self.directory, directory_key(no), load).await
     }

@@ -70,7 +70,7 @@ impl CertificateStore {
 
     /// The certificate with this number in this tenant, if any.
     pub async fn get(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<Arc<CertificateRecord>>, StorageError> {
-        self.cache.cert_or_load(tenant, no, async { Ok(self.load(tenant, no).await?.map(Arc::new)) }).await
+        self.cache.cert_or_load(tenant, no, || async { Ok(self.load(tenant, no).await?.map(Arc::new)) }).await
     }
 
     async fn load(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<CertificateRecord>, StorageError> {
@@ -85,7 +85,7 @@ impl CertificateStore {
     /// What the national directory knows of a number: its province and
     /// the fields public verification shows. One query, cached.
     pub async fn public_entry(&self, no: &CertNo) -> Result<Option<Arc<DirectoryEntry>>, StorageError> {
-        let load = async {
+        let load = || async {
             let found = match self.dbs.directory_row(no).await? {
                 None => None,
                 Some(row) => {
