@@ -66,9 +66,10 @@ impl<K: Hash + Eq + Clone> Turns<K> {
 }
 
 impl<K: Hash + Eq> Turn<'_, K> {
-    /// Whether another request had the turn first: what it filled may now
-    /// be remembered, so look again before filling. The first request
-    /// need not look twice.
+    /// Whether another request had the turn first, so that what it
+    /// filled is worth looking for even where looking costs a round trip.
+    /// (A request can also miss just before another's turn ends and take
+    /// the next one without waiting: look again where it is cheap.)
     pub fn waited(&self) -> bool {
         self.waited
     }

@@ -171,6 +171,13 @@ impl LookupCache {
             return Ok(found(hit));
         }
         let turn = self.loads.take(&key).await;
+        // Loaded meanwhile, while this request waited for the turn or
+        // between its miss and its turn: this thread's tier has it. Only
+        // a request that waited asks Redis again.
+        if let Some(hit) = local.get(&key) {
+            self.local_hits.add(1);
+            return Ok(found(hit));
+        }
         if turn.waited()
             && let Some(hit) = self.get(local, &key).await
         {

@@ -85,9 +85,9 @@ impl Identity {
     /// dropped: keep it until the caller is remembered.
     pub(crate) async fn turn_to_read(&self, hash: &String) -> Reading<'_> {
         let turn = self.caller_turns.take(hash).await;
-        if turn.waited()
-            && let Some(caller) = self.cached_caller(hash)
-        {
+        // Read meanwhile, while this request waited for the turn or
+        // between its miss and its turn.
+        if let Some(caller) = self.cached_caller(hash) {
             return Reading::Remembered(caller);
         }
         self.caller_reads.fetch_add(1, Ordering::Relaxed);
