@@ -26,6 +26,12 @@ impl<K> Default for Turns<K> {
     }
 }
 
+impl<K> Turns<K> {
+    fn under_way(&self) -> MutexGuard<'_, HashMap<K, Gate>> {
+        self.under_way.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// The right to fill one key; other requests for the key wait until it is
 /// dropped.
 pub struct Turn<'a, K: Hash + Eq> {
@@ -59,10 +65,6 @@ impl<K: Hash + Eq + Clone> Turns<K> {
     pub fn under_way_now(&self) -> usize {
         self.under_way().len()
     }
-
-    fn under_way(&self) -> MutexGuard<'_, HashMap<K, Gate>> {
-        self.under_way.lock().unwrap_or_else(|p| p.into_inner())
-    }
 }
 
 impl<K: Hash + Eq> Turn<'_, K> {
@@ -79,7 +81,7 @@ impl<K: Hash + Eq> Drop for Turn<'_, K> {
     /// Whoever waits at the gate still gets a turn; requests that come
     /// later find no gate, and fill only if the answer is not remembered.
     fn drop(&mut self) {
-        let mut under_way = self.turns.under_way.lock().unwrap_or_else(|p| p.into_inner());
+        let mut under_way = self.turns.under_way();
         if under_way.get(&self.key).is_some_and(|gate| Arc::ptr_eq(gate, &self.gate)) {
             under_way.remove(&self.key);
         }
