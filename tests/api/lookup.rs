@@ -18,6 +18,31 @@ async fn a_tenant_lookup_shows_the_masked_details_of_its_own_certificate() {
 }
 
 #[tokio::test]
+async fn answers_kept_for_repeat_lookups_stay_apart_by_who_asks_and_in_which_language() {
+    let app = spawn_app().await;
+    let rows = app.seed(10, 5).await;
+    let cert = rows.iter().find(|r| r.tenant == "gd").unwrap();
+    let path = format!("/api/v1/t/gd/certificates/{}", cert.cert_no);
+    let province = app.staff(&app.operator, "gd", "provincial_admin", "gd.admin", "440000").await;
+    let json = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/json");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        res.json::<serde_json::Value>().await.unwrap()
+    };
+    for _ in 0..2 {
+        let masked = json(app.get(&path).await).await;
+        assert_ne!(masked["holder_name"], cert.holder_name.as_str());
+        assert_ne!(masked["id_number"], cert.id_number.as_str());
+        assert_eq!(masked["province"]["name"], "广东省");
+        let full = json(app.get_as(&province, &path).await).await;
+        assert_eq!(full["holder_name"], cert.holder_name.as_str(), "a provincial admin sees the name");
+        assert_eq!(full["id_number"], cert.id_number.as_str());
+        assert_eq!(json(app.get_lang(&path, "en").await).await["province"]["name"], "Guangdong");
+    }
+}
+
+#[tokio::test]
 async fn a_certificate_is_not_found_through_another_province() {
     let app = spawn_app().await;
     let rows = app.seed(5, 5).await;

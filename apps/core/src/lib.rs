@@ -8,6 +8,7 @@ mod config;
 pub mod identity;
 mod individuals;
 mod lookup;
+mod masked_answers;
 mod my_queries;
 mod platform;
 pub mod proof;

@@ -211,6 +211,21 @@ pub(crate) struct Seen<'a> {
     pub(crate) tenant: &'a TenantConfig,
 }
 
+/// A certificate a caller may read, found.
+struct Reached<'a> {
+    tenant: &'a TenantConfig,
+    rules: Arc<RuleSet>,
+    record: Arc<CertificateRecord>,
+    /// Its number as the province writes it.
+    no: CertNo,
+    /// Whether the caller may see the personal data in it.
+    personal: bool,
+}
+
+fn to_json(view: &CertificateView) -> Result<Vec<u8>, LookupError> {
+    serde_json::to_vec(view).map_err(|e| LookupError::Storage(StorageError::Corrupt(format!("writing a view: {e}"))))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     #[error("unknown tenant")]
@@ -252,6 +267,28 @@ impl Platform {
         Ok(self.seen_as(caller, tenant, no, locale).await?.view)
     }
 
+    /// [`Platform::lookup_as`] written as JSON. The masked view most
+    /// callers see is written once and kept (see `masked_answers`); a view
+    /// with personal data is written for each request and never kept.
+    pub async fn lookup_json_as(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        no: &CertNo,
+        locale: Locale,
+    ) -> Result<bytes::Bytes, LookupError> {
+        let reached = self.reach(caller, tenant, no).await?;
+        let today = self.today();
+        if reached.personal {
+            let view = self.personal_view(&reached, today, locale).await?;
+            return Ok(to_json(&view)?.into());
+        }
+        let Reached { record, rules, tenant, .. } = &reached;
+        self.masked_answers.answer(record, rules, locale, today, || {
+            to_json(&CertificateView::masked_kept(record, tenant, rules, today, locale)?)
+        })
+    }
+
     /// The view of [`Platform::lookup_as`], with what it was made from.
     pub(crate) async fn seen_as(
         &self,
@@ -260,6 +297,20 @@ impl Platform {
         no: &CertNo,
         locale: Locale,
     ) -> Result<Seen<'_>, LookupError> {
+        let reached = self.reach(caller, tenant, no).await?;
+        let today = self.today();
+        let view = if reached.personal {
+            self.personal_view(&reached, today, locale).await?
+        } else {
+            CertificateView::masked_kept(&reached.record, reached.tenant, &reached.rules, today, locale)?
+        };
+        let Reached { record, rules, tenant, .. } = reached;
+        Ok(Seen { view, record, rules, tenant })
+    }
+
+    /// A certificate the caller may read, and whether it may see the
+    /// personal data in it.
+    async fn reach(&self, caller: &Caller, tenant: &str, no: &CertNo) -> Result<Reached<'_>, LookupError> {
         let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
         let rules = self.rules.get(&config.slug).ok_or(LookupError::UnknownTenant)?;
         let number = rules.normalize_number_cached(no.as_str())?.ok_or(LookupError::NotFound)?;
@@ -269,14 +320,24 @@ impl Platform {
         if !self.identity.authorize(caller, Action::Read, &resource) {
             return Err(LookupError::Forbidden);
         }
-        let mut view = CertificateView::masked_kept(&record, config, &rules, self.today(), locale)?;
-        if self.identity.authorize(caller, Action::ReadPersonal, &resource) {
-            view.holder_name = record.holder_name.clone();
-            if let Some(id) = self.store.reveal_id_number(&config.slug, &no).await? {
-                view.id_number = Some(id.expose().to_owned());
-            }
+        let personal = self.identity.authorize(caller, Action::ReadPersonal, &resource);
+        Ok(Reached { tenant: config, rules, record, no, personal })
+    }
+
+    /// The view with the holder's name and ID number shown.
+    async fn personal_view(
+        &self,
+        reached: &Reached<'_>,
+        today: NaiveDate,
+        locale: Locale,
+    ) -> Result<CertificateView, LookupError> {
+        let Reached { record, rules, tenant, no, .. } = reached;
+        let mut view = CertificateView::masked_kept(record, tenant, rules, today, locale)?;
+        view.holder_name = record.holder_name.clone();
+        if let Some(id) = self.store.reveal_id_number(&tenant.slug, no).await? {
+            view.id_number = Some(id.expose().to_owned());
         }
-        Ok(Seen { view, record, rules, tenant: config })
+        Ok(view)
     }
 
     /// The detailed view of a certificate, for a caller who may read it;

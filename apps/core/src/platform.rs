@@ -50,6 +50,7 @@ pub struct Platform {
     pub rules: RuleBook,
     pub identity: Identity,
     pub query_log: crate::query_log::QueryLog,
+    pub(crate) masked_answers: crate::masked_answers::MaskedAnswers,
     pub(crate) batch_queue: crate::batch::BatchQueue,
     pub(crate) proofs: crate::proof::Proofs,
 }
@@ -132,6 +133,7 @@ impl Platform {
             rules,
             identity,
             query_log: Default::default(),
+            masked_answers: Default::default(),
             batch_queue: Default::default(),
             proofs,
         };

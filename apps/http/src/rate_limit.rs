@@ -1,8 +1,17 @@
-//! Per-client-address token buckets for the public endpoints.
+//! Per-client-address rate limits for the public endpoints.
+//!
+//! Each address has a bucket of `burst` requests that refills at
+//! `per_minute`. A bucket is kept as one number, the moment it would be
+//! full again, which a request moves one refill interval later (the
+//! generic cell rate algorithm): taking a request is one atomic update,
+//! with no lock held, however many threads serve the same address.
 
 use std::{
     net::IpAddr,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Instant,
 };
 
@@ -16,25 +25,43 @@ pub struct RateLimit {
     pub burst: u32,
 }
 
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
+const NANOS_PER_MINUTE: u64 = 60_000_000_000;
 
 impl RateLimit {
-    fn per_sec(self) -> f64 {
-        f64::from(self.per_minute.max(1)) / 60.0
+    /// Nanoseconds one request takes to come back.
+    fn interval(self) -> u64 {
+        NANOS_PER_MINUTE / u64::from(self.per_minute.max(1))
     }
 
-    fn burst(self) -> f64 {
-        f64::from(self.burst.max(1))
+    /// Nanoseconds an empty bucket takes to fill.
+    fn span(self) -> u64 {
+        self.interval().saturating_mul(u64::from(self.burst.max(1)))
     }
+}
+
+/// When an address's bucket is full again, in nanoseconds since the
+/// limiter started: at or before now, it is full.
+struct Bucket {
+    full_at: AtomicU64,
 }
 
 impl Bucket {
-    /// The tokens it holds at `now`.
-    fn tokens_at(&self, now: Instant, limit: RateLimit) -> f64 {
-        (self.tokens + now.duration_since(self.at).as_secs_f64() * limit.per_sec()).min(limit.burst())
+    /// Takes one request at `now`, or says how many nanoseconds until one
+    /// is free.
+    fn take(&self, now: u64, limit: RateLimit) -> Result<(), u64> {
+        let (interval, span) = (limit.interval(), limit.span());
+        let mut full_at = self.full_at.load(Ordering::Relaxed);
+        loop {
+            let after = full_at.max(now).saturating_add(interval);
+            let over = (after - now).saturating_sub(span);
+            if over > 0 {
+                return Err(over);
+            }
+            match self.full_at.compare_exchange_weak(full_at, after, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(seen) => full_at = seen,
+            }
+        }
     }
 }
 
@@ -43,41 +70,40 @@ const ADDRESSES: usize = 1_000_000;
 
 pub struct RateLimiter {
     limit: RateLimit,
-    buckets: Memo<IpAddr, Arc<Mutex<Bucket>>>,
+    started: Instant,
+    buckets: Memo<IpAddr, Arc<Bucket>>,
 }
 
 impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
+        let started = Instant::now();
         Self {
             limit,
+            started,
             // A bucket that has refilled completely is the same as no
             // bucket: those are forgotten first when room is needed.
-            buckets: Memo::shared(ADDRESSES).keeping(move |bucket: &Arc<Mutex<Bucket>>| {
-                let b = bucket.lock().unwrap_or_else(|e| e.into_inner());
-                b.tokens_at(Instant::now(), limit) < limit.burst()
-            }),
+            buckets: Memo::shared(ADDRESSES)
+                .keeping(move |bucket: &Arc<Bucket>| bucket.full_at.load(Ordering::Relaxed) > nanos_since(started)),
         }
     }
 
-    /// Takes one token for the address. `Err(seconds)` says how long until
-    /// the next one.
+    /// Takes one request for the address. `Err(seconds)` says how long
+    /// until the next one.
     pub fn check(&self, addr: IpAddr) -> Result<(), u64> {
-        let per_sec = self.limit.per_sec();
-        let burst = self.limit.burst();
-        let bucket = self
-            .buckets
-            .get_or_insert_with(addr, || Arc::new(Mutex::new(Bucket { tokens: burst, at: Instant::now() })));
-        let mut b = bucket.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        b.tokens = b.tokens_at(now, self.limit);
-        b.at = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - b.tokens) / per_sec).ceil().max(1.0) as u64)
-        }
+        let now = nanos_since(self.started);
+        let taken = match self.buckets.read(&addr, |bucket| bucket.take(now, self.limit)) {
+            Some(taken) => taken,
+            None => self
+                .buckets
+                .get_or_insert_with(addr, || Arc::new(Bucket { full_at: AtomicU64::new(0) }))
+                .take(now, self.limit),
+        };
+        taken.map_err(|nanos| nanos.div_ceil(1_000_000_000).max(1))
     }
+}
+
+fn nanos_since(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
@@ -94,5 +120,35 @@ mod tests {
         }
         assert_eq!(limiter.check(a), Err(1), "fourth request within the second waits a second");
         assert_eq!(limiter.check(b), Ok(()), "another address has its own bucket");
+    }
+
+    #[test]
+    fn a_bucket_refills_at_the_sustained_rate_and_no_further_than_its_burst() {
+        let limit = RateLimit { per_minute: 60, burst: 2 };
+        let bucket = Bucket { full_at: AtomicU64::new(0) };
+        let second = 1_000_000_000;
+        assert_eq!(bucket.take(10 * second, limit), Ok(()));
+        assert_eq!(bucket.take(10 * second, limit), Ok(()));
+        assert_eq!(bucket.take(10 * second, limit), Err(second), "empty: the next comes a second later");
+        assert_eq!(bucket.take(11 * second, limit), Ok(()), "one came back after a second");
+        assert_eq!(bucket.take(11 * second, limit), Err(second));
+        // A long pause refills it to its burst, not beyond.
+        assert_eq!(bucket.take(100 * second, limit), Ok(()));
+        assert_eq!(bucket.take(100 * second, limit), Ok(()));
+        assert!(bucket.take(100 * second, limit).is_err());
+    }
+
+    #[test]
+    fn many_threads_on_one_address_take_exactly_the_burst() {
+        let limiter = Arc::new(RateLimiter::new(RateLimit { per_minute: 1, burst: 1000 }));
+        let a: IpAddr = "192.0.2.9".parse().unwrap();
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let limiter = Arc::clone(&limiter);
+                std::thread::spawn(move || (0..500).filter(|_| limiter.check(a).is_ok()).count())
+            })
+            .collect();
+        let allowed: usize = threads.into_iter().map(|t| t.join().unwrap_or_default()).sum();
+        assert_eq!(allowed, 1000);
     }
 }

@@ -1,4 +1,8 @@
-use actix_web::{HttpRequest, HttpResponse, http::Method, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{Method, header::ContentType},
+    web,
+};
 use safecert_core::{
     CertificateDetail, LookupError, SearchError, SearchPage, SearchRequest, Suggestion,
     identity::Caller,
@@ -116,18 +120,21 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
     let caller = super::identity::caller(req, lang).await?;
     let query = format!("cert_no={}{}", loggable(cert_no.as_str()), if detailed { "&view=detailed" } else { "" });
     log_query(req, lang, &caller, tenant, if detailed { "detail" } else { "lookup" }, query).await;
-    if detailed {
-        answer(lang, platform.lookup_detailed_as(&caller, tenant, &cert_no, lang.locale).await)
+    let found = if detailed {
+        platform.lookup_detailed_as(&caller, tenant, &cert_no, lang.locale).await.map(|view| not_stored().json(view))
     } else {
-        answer(lang, platform.lookup_as(&caller, tenant, &cert_no, lang.locale).await)
-    }
+        // The same JSON `.json(view)` writes, kept written for most callers.
+        let body = platform.lookup_json_as(&caller, tenant, &cert_no, lang.locale).await;
+        body.map(|body| not_stored().content_type(ContentType::json()).body(body))
+    };
+    found.map_err(|e| lookup_error(e, lang))
 }
 
-fn answer<T: serde::Serialize>(lang: &Lang, found: Result<T, LookupError>) -> Result<HttpResponse, ApiError> {
-    match found {
-        Ok(view) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view)),
-        Err(e) => Err(lookup_error(e, lang)),
-    }
+/// A 200 that no cache between the caller and the service may keep.
+fn not_stored() -> actix_web::HttpResponseBuilder {
+    let mut ok = HttpResponse::Ok();
+    ok.insert_header(("Cache-Control", "no-store"));
+    ok
 }
 
 pub(super) fn lookup_error(e: LookupError, lang: &Lang) -> ApiError {
