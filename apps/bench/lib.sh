@@ -20,9 +20,8 @@ summary="${summary:-$out/summary.md}"
 : > "$summary"
 note() { echo "$*" | tee -a "$summary"; }
 
-machine() {
-    echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-}
+# shellcheck source=apps/bench/machine.sh
+source "$(dirname "${BASH_SOURCE[0]}")/machine.sh"
 
 # A fresh database with the certificates, unless BENCH_KEEP_DB=1.
 seed_database() {

@@ -37,13 +37,15 @@ export SAFECERT_REDIS_PREFIX="safecert-bench:"
 export SAFECERT_LOG="${SAFECERT_LOG:-warn}"
 [ -f "$SAFECERT_KEY_FILE" ] || printf 'key_id = 1\nsm4 = %s\nblind_index = %s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 32)" > "$SAFECERT_KEY_FILE"
 
+# shellcheck source=apps/bench/machine.sh
+source apps/bench/machine.sh
 summary="$out/summary.md"
 : > "$summary"
 note() { echo "$*" | tee -a "$summary"; }
 
 note "# SafeCert benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
 note ""
-note "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); wrk on the same machine"
+note "machine: $(machine); wrk on the same machine"
 note ""
 
 if [ "${BENCH_KEEP_DB:-0}" != 1 ]; then

@@ -13,6 +13,8 @@ signers="${BENCH_SIGNERS:-8}"
 out="${BENCH_OUT:-/tmp/safecert-signin-bench}"
 rm -rf "$out" && mkdir -p "$out"
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
+# shellcheck source=apps/bench/machine.sh
+source apps/bench/machine.sh
 
 cargo build --release --locked -q -p safecert
 bin="$PWD/target/release/safecert"
@@ -36,7 +38,7 @@ lookups() {
         "$(awk '$1=="50%" {print $2}' "$out/$1.txt")" "$(awk '$1=="99%" {print $2}' "$out/$1.txt")"
 }
 
-echo "machine: $(nproc) cores, $(uname -sr); wrk and the signing clients on the same machine"
+echo "machine: $(machine); wrk and the signing clients on the same machine"
 echo
 echo "| run | lookups/s | lookup p50 | lookup p99 | sign-ins/s (each an argon2id check) |"
 echo "|---|---|---|---|---|"

@@ -76,6 +76,9 @@ async fn history_lists_queries_by_when_they_were_asked_not_by_when_they_were_sto
     let history = settled_history(&app, &boss).await;
     let queries: Vec<&str> = history.iter().map(|e| e["query"].as_str().unwrap()).collect();
     assert_eq!(queries, ["cert_no=THIRD", "cert_no=SECOND", "cert_no=FIRST"], "newest asked first");
+    let at = chrono::DateTime::parse_from_rfc3339(history[0]["at"].as_str().unwrap()).unwrap().to_utc();
+    let off = (chrono::Utc::now() - chrono::Duration::seconds(1) - at).num_seconds().abs();
+    assert!(off < 30, "kept at the moment it was asked, not {at}");
 }
 
 fn urlencode(s: &str) -> String {

@@ -122,7 +122,7 @@ const LOG_CHUNK: usize = 2_000;
 
 /// The first `max` characters of a text, for a column of that width.
 pub(crate) fn clip(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
+    clipped(text, max).to_owned()
 }
 
 /// An entry's text columns (tenant, kind, query, address), each with its
@@ -131,32 +131,40 @@ fn text_columns(q: &LoggedQuery) -> [(&str, usize); 4] {
     [(q.tenant.as_str(), 16), (q.kind, 16), (q.query.as_str(), 600), (q.ip.as_str(), 64)]
 }
 
-/// One entry as a line of `COPY … WITH (FORMAT csv)`, written straight
-/// into `rows`: texts quoted (inner quotes doubled) and clipped to their
-/// columns, a missing API client as an unquoted empty field (NULL).
-fn push_csv_row(rows: &mut String, q: &LoggedQuery) {
-    use std::fmt::Write;
-    fn quoted(rows: &mut String, text: &str, max: usize) {
-        rows.push('"');
-        for c in text.chars().take(max) {
-            if c == '"' {
-                rows.push('"');
-            }
-            rows.push(c);
-        }
-        rows.push('"');
+/// `text` cut to its first `max` characters.
+fn clipped(text: &str, max: usize) -> &str {
+    text.char_indices().nth(max).map_or(text, |(end, _)| &text[..end])
+}
+
+/// The start of `COPY … WITH (FORMAT binary)` data: its signature, no
+/// flags, no header extension.
+const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+/// The end of the data: a row of -1 fields.
+const COPY_TRAILER: [u8; 2] = (-1i16).to_be_bytes();
+/// Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01 UTC.
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+/// One entry as a row of `COPY … WITH (FORMAT binary)`, written straight
+/// into `rows`: each field its length, then its value as PostgreSQL keeps
+/// it (a time as microseconds since 2000, integers big-endian, texts as
+/// UTF-8 clipped to their columns), a missing API client as NULL. Nothing
+/// is parsed or escaped on either side.
+fn push_copy_row(rows: &mut Vec<u8>, q: &LoggedQuery) {
+    fn field(rows: &mut Vec<u8>, value: &[u8]) {
+        rows.extend_from_slice(&(value.len() as i32).to_be_bytes());
+        rows.extend_from_slice(value);
     }
-    rows.push_str(&q.at.to_rfc3339());
-    // Writing into a String cannot fail.
-    let _ = write!(rows, ",{},", q.account_id);
-    if let Some(id) = q.api_client_id {
-        let _ = write!(rows, "{id}");
+    rows.extend_from_slice(&(LOG_COLUMNS.len() as i16).to_be_bytes());
+    field(rows, &(q.at.timestamp_micros() - PG_EPOCH_MICROS).to_be_bytes());
+    field(rows, &q.account_id.to_be_bytes());
+    match q.api_client_id {
+        Some(id) => field(rows, &id.to_be_bytes()),
+        None => rows.extend_from_slice(&(-1i32).to_be_bytes()),
     }
     for (value, max) in text_columns(q) {
-        rows.push(',');
-        quoted(rows, value, max);
+        field(rows, clipped(value, max).as_bytes());
     }
-    let _ = writeln!(rows, ",{}", q.count);
+    field(rows, &q.count.to_be_bytes());
 }
 
 impl Databases {
@@ -199,10 +207,10 @@ impl Databases {
         Ok(())
     }
 
-    /// The PostgreSQL way: `COPY … FROM STDIN` in CSV, several times faster
-    /// than INSERTs, in a transaction that need not wait for the disk (the
-    /// entries waited in memory already; a crash may lose the last moment
-    /// of them either way).
+    /// The PostgreSQL way: `COPY … FROM STDIN` in the binary format,
+    /// several times faster than INSERTs, in a transaction that need not
+    /// wait for the disk (the entries waited in memory already; a crash may
+    /// lose the last moment of them either way).
     async fn copy_queries(&self, batch: &[LoggedQuery]) -> Result<(), StorageError> {
         use sea_orm::sqlx::{self, Connection};
         let p = self.platform();
@@ -213,16 +221,18 @@ impl Databases {
         sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *txn).await.map_err(failed)?;
         let mut copy = txn
             .copy_in_raw(&format!(
-                "COPY {}.query_log (at, account_id, api_client_id, tenant_slug, kind, query, ip, count) FROM STDIN WITH (FORMAT csv)",
+                "COPY {}.query_log (at, account_id, api_client_id, tenant_slug, kind, query, ip, count) FROM STDIN WITH (FORMAT binary)",
                 crate::db::PLATFORM_SCHEMA
             ))
             .await
             .map_err(failed)?;
-        let mut rows = String::with_capacity(batch.len() * 96);
+        let mut rows = Vec::with_capacity(COPY_HEADER.len() + batch.len() * 112 + COPY_TRAILER.len());
+        rows.extend_from_slice(COPY_HEADER);
         for q in batch {
-            push_csv_row(&mut rows, q);
+            push_copy_row(&mut rows, q);
         }
-        copy.send(rows.into_bytes()).await.map_err(failed)?;
+        rows.extend_from_slice(&COPY_TRAILER);
+        copy.send(rows).await.map_err(failed)?;
         copy.finish().await.map_err(failed)?;
         txn.commit().await.map_err(failed)?;
         Ok(())
@@ -324,7 +334,7 @@ impl Databases {
 
 #[cfg(test)]
 mod tests {
-    use super::{LoggedQuery, push_csv_row};
+    use super::{COPY_HEADER, LoggedQuery, PG_EPOCH_MICROS, push_copy_row};
 
     fn entry(api_client_id: Option<i32>, query: &str) -> LoggedQuery {
         LoggedQuery {
@@ -339,23 +349,47 @@ mod tests {
         }
     }
 
+    /// A field as the binary format writes it: its length, then its bytes.
+    fn field(value: &[u8]) -> Vec<u8> {
+        [&(value.len() as i32).to_be_bytes()[..], value].concat()
+    }
+
     #[test]
-    fn a_logged_query_is_one_csv_line_with_quotes_doubled_and_a_missing_client_null() {
-        let mut rows = String::new();
-        push_csv_row(&mut rows, &entry(None, r#"name=张"三"#));
-        push_csv_row(&mut rows, &entry(Some(12), "cert_no=GD1"));
-        assert_eq!(
-            rows,
-            "2025-11-28T18:00:00.123456+00:00,7,,\"gd\",\"lookup\",\"name=张\"\"三\",\"127.0.0.1\",3\n\
-             2025-11-28T18:00:00.123456+00:00,7,12,\"gd\",\"lookup\",\"cert_no=GD1\",\"127.0.0.1\",3\n"
-        );
+    fn the_binary_copy_header_is_the_signature_then_no_flags_and_no_extension() {
+        assert_eq!(COPY_HEADER.len(), 19);
+        assert_eq!(&COPY_HEADER[..11], b"PGCOPY\n\xff\r\n\0");
+        assert!(COPY_HEADER[11..].iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn a_logged_query_is_one_binary_row_with_its_time_since_2000_and_a_missing_client_null() {
+        let mut rows = Vec::new();
+        push_copy_row(&mut rows, &entry(None, "name=张\"三"));
+        let micros = 1_764_352_800_123_456i64 - PG_EPOCH_MICROS;
+        let expected = [
+            8i16.to_be_bytes().to_vec(),
+            field(&micros.to_be_bytes()),
+            field(&7i32.to_be_bytes()),
+            (-1i32).to_be_bytes().to_vec(),
+            field(b"gd"),
+            field(b"lookup"),
+            field("name=张\"三".as_bytes()),
+            field(b"127.0.0.1"),
+            field(&3i32.to_be_bytes()),
+        ]
+        .concat();
+        assert_eq!(rows, expected);
+        rows.clear();
+        push_copy_row(&mut rows, &entry(Some(12), "cert_no=GD1"));
+        assert_eq!(&rows[2 + 12 + 8..2 + 12 + 8 + 8], &field(&12i32.to_be_bytes())[..], "the API client's id");
     }
 
     #[test]
     fn a_long_query_is_clipped_to_its_column_by_characters() {
-        let mut rows = String::new();
-        push_csv_row(&mut rows, &entry(None, &"张".repeat(700)));
-        assert!(rows.contains(&format!("\"{}\"", "张".repeat(600))));
-        assert!(!rows.contains(&"张".repeat(601)));
+        let mut rows = Vec::new();
+        push_copy_row(&mut rows, &entry(None, &"张".repeat(700)));
+        let text = String::from_utf8_lossy(&rows);
+        assert!(text.contains(&"张".repeat(600)));
+        assert!(!text.contains(&"张".repeat(601)));
     }
 }

@@ -1,0 +1,8 @@
+# What a benchmark ran on, for its summary (sourced, not run): cores and
+# their model (machines of one size differ in speed by their processor),
+# memory and kernel.
+machine() {
+    local cpu
+    cpu=$(awk -F': ' '/^model name/ {m = $2} /^cpu family/ {f = $2} /^model\t/ {n = $2} END {printf "%s (family %s, model %s)", m, f, n}' /proc/cpuinfo)
+    echo "$(nproc) cores of $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+}
