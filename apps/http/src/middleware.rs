@@ -40,14 +40,7 @@ fn new_id() -> String {
         next.set((prefix, count.wrapping_add(1)));
         (prefix, count)
     });
-    let mut bytes = [0u8; 8];
-    bytes[..4].copy_from_slice(&prefix.to_be_bytes());
-    bytes[4..].copy_from_slice(&count.to_be_bytes());
-    let mut id = [0u8; 16];
-    match hex::encode_to_slice(bytes, &mut id) {
-        Ok(()) => String::from_utf8_lossy(&id).into_owned(),
-        Err(_) => hex::encode(bytes),
-    }
+    format!("{prefix:08x}{count:08x}")
 }
 
 fn random_u32() -> u32 {

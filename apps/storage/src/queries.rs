@@ -133,6 +133,10 @@ fn text_columns(q: &LoggedQuery) -> [(&str, usize); 4] {
 
 /// `text` cut to its first `max` characters.
 fn clipped(text: &str, max: usize) -> &str {
+    // No more bytes than that is no more characters either.
+    if text.len() <= max {
+        return text;
+    }
     text.char_indices().nth(max).map_or(text, |(end, _)| &text[..end])
 }
 
