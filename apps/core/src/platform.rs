@@ -147,9 +147,11 @@ impl Platform {
     /// the tenants in the platform registry. Returns the slugs synced.
     pub async fn sync_tenants(&self) -> Result<Vec<TenantSlug>, StorageError> {
         let dbs = self.store.databases();
+        let tenants = self.tenants.all();
+        let slugs: Vec<TenantSlug> = tenants.iter().map(|t| t.slug.clone()).collect();
+        dbs.ensure_tenants(&slugs).await?;
         let mut synced = Vec::new();
-        for tenant in self.tenants.all() {
-            dbs.ensure_tenant(&tenant.slug).await?;
+        for tenant in tenants {
             dbs.register_tenant(&TenantRow {
                 slug: tenant.slug.to_string(),
                 code: tenant.code.to_string(),

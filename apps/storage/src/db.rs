@@ -133,7 +133,7 @@ async fn connect_sqlite(file: &Path, max_connections: u32) -> Result<DatabaseCon
 /// Connections a background writer holds on PostgreSQL.
 const BACKGROUND_WRITERS: usize = 2;
 
-async fn connect_pg(url: &str, max: u32, search_path: Option<&str>) -> Result<DatabaseConnection, StorageError> {
+async fn connect_pg(url: &str, max: u32) -> Result<DatabaseConnection, StorageError> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max.max(1))
         .min_connections(0)
@@ -141,9 +141,21 @@ async fn connect_pg(url: &str, max: u32, search_path: Option<&str>) -> Result<Da
         .connect_timeout(Duration::from_secs(5))
         .idle_timeout(Duration::from_secs(300))
         .sqlx_logging(false);
-    if let Some(path) = search_path {
-        opts.set_schema_search_path(path.to_owned());
-    }
+    Ok(Database::connect(opts).await?)
+}
+
+/// The one connection migrations run on, closed when they are done. It is
+/// never replaced while open (no idle or lifetime limit), so the search
+/// path set on it holds for every statement of a migration.
+async fn connect_pg_for_migrations(url: &str) -> Result<DatabaseConnection, StorageError> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(1)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(5))
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .sqlx_logging(false);
     Ok(Database::connect(opts).await?)
 }
 
@@ -155,9 +167,42 @@ fn split_connections(share: u32) -> (u32, u32) {
     (share - reading, reading)
 }
 
+/// Creates or upgrades PostgreSQL schemas (`true`: the platform's, else a
+/// tenant's), one after another on one connection whose search path is
+/// set to each in turn, so the migrator and its bookkeeping table land
+/// there. A new connection costs tens of milliseconds (TLS), which one per
+/// schema made seconds at every start with 32 tenants. A session advisory
+/// lock per schema keeps replicas that start together from migrating the
+/// same schema at once.
+async fn migrate_pg_schemas(url: &str, schemas: &[(&str, bool)]) -> Result<(), StorageError> {
+    if schemas.is_empty() {
+        return Ok(());
+    }
+    let conn = connect_pg_for_migrations(url).await?;
+    let mut result = Ok(());
+    for (schema, platform) in schemas {
+        result = migrate_pg_schema(&conn, schema, *platform).await;
+        if result.is_err() {
+            break;
+        }
+    }
+    conn.close().await?;
+    result
+}
+
+async fn migrate_pg_schema(conn: &DatabaseConnection, schema: &str, platform: bool) -> Result<(), StorageError> {
+    conn.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).await?;
+    conn.execute_unprepared(&format!("SET search_path TO \"{schema}\"")).await?;
+    let lock_key = format!("hashtext('safecert:migrate:{schema}')");
+    conn.execute_unprepared(&format!("SELECT pg_advisory_lock({lock_key})")).await?;
+    let result = if platform { PlatformMigrator::up(conn, None).await } else { TenantMigrator::up(conn, None).await };
+    let _ = conn.execute_unprepared(&format!("SELECT pg_advisory_unlock({lock_key})")).await;
+    Ok(result?)
+}
+
 impl Databases {
     /// Opens the platform database and migrates it. Tenants are opened
-    /// (and migrated) one by one with [`Databases::ensure_tenant`].
+    /// (and migrated) with [`Databases::ensure_tenants`].
     pub async fn connect(config: DbConfig) -> Result<Self, StorageError> {
         let backend = config.backend();
         let mut pg_slots = Vec::new();
@@ -168,7 +213,7 @@ impl Databases {
                 let count = config.pools.clamp(1, config.max_connections.max(1));
                 let (pooled, reading) = split_connections((config.max_connections.max(1) / count).max(1));
                 for _ in 0..count {
-                    let pool = connect_pg(&url, pooled, None).await?;
+                    let pool = connect_pg(&url, pooled).await?;
                     let reads = match reading {
                         0 => Reads::Pool(pool.clone()),
                         n => Reads::Own(std::sync::Arc::new(ReadConnections::open(&url, n as usize).await?)),
@@ -177,7 +222,7 @@ impl Databases {
                     pg_connections += pooled + reading;
                 }
                 let pool = pg_slots[0].pool.clone();
-                Self::migrate_pg_schema(&pool, &url, PLATFORM_SCHEMA, true).await?;
+                migrate_pg_schemas(&url, &[(PLATFORM_SCHEMA, true)]).await?;
                 pool
             }
             Backend::Sqlite => {
@@ -199,44 +244,35 @@ impl Databases {
         })
     }
 
-    async fn migrate_pg_schema(
-        pool: &DatabaseConnection,
-        url: &str,
-        schema: &str,
-        platform: bool,
-    ) -> Result<(), StorageError> {
-        pool.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).await?;
-        // Migrations run on one short-lived connection whose search path is
-        // the schema, so the migrator and its bookkeeping table land there.
-        // A session advisory lock on that one connection keeps replicas
-        // that start together from migrating the same schema at once.
-        let conn = connect_pg(url, 1, Some(schema)).await?;
-        let lock_key = format!("hashtext('safecert:migrate:{schema}')");
-        conn.execute_unprepared(&format!("SELECT pg_advisory_lock({lock_key})")).await?;
-        let result =
-            if platform { PlatformMigrator::up(&conn, None).await } else { TenantMigrator::up(&conn, None).await };
-        let _ = conn.execute_unprepared(&format!("SELECT pg_advisory_unlock({lock_key})")).await;
-        conn.close().await?;
-        Ok(result?)
-    }
-
     /// Creates or upgrades the tenant's schema (or file) and makes it
     /// available to queries.
     pub async fn ensure_tenant(&self, slug: &TenantSlug) -> Result<(), StorageError> {
+        self.ensure_tenants(std::slice::from_ref(slug)).await
+    }
+
+    /// [`Databases::ensure_tenant`] for several tenants; on PostgreSQL
+    /// their schemas are migrated one after another on one connection.
+    pub async fn ensure_tenants(&self, slugs: &[TenantSlug]) -> Result<(), StorageError> {
         match self.backend {
             Backend::Postgres => {
                 let url = self.config.url.clone().unwrap_or_default();
-                Self::migrate_pg_schema(&self.platform, &url, &slug.schema(), false).await?;
+                let schemas: Vec<String> = slugs.iter().map(TenantSlug::schema).collect();
+                let each: Vec<(&str, bool)> = schemas.iter().map(|schema| (schema.as_str(), false)).collect();
+                migrate_pg_schemas(&url, &each).await?;
                 let mut known = self.pg_tenants.write().unwrap_or_else(|e| e.into_inner());
-                if !known.contains(slug) {
-                    known.push(slug.clone());
+                for slug in slugs {
+                    if !known.contains(slug) {
+                        known.push(slug.clone());
+                    }
                 }
             }
             Backend::Sqlite => {
-                let file = self.config.sqlite_dir().join("tenants").join(format!("{slug}.sqlite"));
-                let conn = connect_sqlite(&file, self.config.max_connections).await?;
-                TenantMigrator::up(&conn, None).await?;
-                self.sqlite_tenants.write().unwrap_or_else(|e| e.into_inner()).insert(slug.clone(), conn);
+                for slug in slugs {
+                    let file = self.config.sqlite_dir().join("tenants").join(format!("{slug}.sqlite"));
+                    let conn = connect_sqlite(&file, self.config.max_connections).await?;
+                    TenantMigrator::up(&conn, None).await?;
+                    self.sqlite_tenants.write().unwrap_or_else(|e| e.into_inner()).insert(slug.clone(), conn);
+                }
             }
         }
         Ok(())
@@ -276,7 +312,7 @@ impl Databases {
     pub async fn background_platform(&self) -> Result<Databases, StorageError> {
         let platform = match self.backend {
             Backend::Postgres => {
-                connect_pg(&self.config.url.clone().unwrap_or_default(), BACKGROUND_WRITERS as u32, None).await?
+                connect_pg(&self.config.url.clone().unwrap_or_default(), BACKGROUND_WRITERS as u32).await?
             }
             Backend::Sqlite => self.platform.clone(),
         };
