@@ -58,11 +58,10 @@ impl ReadConnections {
     /// pool would when the database cannot be reached).
     pub(crate) async fn open(url: &str, size: usize) -> Result<Self, DbErr> {
         let options: PgConnectOptions = url.parse().map_err(conn_err)?;
-        let mut resting = Vec::with_capacity(size);
-        for _ in 0..size {
-            let conn = connect(&options).await?;
-            resting.push(Resting { conn, since: Instant::now() });
-        }
+        // Side by side: opening one mostly waits on the network (about
+        // 0.1 s over TCP with TLS), not on either end's CPU.
+        let opened = futures_util::future::try_join_all((0..size).map(|_| connect(&options))).await?;
+        let resting = opened.into_iter().map(|conn| Resting { conn, since: Instant::now() }).collect();
         Ok(Self { options, free: Semaphore::new(size), resting: Mutex::new(resting) })
     }
 
