@@ -111,11 +111,21 @@ async fn open() -> anyhow::Result<Platform> {
     Platform::start(config).await.context("starting the platform")
 }
 
+/// The platform for a command that runs its statements one after another:
+/// one database connection, none opened ahead for a server's worker
+/// threads (a new connection waits about 0.1 s over TCP with TLS).
+async fn open_for_one_task() -> anyhow::Result<Platform> {
+    let mut config = Config::from_env().context("reading the configuration")?;
+    config.workers = 1;
+    config.db_max_connections = 1;
+    Platform::start(config).await.context("starting the platform")
+}
+
 pub async fn run(args: Args) -> anyhow::Result<()> {
     match args.command.unwrap_or(Command::Serve) {
         Command::Serve => crate::serve::run().await,
         Command::Migrate | Command::Tenants { command: TenantsCommand::Sync } => {
-            let platform = open().await?;
+            let platform = open_for_one_task().await?;
             for slug in platform.sync_tenants().await? {
                 println!("{slug}: up to date");
             }
@@ -123,7 +133,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Tenants { command: TenantsCommand::List } => {
-            let platform = open().await?;
+            let platform = open_for_one_task().await?;
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) simply ends the listing.
             let _ = writeln!(out, "{:<6} {:<8} {:>12}  name", "slug", "code", "certificates");
@@ -144,7 +154,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Accounts { command: AccountsCommand::CreateAdmin { login, second_factor, email, phone, tenant } } => {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password).context("reading the password from stdin")?;
-            let platform = open().await?;
+            let platform = open_for_one_task().await?;
             let tenant = platform.tenants.find(&tenant).context("unknown tenant")?.slug.to_string();
             let staff = safecert_core::identity::NewStaff {
                 role: safecert_policy::Role::PlatformAdmin,
