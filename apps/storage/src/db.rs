@@ -6,8 +6,8 @@ use std::{
     collections::HashMap,
     path::{Path, PathBuf},
     sync::{
-        RwLock,
-        atomic::{AtomicUsize, Ordering},
+        Arc, RwLock,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::Duration,
 };
@@ -144,10 +144,14 @@ async fn connect_pg(url: &str, max: u32) -> Result<DatabaseConnection, StorageEr
     Ok(Database::connect(opts).await?)
 }
 
-/// The one connection migrations run on, closed when they are done. It is
-/// never replaced while open (no idle or lifetime limit), so the search
-/// path set on it holds for every statement of a migration.
+/// The one connection migrations run on, closed when they are done. The
+/// search path set on it must hold for every statement of a migration, as
+/// must the advisory lock it takes, so it is never replaced while open: no
+/// idle or lifetime limit, no ping that could swap it, and a second
+/// connection is refused, which fails the migration instead of letting it
+/// go on in the default schema.
 async fn connect_pg_for_migrations(url: &str) -> Result<DatabaseConnection, StorageError> {
+    let opened = Arc::new(AtomicBool::new(false));
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(1)
         .min_connections(0)
@@ -155,7 +159,22 @@ async fn connect_pg_for_migrations(url: &str) -> Result<DatabaseConnection, Stor
         .connect_timeout(Duration::from_secs(5))
         .idle_timeout(None)
         .max_lifetime(None)
-        .sqlx_logging(false);
+        .test_before_acquire(false)
+        .sqlx_logging(false)
+        .map_sqlx_postgres_pool_opts(move |pool| {
+            let opened = Arc::clone(&opened);
+            pool.after_connect(move |_, _| {
+                let again = opened.swap(true, Ordering::SeqCst);
+                Box::pin(async move {
+                    if again {
+                        return Err(sea_orm::sqlx::Error::Protocol(
+                            "the migration connection was lost; run the migration again".into(),
+                        ));
+                    }
+                    Ok(())
+                })
+            })
+        });
     Ok(Database::connect(opts).await?)
 }
 
@@ -186,8 +205,10 @@ async fn migrate_pg_schemas(url: &str, schemas: &[(&str, bool)]) -> Result<(), S
             break;
         }
     }
-    conn.close().await?;
-    result
+    // A failed migration says why, even if closing fails too.
+    let closed = conn.close().await;
+    result?;
+    Ok(closed?)
 }
 
 async fn migrate_pg_schema(conn: &DatabaseConnection, schema: &str, platform: bool) -> Result<(), StorageError> {
