@@ -18,6 +18,10 @@ use crate::LookupError;
 
 /// Answers kept for each thread that serves lookups, at most.
 const ENTRIES: usize = 20_000;
+/// How long an answer is kept: what it holds of a changed or deleted
+/// certificate (never sent again) leaves memory within this time, as the
+/// in-process record cache's copies do.
+const KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// The record's and the rules version's addresses, the language, the day.
 type Key = (usize, usize, Locale, NaiveDate);
@@ -33,7 +37,7 @@ pub(crate) struct MaskedAnswers {
 
 impl Default for MaskedAnswers {
     fn default() -> Self {
-        Self { kept: Memo::per_thread(ENTRIES) }
+        Self { kept: Memo::per_thread(ENTRIES).expiring_after(KEPT_FOR) }
     }
 }
 
