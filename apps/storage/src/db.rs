@@ -133,7 +133,9 @@ async fn connect_sqlite(file: &Path, max_connections: u32) -> Result<DatabaseCon
 /// Connections a background writer holds on PostgreSQL.
 const BACKGROUND_WRITERS: usize = 2;
 
-async fn connect_pg(url: &str, max: u32) -> Result<DatabaseConnection, StorageError> {
+/// A PostgreSQL pool of at most `max` connections, opened as they are
+/// needed.
+fn pg_options(url: &str, max: u32) -> ConnectOptions {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max.max(1))
         .min_connections(0)
@@ -141,7 +143,11 @@ async fn connect_pg(url: &str, max: u32) -> Result<DatabaseConnection, StorageEr
         .connect_timeout(Duration::from_secs(5))
         .idle_timeout(Duration::from_secs(300))
         .sqlx_logging(false);
-    Ok(Database::connect(opts).await?)
+    opts
+}
+
+async fn connect_pg(url: &str, max: u32) -> Result<DatabaseConnection, StorageError> {
+    Ok(Database::connect(pg_options(url, max)).await?)
 }
 
 /// The one connection migrations run on, closed when they are done. The
@@ -152,29 +158,21 @@ async fn connect_pg(url: &str, max: u32) -> Result<DatabaseConnection, StorageEr
 /// go on in the default schema.
 async fn connect_pg_for_migrations(url: &str) -> Result<DatabaseConnection, StorageError> {
     let opened = Arc::new(AtomicBool::new(false));
-    let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(1)
-        .min_connections(0)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_timeout(Duration::from_secs(5))
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .test_before_acquire(false)
-        .sqlx_logging(false)
-        .map_sqlx_postgres_pool_opts(move |pool| {
-            let opened = Arc::clone(&opened);
-            pool.after_connect(move |_, _| {
-                let again = opened.swap(true, Ordering::SeqCst);
-                Box::pin(async move {
-                    if again {
-                        return Err(sea_orm::sqlx::Error::Protocol(
-                            "the migration connection was lost; run the migration again".into(),
-                        ));
-                    }
-                    Ok(())
-                })
+    let mut opts = pg_options(url, 1);
+    opts.idle_timeout(None).max_lifetime(None).test_before_acquire(false).map_sqlx_postgres_pool_opts(move |pool| {
+        let opened = Arc::clone(&opened);
+        pool.after_connect(move |_, _| {
+            let again = opened.swap(true, Ordering::SeqCst);
+            Box::pin(async move {
+                if again {
+                    return Err(sea_orm::sqlx::Error::Protocol(
+                        "the migration connection was lost; run the migration again".into(),
+                    ));
+                }
+                Ok(())
             })
-        });
+        })
+    });
     Ok(Database::connect(opts).await?)
 }
 
@@ -265,14 +263,9 @@ impl Databases {
         })
     }
 
-    /// Creates or upgrades the tenant's schema (or file) and makes it
-    /// available to queries.
-    pub async fn ensure_tenant(&self, slug: &TenantSlug) -> Result<(), StorageError> {
-        self.ensure_tenants(std::slice::from_ref(slug)).await
-    }
-
-    /// [`Databases::ensure_tenant`] for several tenants; on PostgreSQL
-    /// their schemas are migrated one after another on one connection.
+    /// Creates or upgrades the tenants' schemas (or files) and makes them
+    /// available to queries; on PostgreSQL the schemas are migrated one
+    /// after another on one connection.
     pub async fn ensure_tenants(&self, slugs: &[TenantSlug]) -> Result<(), StorageError> {
         match self.backend {
             Backend::Postgres => {
