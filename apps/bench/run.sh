@@ -48,6 +48,8 @@ note ""
 note "machine: $(machine); wrk on the same machine"
 note ""
 
+: > "$out/serve.log"
+
 if [ "${BENCH_KEEP_DB:-0}" != 1 ]; then
     psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
     "$bin/safecert" migrate > /dev/null
@@ -85,6 +87,7 @@ run() {
     local name="$1" conns="$2" url="$3" paths="${4:-}" order="${5:-random}"
     local threads=2 log="$out/$name-c$conns.txt"
     local auth=(-H "Authorization: Bearer ${token:-none}")
+    echo "-- run $name, $conns connections, $(date -u +%T)" >> "$out/serve.log"
     if [ -n "$paths" ]; then
         wrk -t"$threads" -c"$conns" -d"$duration" --latency "${auth[@]}" -s apps/bench/random-paths.lua "$url" -- "$paths" "$order" > "$log"
     else
@@ -123,7 +126,7 @@ stop
 serve() {
     redis-cli -u "$SAFECERT_REDIS_URL" --scan --pattern 'safecert-bench:*' | xargs -r -n 1000 redis-cli -u "$SAFECERT_REDIS_URL" del > /dev/null
     SAFECERT_LISTEN=127.0.0.1:8092 SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
-        "$bin/safecert" serve > /dev/null & pid=$!
+        "$bin/safecert" serve >> "$out/serve.log" 2>&1 & pid=$!
     wait_port 8092 healthz
     if [ -z "$token" ]; then
         local login="bench.op.$(date +%s)" secret
@@ -169,4 +172,8 @@ stop
 note ""
 note "service resident memory: idle with $("$bin/safecert" tenants list 2>/dev/null | tail -n +2 | wc -l) tenants ${idle} MB; peak over the runs ${peak} MB"
 note "cache: $cache"
+# Warnings the service logged during the runs (Redis rested, the query log
+# behind), by message: a stall in a run shows up here.
+note "service warnings and errors: $(grep -cE '"level":"(WARN|ERROR)"' "$out/serve.log" || true)"
+grep -E '"level":"(WARN|ERROR)"' "$out/serve.log" | sed 's/.*"message":"\([^"]*\)".*/\1/' | sort | uniq -c | sed 's/^/    /' | tee -a "$summary" || true
 echo "results in $out (summary.md and one wrk log per run)"
