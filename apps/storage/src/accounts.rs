@@ -473,7 +473,8 @@ impl Databases {
             .from(p.table(Accounts::Table))
             .and_where(cond)
             .to_owned();
-        Ok(AccountRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).one(&p.conn).await?)
+        let Some(row) = p.reads.one(&stmt).await? else { return Ok(None) };
+        Ok(Some(AccountRow::from_query_result(&row, "")?))
     }
 
     /// Counts a failed sign-in; `lock_until` locks the account.
@@ -697,7 +698,11 @@ impl Databases {
             .from(p.table(Sessions::Table))
             .and_where(Expr::col(Sessions::TokenHash).eq(token_hash))
             .to_owned();
-        Ok(SessionRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).one(&p.conn).await?)
+        // A signed-in caller is read again every few seconds: a point read,
+        // on the connections kept for them (one exchange with PostgreSQL,
+        // and no wait behind the pool's other users).
+        let Some(row) = p.reads.one(&stmt).await? else { return Ok(None) };
+        Ok(Some(SessionRow::from_query_result(&row, "")?))
     }
 
     /// Starts or ends a session's privacy mode.
