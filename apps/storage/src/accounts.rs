@@ -473,8 +473,7 @@ impl Databases {
             .from(p.table(Accounts::Table))
             .and_where(cond)
             .to_owned();
-        let Some(row) = p.reads.one(&stmt).await? else { return Ok(None) };
-        Ok(Some(AccountRow::from_query_result(&row, "")?))
+        Ok(p.reads.one_as::<AccountRow>(&stmt).await?)
     }
 
     /// Counts a failed sign-in; `lock_until` locks the account.
@@ -701,8 +700,7 @@ impl Databases {
         // A signed-in caller is read again every few seconds: a point read,
         // on the connections kept for them (one exchange with PostgreSQL,
         // and no wait behind the pool's other users).
-        let Some(row) = p.reads.one(&stmt).await? else { return Ok(None) };
-        Ok(Some(SessionRow::from_query_result(&row, "")?))
+        Ok(p.reads.one_as::<SessionRow>(&stmt).await?)
     }
 
     /// Starts or ends a session's privacy mode.

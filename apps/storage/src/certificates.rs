@@ -76,10 +76,7 @@ impl CertificateStore {
     async fn load(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<CertificateRecord>, StorageError> {
         let scoped = self.dbs.tenant(tenant)?;
         let stmt = select_records(&scoped).and_where(Expr::col(Certificates::CertNo).eq(no.as_str())).to_owned();
-        let Some(row) = scoped.reads.one(&stmt).await? else {
-            return Ok(None);
-        };
-        CertificateRecord::try_from(CertificateRow::from_query_result(&row, "")?).map(Some)
+        scoped.reads.one_as::<CertificateRow>(&stmt).await?.map(CertificateRecord::try_from).transpose()
     }
 
     /// What the national directory knows of a number: its province and

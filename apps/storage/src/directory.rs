@@ -94,8 +94,7 @@ impl Databases {
             .from(platform.table(CertDirectory::Table))
             .and_where(Expr::col(CertDirectory::CertNo).eq(no.as_str()))
             .to_owned();
-        let row = platform.reads.one(&stmt).await?;
-        Ok(row.map(|row| DirectoryRow::from_query_result(&row, "")).transpose()?)
+        Ok(platform.reads.one_as::<DirectoryRow>(&stmt).await?)
     }
 
     /// The directory rows of many numbers, in one query per chunk.

@@ -15,8 +15,8 @@ use std::{
 };
 
 use sea_orm::{
-    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, RuntimeErr, Statement,
-    StatementBuilder,
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult, RuntimeErr,
+    Statement, StatementBuilder,
     sqlx::{self, Connection, PgConnection, postgres::PgConnectOptions},
 };
 use sea_query_sqlx::SqlxValues;
@@ -191,5 +191,10 @@ impl Reads {
             Reads::Pool(conn) => conn.query_one(stmt).await,
             Reads::Own(own) => own.one(DbBackend::Postgres.build(stmt)).await,
         }
+    }
+
+    /// [`Reads::one`], the row read as `T`.
+    pub(crate) async fn one_as<T: FromQueryResult>(&self, stmt: &impl StatementBuilder) -> Result<Option<T>, DbErr> {
+        self.one(stmt).await?.map(|row| T::from_query_result(&row, "")).transpose()
     }
 }
