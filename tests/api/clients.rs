@@ -40,19 +40,45 @@ async fn caller_reads(app: &TestApp) -> u64 {
     line.rsplit(' ').next().unwrap().parse().unwrap()
 }
 
+/// A new key that reads certificates for an enterprise's administrator,
+/// and the path of one of the enterprise's certificates.
+async fn key_reading_own_certificate(app: &TestApp) -> (String, String) {
+    let e = enterprise(app).await;
+    let issued = new_client(app, &e.admin, &["certificate:read"]).await;
+    (issued["key"].as_str().unwrap().to_owned(), format!("/api/v1/t/gd/certificates/{}", e.own_cert.0))
+}
+
 #[tokio::test]
 async fn many_requests_at_once_with_a_key_not_yet_remembered_read_its_caller_once() {
     let app = spawn_app().await;
-    let e = enterprise(&app).await;
-    let issued = new_client(&app, &e.admin, &["certificate:read"]).await;
-    let key = issued["key"].as_str().unwrap().to_owned();
-    let path = format!("/api/v1/t/gd/certificates/{}", e.own_cert.0);
+    let (key, path) = key_reading_own_certificate(&app).await;
     let before = caller_reads(&app).await;
 
     let app = std::sync::Arc::new(app);
     assert!(app.get_at_once(&key, &path, 64).await.iter().all(|s| *s == 200));
     // One HTTP worker here: the first request reads, the others wait for it.
     assert_eq!(caller_reads(&app).await - before, 1, "64 requests with one new key");
+}
+
+#[tokio::test]
+async fn a_key_in_use_is_read_again_before_it_runs_out_by_one_request_while_the_others_go_on() {
+    let app = spawn_app().await;
+    let (key, path) = key_reading_own_certificate(&app).await;
+    let before = caller_reads(&app).await;
+    assert_eq!(app.get_as(&key, &path).await.status(), 200);
+    assert_eq!(caller_reads(&app).await - before, 1);
+
+    // Remembered for 5 s; in its last second the first request reads it
+    // again and the others answer with the one remembered.
+    tokio::time::sleep(std::time::Duration::from_millis(4200)).await;
+    let app = std::sync::Arc::new(app);
+    assert!(app.get_at_once(&key, &path, 64).await.iter().all(|s| *s == 200));
+    assert_eq!(caller_reads(&app).await - before, 2, "read again once, ahead of time");
+
+    // Past the first read's 5 s, the caller read again is still remembered.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert!(app.get_at_once(&key, &path, 64).await.iter().all(|s| *s == 200));
+    assert_eq!(caller_reads(&app).await - before, 2, "nothing ran out");
 }
 
 #[tokio::test]

@@ -156,6 +156,24 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         Some(read(&kept.value))
     }
 
+    /// The value for `key`, and whether it runs out within `within`: an
+    /// answer about to run out can be read again ahead of time by one
+    /// request while the others go on using it.
+    pub fn get_aging<Q>(&self, key: &Q, within: Duration) -> Option<(V, bool)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let shard = self.shared_lock(self.shard(key));
+        let kept = shard.get(key)?;
+        let now = Instant::now();
+        if !kept.live(now) {
+            return None;
+        }
+        let aging = kept.until.is_some_and(|until| until <= now + within);
+        Some((kept.value.clone(), aging))
+    }
+
     /// The value for `key`, stored first from `make` if there is none.
     pub fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> V {
         if let Some(value) = self.get(&key) {
@@ -269,6 +287,18 @@ mod tests {
         std::thread::sleep(Duration::from_millis(40));
         assert_eq!(memo.get(&1), None);
         assert_eq!(memo.get_or_insert_with(1, || "again"), "again");
+    }
+
+    #[test]
+    fn an_entry_near_its_end_is_told_apart_from_a_fresh_one() {
+        let memo = Memo::per_thread(10).expiring_after(Duration::from_millis(200));
+        memo.insert(1, "one");
+        assert_eq!(memo.get_aging(&1, Duration::from_millis(50)), Some(("one", false)));
+        assert_eq!(memo.get_aging(&1, Duration::from_millis(500)), Some(("one", true)));
+        assert_eq!(memo.get_aging(&2, Duration::from_millis(500)), None);
+        let lasting = Memo::per_thread(10);
+        lasting.insert(1, "one");
+        assert_eq!(lasting.get_aging(&1, Duration::from_secs(3600)), Some(("one", false)), "no expiry, never aging");
     }
 
     #[test]

@@ -61,6 +61,20 @@ impl<K: Hash + Eq + Clone> Turns<K> {
         Turn { turns: self, key: key.clone(), gate, waited, _held: held }
     }
 
+    /// The turn for `key` if no other request has it; never waits. For
+    /// reading an answer again ahead of time: whoever finds the turn taken
+    /// goes on with the answer it has.
+    pub fn try_take(&self, key: &K) -> Option<Turn<'_, K>> {
+        let gate = Gate::default();
+        let held = Arc::clone(&gate).try_lock_owned().ok()?;
+        let mut under_way = self.under_way();
+        if under_way.contains_key(key) {
+            return None;
+        }
+        under_way.insert(key.clone(), Arc::clone(&gate));
+        Some(Turn { turns: self, key: key.clone(), gate, waited: false, _held: held })
+    }
+
     /// Keys being filled now.
     pub fn under_way_now(&self) -> usize {
         self.under_way().len()
@@ -111,5 +125,18 @@ mod tests {
         let waited = tokio::time::timeout(Duration::from_secs(1), waiting).await.unwrap().unwrap();
         assert!(waited, "the second request knows to look again");
         assert_eq!(turns.under_way_now(), 0, "finished turns leave nothing behind");
+    }
+
+    #[tokio::test]
+    async fn a_turn_tried_while_another_holds_it_is_not_given() {
+        let turns = Turns::<String>::default();
+        let key = "a".to_owned();
+        let first = turns.try_take(&key).expect("nobody holds the turn");
+        assert!(turns.try_take(&key).is_none(), "a second request goes on without it");
+        let waiting = tokio::time::timeout(Duration::from_millis(20), turns.take(&key)).await;
+        assert!(waiting.is_err(), "a tried turn holds back waiting requests like any other");
+        drop(first);
+        assert!(turns.try_take(&key).is_some(), "free again once dropped");
+        assert_eq!(turns.under_way_now(), 0);
     }
 }

@@ -239,33 +239,27 @@ impl Identity {
     /// what to do.
     pub(crate) async fn api_caller(&self, key: &str) -> Result<Arc<Caller>, IdentityError> {
         let hash = token_hash(key);
-        if let Some(caller) = self.cached_caller(&hash) {
-            return Ok(caller);
-        }
-        let _turn = match self.turn_to_read(&hash).await {
-            super::caller::Reading::Remembered(caller) => return Ok(caller),
-            super::caller::Reading::Turn(turn) => turn,
-        };
-        let holder = self.dbs.key_holder(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
-        let now = Utc::now();
-        let client = holder.client;
-        if client.revoked_at.is_some() {
-            return Err(IdentityError::KeyRevoked);
-        }
-        let expires_at = client.expires_at.to_utc();
-        if expires_at <= now {
-            return Err(IdentityError::KeyExpired);
-        }
-        let retire_at = holder.key_retire_at.map(|r| r.to_utc());
-        if retire_at.is_some_and(|r| r <= now) {
-            return Err(IdentityError::KeyRetired);
-        }
-        let valid_until = retire_at.map_or(expires_at, |r| r.min(expires_at));
-        let mut caller = self.caller_of_account(client.account_id, valid_until).await?;
-        caller.subject = caller.subject.limited_to(&client.scopes);
-        caller.api_client = Some(client.id);
-        let caller = Arc::new(caller);
-        self.callers.insert(hash, Arc::clone(&caller));
-        Ok(caller)
+        self.remembered_or_read(hash.clone(), async || {
+            let holder = self.dbs.key_holder(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
+            let now = Utc::now();
+            let client = holder.client;
+            if client.revoked_at.is_some() {
+                return Err(IdentityError::KeyRevoked);
+            }
+            let expires_at = client.expires_at.to_utc();
+            if expires_at <= now {
+                return Err(IdentityError::KeyExpired);
+            }
+            let retire_at = holder.key_retire_at.map(|r| r.to_utc());
+            if retire_at.is_some_and(|r| r <= now) {
+                return Err(IdentityError::KeyRetired);
+            }
+            let valid_until = retire_at.map_or(expires_at, |r| r.min(expires_at));
+            let mut caller = self.caller_of_account(client.account_id, valid_until).await?;
+            caller.subject = caller.subject.limited_to(&client.scopes);
+            caller.api_client = Some(client.id);
+            Ok(caller)
+        })
+        .await
     }
 }

@@ -1,10 +1,12 @@
 //! Who is asking: the account behind a session token, with the attributes
 //! the access policy looks at.
 
-use std::sync::{Arc, atomic::Ordering};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use safecert_domain::RegionCode;
-use safecert_memo::Turn;
 use safecert_policy::{Role, Subject};
 
 use super::{Identity, IdentityError, token_hash};
@@ -40,13 +42,9 @@ impl Caller {
     }
 }
 
-/// What a request that missed a remembered caller does next.
-pub(crate) enum Reading<'a> {
-    /// Another request read it meanwhile.
-    Remembered(Arc<Caller>),
-    /// Read it, holding the turn until it is remembered.
-    Turn(Turn<'a, String>),
-}
+/// How long before a remembered caller runs out one request reads it
+/// again, while the others go on with the one remembered.
+const RENEW_BEFORE: Duration = Duration::from_secs(1);
 
 impl Identity {
     /// The caller behind a session token, if the session is live.
@@ -55,23 +53,17 @@ impl Identity {
             return self.api_caller(token).await;
         }
         let hash = token_hash(token);
-        if let Some(caller) = self.cached_caller(&hash) {
-            return Ok(caller);
-        }
-        let _turn = match self.turn_to_read(&hash).await {
-            Reading::Remembered(caller) => return Ok(caller),
-            Reading::Turn(turn) => turn,
-        };
-        let session = self.dbs.session(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
-        let expires_at = session.expires_at.to_utc();
-        if session.revoked_at.is_some() || expires_at < chrono::Utc::now() {
-            return Err(IdentityError::Unauthenticated);
-        }
-        let mut caller = self.caller_of_account(session.account_id, expires_at).await?;
-        caller.private_until = session.private_until.map(|u| u.to_utc());
-        let caller = Arc::new(caller);
-        self.callers.insert(hash, Arc::clone(&caller));
-        Ok(caller)
+        self.remembered_or_read(hash.clone(), async || {
+            let session = self.dbs.session(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
+            let expires_at = session.expires_at.to_utc();
+            if session.revoked_at.is_some() || expires_at < chrono::Utc::now() {
+                return Err(IdentityError::Unauthenticated);
+            }
+            let mut caller = self.caller_of_account(session.account_id, expires_at).await?;
+            caller.private_until = session.private_until.map(|u| u.to_utc());
+            Ok(caller)
+        })
+        .await
     }
 
     /// Signed-in callers (sessions and API keys) read from the database
@@ -80,22 +72,59 @@ impl Identity {
         self.caller_reads.load(Ordering::Relaxed)
     }
 
-    /// Waits while another request reads the same token's caller; then the
-    /// caller it read, or (counted) the turn to read it. The turn ends when
-    /// dropped: keep it until the caller is remembered.
-    pub(crate) async fn turn_to_read(&self, hash: &String) -> Reading<'_> {
-        let turn = self.caller_turns.take(hash).await;
-        // Read meanwhile, while this request waited for the turn or
-        // between its miss and its turn.
-        if let Some(caller) = self.cached_caller(hash) {
-            return Reading::Remembered(caller);
-        }
+    /// The caller remembered for a token's `hash`, or else the one `read`
+    /// finds, then remembered. One request reads a token at a time; the
+    /// others wait for its answer. Shortly before a remembered caller runs
+    /// out, one request reads it again while the others go on with it, so
+    /// a busy session's requests never all wait for that read.
+    pub(crate) async fn remembered_or_read(
+        &self,
+        hash: String,
+        read: impl AsyncFnOnce() -> Result<Caller, IdentityError>,
+    ) -> Result<Arc<Caller>, IdentityError> {
+        let mut remembered = None;
+        let _turn = match self.callers.get_aging(&hash, RENEW_BEFORE) {
+            Some((caller, aging)) if caller.is_live() => {
+                let Some(turn) = aging.then(|| self.caller_turns.try_take(&hash)).flatten() else {
+                    return Ok(caller);
+                };
+                remembered = Some(caller);
+                turn
+            }
+            _ => {
+                let turn = self.caller_turns.take(&hash).await;
+                // Read meanwhile, while this request waited for the turn or
+                // between its miss and its turn.
+                if let Some(caller) = self.cached_caller(&hash) {
+                    return Ok(caller);
+                }
+                turn
+            }
+        };
         self.caller_reads.fetch_add(1, Ordering::Relaxed);
-        Reading::Turn(turn)
+        match (read().await, remembered) {
+            (Ok(caller), _) => {
+                let caller = Arc::new(caller);
+                self.callers.insert(hash, Arc::clone(&caller));
+                Ok(caller)
+            }
+            // The database did not answer: the remembered caller still
+            // holds for the moment it has left.
+            (Err(IdentityError::Storage(e)), Some(caller)) => {
+                tracing::warn!(error = %e, "cannot read a signed-in caller again; the remembered one serves until it runs out");
+                Ok(caller)
+            }
+            // Signed out, revoked or expired: so are the other requests.
+            (Err(e), Some(_)) => {
+                self.callers.remove(&hash);
+                Err(e)
+            }
+            (Err(e), None) => Err(e),
+        }
     }
 
     /// A cached caller whose session or key still works.
-    pub(crate) fn cached_caller(&self, hash: &str) -> Option<Arc<Caller>> {
+    fn cached_caller(&self, hash: &str) -> Option<Arc<Caller>> {
         let caller = self.callers.get(hash)?;
         if caller.is_live() {
             return Some(caller);
