@@ -5,6 +5,8 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{NaiveTime, TimeDelta, Utc};
 
+use safecert_storage::Databases;
+
 use crate::Platform;
 
 /// How long a replica may lag behind a rule change made on another, when
@@ -31,31 +33,23 @@ impl Platform {
     pub fn spawn_background(self: &Arc<Self>) {
         let platform = Arc::clone(self);
         tokio::spawn(async move {
-            let dbs = Arc::clone(platform.store.databases());
-            platform.query_log.run_writer(dbs).await;
+            let shared = Arc::clone(platform.store.databases());
+            // Requests never wait behind this work, nor it behind them.
+            let (own, writers) = match shared.background_platform().await {
+                Ok(own) => {
+                    let writers = own.background_writers();
+                    (Arc::new(own), writers)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "no connections of their own for background work; sharing the service's");
+                    (shared, 1)
+                }
+            };
+            tokio::spawn(Arc::clone(&platform).follow_rules(Arc::clone(&own)));
+            tokio::spawn(Arc::clone(&platform).follow_grants(Arc::clone(&own)));
+            platform.query_log.run_writer(&own, writers).await;
         });
         tokio::spawn(Arc::clone(self).run_batches());
-        let platform = Arc::clone(self);
-        tokio::spawn(async move {
-            loop {
-                let changed = platform.store.cache().rules_changed();
-                let _ = tokio::time::timeout(RULES_POLL, changed.notified()).await;
-                if let Err(e) = platform.sync_rules().await {
-                    tracing::warn!(error = %e, "cannot read rule activations; retrying");
-                }
-            }
-        });
-        // Grants made on any replica, and grants that ended, within 2 s.
-        let platform = Arc::clone(self);
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(RULES_POLL).await;
-                let ended = platform.identity.authorizer().has_ended_grants();
-                if let Err(e) = platform.identity.refresh_grants(ended).await {
-                    tracing::warn!(error = %e, "cannot read grants; retrying");
-                }
-            }
-        });
         if !self.config.nightly_scan {
             return;
         }
@@ -73,5 +67,29 @@ impl Platform {
                 }
             }
         });
+    }
+
+    /// Rule versions activated on any replica, within 2 s (at once when
+    /// Redis passes the word), read on `dbs`.
+    async fn follow_rules(self: Arc<Self>, dbs: Arc<Databases>) {
+        loop {
+            let changed = self.store.cache().rules_changed();
+            let _ = tokio::time::timeout(RULES_POLL, changed.notified()).await;
+            if let Err(e) = self.sync_rules(&dbs).await {
+                tracing::warn!(error = %e, "cannot read rule activations; retrying");
+            }
+        }
+    }
+
+    /// Grants made on any replica, and grants that ended, within 2 s; the
+    /// poll reads on `dbs`.
+    async fn follow_grants(self: Arc<Self>, dbs: Arc<Databases>) {
+        loop {
+            tokio::time::sleep(RULES_POLL).await;
+            let ended = self.identity.authorizer().has_ended_grants();
+            if let Err(e) = self.identity.follow_grants(&dbs, ended).await {
+                tracing::warn!(error = %e, "cannot read grants; retrying");
+            }
+        }
     }
 }

@@ -139,7 +139,7 @@ impl Platform {
         };
         platform.sync_tenants().await?;
         // Versions activated through the API replace the baseline files.
-        platform.sync_rules().await?;
+        platform.sync_rules(platform.store.databases()).await?;
         Ok(platform)
     }
 

@@ -96,17 +96,11 @@ impl QueryLog {
         self.dropped.load(Ordering::Relaxed)
     }
 
-    /// Writes entries as they come, in batches; runs until the service
-    /// stops. Call once.
-    pub async fn run_writer(&self, dbs: std::sync::Arc<Databases>) {
+    /// Writes entries as they come, in batches of at most `writers` at
+    /// once; runs until the service stops. Call once.
+    pub async fn run_writer(&self, dbs: &Databases, writers: usize) {
         let Some(mut rx) = self.rx.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
-        match dbs.background_platform().await {
-            Ok(own) => self.write_loop(&mut rx, &own, own.background_writers()).await,
-            Err(e) => {
-                tracing::warn!(error = %e, "no connection of its own for the query log; sharing the service's");
-                self.write_loop(&mut rx, &dbs, 1).await;
-            }
-        }
+        self.write_loop(&mut rx, dbs, writers).await;
     }
 
     /// Gathers entries into folded batches and writes them, up to

@@ -8,7 +8,7 @@ use std::{collections::BTreeMap, sync::Arc};
 use chrono::NaiveDate;
 use safecert_domain::{RevocationKind, Status};
 use safecert_rules::{CertFacts, Outcome, RuleError, RuleSet, RuleSource, TestResult, source};
-use safecert_storage::{ActivateError, ActivationRow, StatusFacts, StatusUpdate, StorageError};
+use safecert_storage::{ActivateError, ActivationRow, Databases, StatusFacts, StatusUpdate, StorageError};
 use serde::Serialize;
 
 use crate::{BASELINE, Platform, TenantConfig, rule_settings};
@@ -444,11 +444,11 @@ impl Platform {
         self.activate_rules(tenant, &previous, reason, actor).await
     }
 
-    /// Applies activations recorded by other replicas since the last look.
-    /// Returns how many tenants changed.
-    pub async fn sync_rules(&self) -> Result<usize, StorageError> {
+    /// Applies activations recorded by other replicas since the last look,
+    /// looking on `dbs`. Returns how many tenants changed.
+    pub async fn sync_rules(&self, dbs: &Databases) -> Result<usize, StorageError> {
         let seen = self.rules.last_seen_activation();
-        let rows = self.store.databases().rule_activations(None, seen).await?;
+        let rows = dbs.rule_activations(None, seen).await?;
         let mut changed = 0;
         let mut done = std::collections::HashSet::new();
         // Newest first: the first row of a tenant is what it runs now.

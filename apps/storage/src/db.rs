@@ -132,6 +132,9 @@ async fn connect_sqlite(file: &Path, max_connections: u32) -> Result<DatabaseCon
 
 /// Connections a background writer holds on PostgreSQL.
 const BACKGROUND_WRITERS: usize = 2;
+/// One more beside the writer's, for the polls that follow changes made on
+/// other replicas: they never queue behind a slow write or behind requests.
+const BACKGROUND_POLLS: usize = 1;
 
 /// A PostgreSQL pool of at most `max` connections, opened as they are
 /// needed.
@@ -319,15 +322,15 @@ impl Databases {
         }
     }
 
-    /// Connections of their own to the platform tables, for a background
-    /// writer that must not take connections from requests (PostgreSQL:
-    /// [`Databases::background_writers`] more connections; SQLite: the
+    /// Connections of their own to the platform tables, for background
+    /// work that must not take connections from requests: the query-log
+    /// writer and the polls for rule and grant changes (PostgreSQL:
+    /// [`Databases::background_connections`] more connections; SQLite: the
     /// platform file's pool).
     pub async fn background_platform(&self) -> Result<Databases, StorageError> {
+        let own = self.background_connections();
         let platform = match self.backend {
-            Backend::Postgres => {
-                connect_pg(&self.config.url.clone().unwrap_or_default(), BACKGROUND_WRITERS as u32).await?
-            }
+            Backend::Postgres => connect_pg(&self.config.url.clone().unwrap_or_default(), own).await?,
             Backend::Sqlite => self.platform.clone(),
         };
         Ok(Databases {
@@ -335,10 +338,20 @@ impl Databases {
             backend: self.backend,
             platform,
             pg_slots: Vec::new(),
-            pg_connections: BACKGROUND_WRITERS as u32,
+            pg_connections: own,
             sqlite_tenants: RwLock::default(),
             pg_tenants: RwLock::default(),
         })
+    }
+
+    /// The connections [`Databases::background_platform`] opens beyond
+    /// [`Databases::connection_bound`] (none on SQLite, which shares the
+    /// platform file's pool).
+    pub fn background_connections(&self) -> u32 {
+        match self.backend {
+            Backend::Postgres => (BACKGROUND_WRITERS + BACKGROUND_POLLS) as u32,
+            Backend::Sqlite => 0,
+        }
     }
 
     pub(crate) fn platform(&self) -> Scoped {

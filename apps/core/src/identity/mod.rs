@@ -185,14 +185,20 @@ impl Identity {
     /// Reloads the grants when another replica (or this one) changed them;
     /// returns whether anything changed. Ended grants drop out here too.
     pub async fn refresh_grants(&self, force: bool) -> Result<bool, IdentityStartError> {
-        let seen = self.dbs.grants_version().await?;
+        self.follow_grants(&self.dbs, force).await
+    }
+
+    /// [`Identity::refresh_grants`], reading on `dbs` (the background
+    /// poll's own connections).
+    pub async fn follow_grants(&self, dbs: &Databases, force: bool) -> Result<bool, IdentityStartError> {
+        let seen = dbs.grants_version().await?;
         {
             let last = self.grants_seen.lock().unwrap_or_else(|p| p.into_inner());
             if !force && *last == seen {
                 return Ok(false);
             }
         }
-        let grants = grants_in_force(&self.dbs).await?;
+        let grants = grants_in_force(dbs).await?;
         self.authorizer.replace_grants(grants).await.map_err(|e| IdentityStartError::Policy(e.to_string()))?;
         *self.grants_seen.lock().unwrap_or_else(|p| p.into_inner()) = seen;
         Ok(true)
