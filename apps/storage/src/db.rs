@@ -136,8 +136,7 @@ const BACKGROUND_WRITERS: usize = 2;
 /// other replicas: they never queue behind a slow write or behind requests.
 const BACKGROUND_POLLS: usize = 1;
 
-/// A PostgreSQL pool of at most `max` connections, opened as they are
-/// needed.
+/// A PostgreSQL pool of at most `max` connections.
 fn pg_options(url: &str, max: u32) -> ConnectOptions {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max.max(1))
@@ -149,8 +148,16 @@ fn pg_options(url: &str, max: u32) -> ConnectOptions {
     opts
 }
 
-async fn connect_pg(url: &str, max: u32) -> Result<DatabaseConnection, StorageError> {
-    Ok(Database::connect(pg_options(url, max)).await?)
+/// A PostgreSQL pool with all its connections open: opened now, side by
+/// side, rather than when work first needs them. On a busy machine a new
+/// connection (a server process started, TLS negotiated) can take seconds,
+/// and work that waits for one then times out.
+async fn open_pg(opts: ConnectOptions, max: u32) -> Result<DatabaseConnection, StorageError> {
+    let conn = Database::connect(opts).await?;
+    let pool = conn.get_postgres_connection_pool();
+    let opened = futures_util::future::try_join_all((0..max).map(|_| pool.acquire())).await;
+    drop(opened.map_err(|e| sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(e))))?);
+    Ok(conn)
 }
 
 /// The one connection migrations run on, closed when they are done. The
@@ -235,7 +242,7 @@ impl Databases {
                 let count = config.pools.clamp(1, config.max_connections.max(1));
                 let (pooled, reading) = split_connections((config.max_connections.max(1) / count).max(1));
                 for _ in 0..count {
-                    let pool = connect_pg(&url, pooled).await?;
+                    let pool = open_pg(pg_options(&url, pooled), pooled).await?;
                     let reads = match reading {
                         0 => Reads::Pool(pool.clone()),
                         n => Reads::Own(std::sync::Arc::new(ReadConnections::open(&url, n as usize).await?)),
@@ -330,7 +337,14 @@ impl Databases {
     pub async fn background_platform(&self) -> Result<Databases, StorageError> {
         let own = self.background_connections();
         let platform = match self.backend {
-            Backend::Postgres => connect_pg(&self.config.url.clone().unwrap_or_default(), own).await?,
+            Backend::Postgres => {
+                // Kept open however long they rest: the writer's second
+                // connection is wanted only when the log falls behind, which
+                // is when the machine is busiest.
+                let mut opts = pg_options(&self.config.url.clone().unwrap_or_default(), own);
+                opts.idle_timeout(None);
+                open_pg(opts, own).await?
+            }
             Backend::Sqlite => self.platform.clone(),
         };
         Ok(Databases {
