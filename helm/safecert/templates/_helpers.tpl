@@ -287,7 +287,9 @@ tolerations:
 {{/*
 Worst-case PostgreSQL connections of the release: pods at the peak of a
 rollout (or at the autoscaler's maximum plus surge) times
-config.dbMaxConnections. Renders "<pods> <connections>".
+config.dbMaxConnections plus the four each pod opens beside them (three
+for background work, one while migrations run). Renders "<pods>
+<connections>".
 */}}
 {{- define "safecert.connectionBudget" -}}
 {{- $v := .Values }}
@@ -311,7 +313,7 @@ config.dbMaxConnections. Renders "<pods> <connections>".
 {{- end }}
 {{- end }}
 {{- $peak := add $pods $surge }}
-{{- printf "%d %d" (int $peak) (int (mul $peak (int $v.config.dbMaxConnections))) }}
+{{- printf "%d %d" (int $peak) (int (mul $peak (add (int $v.config.dbMaxConnections) 4))) }}
 {{- end }}
 
 {{/* Fails rendering when the connection bound would reach PostgreSQL's max_connections. */}}
@@ -327,7 +329,7 @@ config.dbMaxConnections. Renders "<pods> <connections>".
 {{- $conns := index $budget 1 | int }}
 {{- $reserved := int ($v.database.reservedConnections | default 0) }}
 {{- if ge (add $conns $reserved) $server }}
-{{- fail (printf "up to %d pods x config.dbMaxConnections=%d = %d connections, plus %d reserved, reach database.serverMaxConnections=%d. Lower config.dbMaxConnections or the replica count, or raise PostgreSQL's max_connections." $peak (int $v.config.dbMaxConnections) $conns $reserved $server) }}
+{{- fail (printf "up to %d pods x (config.dbMaxConnections=%d + 4) = %d connections, plus %d reserved, reach database.serverMaxConnections=%d. Lower config.dbMaxConnections or the replica count, or raise PostgreSQL's max_connections." $peak (int $v.config.dbMaxConnections) $conns $reserved $server) }}
 {{- end }}
 {{- end }}
 {{- end }}
