@@ -34,7 +34,7 @@ use std::{
     hash::{BuildHasher, Hash, RandomState},
     sync::{
         RwLock, RwLockReadGuard, RwLockWriteGuard,
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -82,6 +82,8 @@ pub struct Memo<K, V> {
     ttl: Option<Duration>,
     keep: Option<Keep<V>>,
     hasher: RandomState,
+    /// Removals so far (see [`Memo::insert_unless_removed_since`]).
+    removals: AtomicU64,
 }
 
 impl<K: Hash + Eq, V: Clone> Memo<K, V> {
@@ -103,6 +105,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
             ttl: None,
             keep: None,
             hasher: RandomState::new(),
+            removals: AtomicU64::new(0),
         }
     }
 
@@ -190,6 +193,28 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         value
     }
 
+    /// A mark to read a value from its source under: see
+    /// [`Memo::insert_unless_removed_since`].
+    pub fn removal_mark(&self) -> u64 {
+        self.removals.load(Ordering::SeqCst)
+    }
+
+    /// Stores a value read from its source after `mark` was taken, unless
+    /// something was removed since: a removal says the source changed (a
+    /// session ended, say), and a value read before that must not come back
+    /// after it. Whether it was stored.
+    pub fn insert_unless_removed_since(&self, mark: u64, key: K, value: V) -> bool {
+        let i = self.shard(&key);
+        let mut shard = self.write(i);
+        // A removal counts itself before it reaches the slots: one that
+        // has not counted yet removes this entry too.
+        if self.removals.load(Ordering::SeqCst) != mark {
+            return false;
+        }
+        self.store(&mut shard, key, value, Instant::now());
+        true
+    }
+
     pub fn insert(&self, key: K, value: V) {
         let i = self.shard(&key);
         let mut shard = self.write(i);
@@ -219,6 +244,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        self.removals.fetch_add(1, Ordering::SeqCst);
         match self.placement {
             Placement::ByKey => {
                 self.write(self.shard(key)).remove(key);
@@ -233,12 +259,14 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
 
     /// Forgets the entries `forget` picks.
     pub fn remove_where(&self, mut forget: impl FnMut(&K, &V) -> bool) {
+        self.removals.fetch_add(1, Ordering::SeqCst);
         for i in 0..self.shards.len() {
             self.write(i).retain(|k, kept| !forget(k, &kept.value));
         }
     }
 
     pub fn clear(&self) {
+        self.removals.fetch_add(1, Ordering::SeqCst);
         for i in 0..self.shards.len() {
             self.write(i).clear();
         }
@@ -327,6 +355,19 @@ mod tests {
         assert_eq!(memo.len(), 6);
         memo.clear();
         assert!(memo.is_empty());
+    }
+
+    #[test]
+    fn a_value_read_before_a_removal_is_not_stored_after_it() {
+        let memo = Memo::per_thread(10);
+        let mark = memo.removal_mark();
+        // Meanwhile the source changed, and the memo was told.
+        memo.remove("session-a");
+        assert!(!memo.insert_unless_removed_since(mark, "session-a", "signed in"));
+        assert_eq!(memo.get("session-a"), None);
+        let mark = memo.removal_mark();
+        assert!(memo.insert_unless_removed_since(mark, "session-a", "signed in again"));
+        assert_eq!(memo.get("session-a"), Some("signed in again"));
     }
 
     #[test]

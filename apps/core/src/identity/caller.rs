@@ -102,10 +102,14 @@ impl Identity {
             }
         };
         self.caller_reads.fetch_add(1, Ordering::Relaxed);
+        // A sign-out (or any change that forgets callers) while this read is
+        // under way: the caller it read may predate it, so it answers this
+        // request only and is not remembered.
+        let mark = self.callers.removal_mark();
         match (read().await, remembered) {
             (Ok(caller), _) => {
                 let caller = Arc::new(caller);
-                self.callers.insert(hash, Arc::clone(&caller));
+                self.callers.insert_unless_removed_since(mark, hash, Arc::clone(&caller));
                 Ok(caller)
             }
             // The database did not answer: the remembered caller still
@@ -182,10 +186,12 @@ impl Identity {
     }
 
     /// Ends a session at once (on this replica; others within seconds).
+    /// Revoked first, then forgotten: a read of the session under way in
+    /// between is then not remembered (see `remembered_or_read`).
     pub async fn sign_out(&self, token: &str) -> Result<(), IdentityError> {
         let hash = token_hash(token);
-        self.callers.remove(&hash);
         self.dbs.revoke_session(&hash).await?;
+        self.callers.remove(&hash);
         Ok(())
     }
 }
