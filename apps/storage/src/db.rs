@@ -152,11 +152,12 @@ fn pg_options(url: &str, max: u32) -> ConnectOptions {
 /// side, rather than when work first needs them. On a busy machine a new
 /// connection (a server process started, TLS negotiated) can take seconds,
 /// and work that waits for one then times out.
-async fn open_pg(opts: ConnectOptions, max: u32) -> Result<DatabaseConnection, StorageError> {
+async fn open_pg(opts: ConnectOptions) -> Result<DatabaseConnection, StorageError> {
+    let size = opts.get_max_connections().unwrap_or(1);
     let conn = Database::connect(opts).await?;
     let pool = conn.get_postgres_connection_pool();
-    let opened = futures_util::future::try_join_all((0..max).map(|_| pool.acquire())).await;
-    drop(opened.map_err(|e| sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(e))))?);
+    let opened = futures_util::future::try_join_all((0..size).map(|_| pool.acquire())).await;
+    drop(opened.map_err(crate::read_connections::conn_err)?);
     Ok(conn)
 }
 
@@ -242,7 +243,7 @@ impl Databases {
                 let count = config.pools.clamp(1, config.max_connections.max(1));
                 let (pooled, reading) = split_connections((config.max_connections.max(1) / count).max(1));
                 for _ in 0..count {
-                    let pool = open_pg(pg_options(&url, pooled), pooled).await?;
+                    let pool = open_pg(pg_options(&url, pooled)).await?;
                     let reads = match reading {
                         0 => Reads::Pool(pool.clone()),
                         n => Reads::Own(std::sync::Arc::new(ReadConnections::open(&url, n as usize).await?)),
@@ -343,7 +344,7 @@ impl Databases {
                 // is when the machine is busiest.
                 let mut opts = pg_options(&self.config.url.clone().unwrap_or_default(), own);
                 opts.idle_timeout(None);
-                open_pg(opts, own).await?
+                open_pg(opts).await?
             }
             Backend::Sqlite => self.platform.clone(),
         };

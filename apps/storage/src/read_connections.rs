@@ -48,7 +48,7 @@ fn query_err(e: sqlx::Error) -> DbErr {
     DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
 }
 
-fn conn_err(e: sqlx::Error) -> DbErr {
+pub(crate) fn conn_err(e: sqlx::Error) -> DbErr {
     DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e)))
 }
 
