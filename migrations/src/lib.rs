@@ -27,6 +27,7 @@ impl MigratorTrait for PlatformMigrator {
             Box::new(platform::m20261128_000007_batch_jobs::Migration),
             Box::new(platform::m20261128_000008_issued_reports::Migration),
             Box::new(platform::m20261129_000001_query_log_by_time::Migration),
+            Box::new(platform::m20261206_000001_query_log_without_id::Migration),
         ]
     }
 }

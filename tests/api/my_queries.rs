@@ -67,7 +67,7 @@ async fn history_lists_queries_by_when_they_were_asked_not_by_when_they_were_sto
     let account_id = i32::try_from(me["account_id"].as_i64().unwrap()).unwrap();
     let asked = |seconds_ago: i64, query: &str| {
         let at = chrono::Utc::now() - chrono::Duration::seconds(seconds_ago);
-        LoggedQuery::asked(at, (account_id, None), "gd", "lookup", query.into(), "127.0.0.1".into())
+        LoggedQuery::asked(at, (account_id, None), "gd", "lookup", query.into(), "127.0.0.1".parse().ok())
     };
     // Two batches in flight at once: the later one is stored first.
     let dbs = app.platform.store.databases();

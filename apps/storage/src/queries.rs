@@ -1,6 +1,8 @@
 //! What accounts ask: the log of every certificate query, the queries they
 //! saved under a name, and the certificates they marked as favorites.
 
+use std::{io::Write as _, net::IpAddr};
+
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
     ConnectionTrait, DeriveIden, FromQueryResult, TransactionTrait,
@@ -15,7 +17,6 @@ use crate::{
 #[derive(DeriveIden, Clone, Copy)]
 enum QueryLog {
     Table,
-    Id,
     At,
     AccountId,
     ApiClientId,
@@ -87,7 +88,8 @@ pub struct LoggedQuery {
     pub tenant: String,
     pub kind: &'static str,
     pub query: String,
-    pub ip: String,
+    /// Where it came from, if known.
+    pub ip: Option<IpAddr>,
     pub count: i32,
 }
 
@@ -100,7 +102,7 @@ impl LoggedQuery {
         tenant: &str,
         kind: &'static str,
         query: String,
-        ip: String,
+        ip: Option<IpAddr>,
     ) -> Self {
         Self { at, account_id, api_client_id, tenant: tenant.to_owned(), kind, query, ip, count: 1 }
     }
@@ -125,10 +127,16 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     clipped(text, max).to_owned()
 }
 
-/// An entry's text columns (tenant, kind, query, address), each with its
-/// column's width.
-fn text_columns(q: &LoggedQuery) -> [(&str, usize); 4] {
-    [(q.tenant.as_str(), 16), (q.kind, 16), (q.query.as_str(), 600), (q.ip.as_str(), 64)]
+/// An entry's text columns (tenant, kind, query), each with its column's
+/// width.
+fn text_columns(q: &LoggedQuery) -> [(&str, usize); 3] {
+    [(q.tenant.as_str(), 16), (q.kind, 16), (q.query.as_str(), 600)]
+}
+
+/// An address as the log keeps it: its usual text (45 characters at most,
+/// within its column), or empty when unknown.
+fn address_text(ip: Option<IpAddr>) -> String {
+    ip.map(|ip| ip.to_string()).unwrap_or_default()
 }
 
 /// `text` cut to its first `max` characters.
@@ -168,6 +176,14 @@ fn push_copy_row(rows: &mut Vec<u8>, q: &LoggedQuery) {
     for (value, max) in text_columns(q) {
         field(rows, clipped(value, max).as_bytes());
     }
+    // The address is written in place, then its length before it.
+    let length_at = rows.len();
+    rows.extend_from_slice(&0i32.to_be_bytes());
+    if let Some(ip) = q.ip {
+        let _ = write!(rows, "{ip}");
+    }
+    let length = (rows.len() - length_at - 4) as i32;
+    rows[length_at..length_at + 4].copy_from_slice(&length.to_be_bytes());
     field(rows, &q.count.to_be_bytes());
 }
 
@@ -191,7 +207,8 @@ impl Databases {
             let mut insert = Query::insert();
             insert.into_table(p.table(QueryLog::Table)).columns(LOG_COLUMNS);
             for q in chunk {
-                let [tenant, kind, query, ip] = text_columns(q).map(|(text, max)| clip(text, max));
+                let [tenant, kind, query] = text_columns(q).map(|(text, max)| clip(text, max));
+                let ip = address_text(q.ip);
                 insert
                     .values([
                         q.at.fixed_offset().into(),
@@ -243,7 +260,8 @@ impl Databases {
     }
 
     /// An account's newest queries, by when they were asked (batches are
-    /// written two at a time, so ids need not follow the clock).
+    /// written two at a time, so the order of storing need not follow the
+    /// clock).
     pub async fn query_history(&self, account_id: i32, limit: u64) -> Result<Vec<QueryLogRow>, StorageError> {
         let p = self.platform();
         let stmt = Query::select()
@@ -251,7 +269,6 @@ impl Databases {
             .from(p.table(QueryLog::Table))
             .and_where(Expr::col(QueryLog::AccountId).eq(account_id))
             .order_by(QueryLog::At, Order::Desc)
-            .order_by(QueryLog::Id, Order::Desc)
             .limit(limit)
             .to_owned();
         Ok(QueryLogRow::find_by_statement(p.conn.get_database_backend().build(&stmt)).all(&p.conn).await?)
@@ -348,7 +365,7 @@ mod tests {
             tenant: "gd".into(),
             kind: "lookup",
             query: query.into(),
-            ip: "127.0.0.1".into(),
+            ip: "127.0.0.1".parse().ok(),
             count: 3,
         }
     }
@@ -386,6 +403,16 @@ mod tests {
         rows.clear();
         push_copy_row(&mut rows, &entry(Some(12), "cert_no=GD1"));
         assert_eq!(&rows[2 + 12 + 8..2 + 12 + 8 + 8], &field(&12i32.to_be_bytes())[..], "the API client's id");
+    }
+
+    #[test]
+    fn an_address_is_written_as_its_usual_text_and_an_unknown_one_as_empty() {
+        for (ip, text) in [("::ffff:10.0.0.1".parse().ok(), "::ffff:10.0.0.1"), (None, "")] {
+            let mut rows = Vec::new();
+            push_copy_row(&mut rows, &LoggedQuery { ip, ..entry(None, "cert_no=GD1") });
+            let before_count = rows.len() - field(&3i32.to_be_bytes()).len();
+            assert!(rows[..before_count].ends_with(&field(text.as_bytes())), "{text:?}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::m20261128_000001_identity::index;
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum QueryLog {
+pub(super) enum QueryLog {
     Table,
     Id,
     At,

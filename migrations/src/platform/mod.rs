@@ -10,3 +10,4 @@ pub mod m20261128_000006_private_queries;
 pub mod m20261128_000007_batch_jobs;
 pub mod m20261128_000008_issued_reports;
 pub mod m20261129_000001_query_log_by_time;
+pub mod m20261206_000001_query_log_without_id;

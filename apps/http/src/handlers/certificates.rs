@@ -159,7 +159,7 @@ pub(super) async fn log_query(
     kind: &'static str,
     query: String,
 ) {
-    let ip = super::identity::address_of(req, lang);
+    let ip = super::client_addr(req, lang.app().platform.config.trust_forwarded_for);
     lang.app().platform.query_log.record(caller, tenant, kind, query, ip).await;
 }
 
