@@ -23,32 +23,9 @@ export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
 export SAFECERT_REDIS_PREFIX="safecert-bench:"
 [ -f "$out/lookup-warm.txt" ] || { echo "run apps/bench/run.sh first"; exit 1; }
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-sum_ticks() { local t=0 p; for p in $(pgrep -x "$1"); do t=$((t + $(ticks "$p" 2>/dev/null || echo 0))); done; echo "$t"; }
-
 note "# CPU per request, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"
 note ""
-note "| run | requests/s | p99 | non-2xx | server µs | wrk µs | PostgreSQL µs | Redis µs |"
-note "|---|---|---|---|---|---|---|---|"
-
-# split NAME SERVER_PID WRK_ARGS...
-split() {
-    local name="$1" server="$2"
-    shift 2
-    local s0 p0 r0 log="$out/split-$name.txt"
-    s0=$(ticks "$server") p0=$(sum_ticks postgres) r0=$(sum_ticks redis-server)
-    /usr/bin/time -f "%U %S" -o "$out/split-wrk-time" wrk -t2 -c64 -d"$duration" --latency "$@" > "$log"
-    local s1 p1 r1
-    s1=$(ticks "$server") p1=$(sum_ticks postgres) r1=$(sum_ticks redis-server)
-    local hz n
-    hz=$(getconf CLK_TCK)
-    n=$(awk '/requests in/ {print $1}' "$log")
-    awk -v name="$name" -v n="$n" -v hz="$hz" -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v r=$((r1 - r0)) \
-        -v rps="$(awk '/Requests\/sec/ {print $2}' "$log")" -v p99="$(awk '$1 == "99%" {print $2}' "$log")" \
-        -v bad="$(awk '/Non-2xx/ {print $5}' "$log")" -v w="$(awk '{print $1 + $2}' "$out/split-wrk-time")" \
-        'BEGIN { u = 1e6 / n; printf "| %s | %.0f | %s | %d | %.1f | %.1f | %.1f | %.1f |\n", name, rps, p99, bad, s / hz * u, w * u, p / hz * u, r / hz * u }' \
-        | tee -a "$summary"
-}
+split_header
 
 script=(-s apps/bench/random-paths.lua)
 BENCH_LISTEN=127.0.0.1:8090 "$bin/baseline-hello" &

@@ -46,10 +46,11 @@ wait_for() {
     exit 1
 }
 
-# Starts the service on 127.0.0.1:$1 (pid in $pid, stopped on exit).
+# Starts the service on 127.0.0.1:$1 (pid in $pid, stopped on exit); the
+# binary $2 if given, else this tree's release build.
 serve() {
     SAFECERT_LISTEN="127.0.0.1:$1" SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
-        "$bin/safecert" serve > "$out/serve.log" 2>&1 &
+        "${2:-$bin/safecert}" serve > "$out/serve.log" 2>&1 &
     pid=$!
     trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
     wait_for "http://127.0.0.1:$1/healthz"
@@ -61,4 +62,35 @@ operator_token() {
     login="bench.$(date +%s%N)"
     secret=$(echo "$password" | "$bin/safecert" accounts create-admin --login "$login" | awk '/authenticator key/ {print $NF}')
     python3 apps/bench/sign_in.py "http://127.0.0.1:$1" "$login" "$password" "$secret"
+}
+
+# CPU time of a process, in clock ticks, and of every process of a name.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+sum_ticks() { local t=0 p; for p in $(pgrep -x "$1"); do t=$((t + $(ticks "$p" 2>/dev/null || echo 0))); done; echo "$t"; }
+
+# The header of split's table.
+split_header() {
+    note "| run | requests/s | p99 | non-2xx | server µs | wrk µs | PostgreSQL µs | Redis µs |"
+    note "|---|---|---|---|---|---|---|---|"
+}
+
+# split NAME SERVER_PID WRK_ARGS...: one wrk run (2 threads, 64
+# connections, $duration) and a row of split's table: what the server, wrk,
+# PostgreSQL and Redis spent per request, from /proc before and after.
+split() {
+    local name="$1" server="$2"
+    shift 2
+    local s0 p0 r0 log="$out/split-$name.txt"
+    s0=$(ticks "$server") p0=$(sum_ticks postgres) r0=$(sum_ticks redis-server)
+    /usr/bin/time -f "%U %S" -o "$out/split-wrk-time" wrk -t2 -c64 -d"$duration" --latency "$@" > "$log"
+    local s1 p1 r1
+    s1=$(ticks "$server") p1=$(sum_ticks postgres) r1=$(sum_ticks redis-server)
+    local hz n
+    hz=$(getconf CLK_TCK)
+    n=$(awk '/requests in/ {print $1}' "$log")
+    awk -v name="$name" -v n="$n" -v hz="$hz" -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v r=$((r1 - r0)) \
+        -v rps="$(awk '/Requests\/sec/ {print $2}' "$log")" -v p99="$(awk '$1 == "99%" {print $2}' "$log")" \
+        -v bad="$(awk '/Non-2xx/ {print $5}' "$log")" -v w="$(awk '{print $1 + $2}' "$out/split-wrk-time")" \
+        'BEGIN { u = 1e6 / n; printf "| %s | %.0f | %s | %d | %.1f | %.1f | %.1f | %.1f |\n", name, rps, p99, bad, s / hz * u, w * u, p / hz * u, r / hz * u }' \
+        | tee -a "$summary"
 }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Two or more builds of the service taking turns on hot lookups, for a
+# change smaller than this machine's drift between runs: each build in
+# turn is started, warmed with every hot number, and measured at 64
+# connections, round after round, so the builds share the machine's mood
+# within minutes. One row per build and round: requests/s, p99, and CPU
+# per request of the server, wrk, PostgreSQL and Redis (see cpu-split.sh).
+#
+#   bash apps/bench/alternate.sh BINARY BINARY [...]
+#
+# Runs on the database and path files apps/bench/run.sh left (run that
+# first), on PostgreSQL + Redis. BENCH_ROUNDS rounds (3), BENCH_DURATION
+# each (10s), BENCH_ROW `lookup` (signed-in tenant lookups, logged) or
+# `verify` (the public verify). Every build runs on the one database, so
+# builds that change its schema need it set back between them by hand.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ $# -ge 2 ] || { echo "usage: bash apps/bench/alternate.sh BINARY BINARY [...]"; exit 1; }
+per_tenant=0
+db="${BENCH_DB:-safecert_bench}"
+out="${BENCH_OUT:-/tmp/safecert-bench}"
+summary="$out/alternate.md"
+duration="${BENCH_DURATION:-10s}"
+rounds="${BENCH_ROUNDS:-3}"
+row="${BENCH_ROW:-lookup}"
+# shellcheck source=apps/bench/lib.sh
+source apps/bench/lib.sh
+export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
+export SAFECERT_REDIS_PREFIX="safecert-bench:"
+[ -f "$out/$row-hot.txt" ] || { echo "run apps/bench/run.sh first (no $out/$row-hot.txt)"; exit 1; }
+
+note "# Builds taking turns, $row, hot, 64 connections, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"
+note ""
+i=0
+for build in "$@"; do
+    i=$((i + 1))
+    note "- build $i: $build"
+done
+note ""
+split_header
+
+script=(-s apps/bench/random-paths.lua)
+auth=()
+for round in $(seq 1 "$rounds"); do
+    i=0
+    for build in "$@"; do
+        i=$((i + 1))
+        serve 8092 "$build"
+        # One operator for the whole run: sessions outlive restarts.
+        if [ "$row" = lookup ] && [ ${#auth[@]} -eq 0 ]; then
+            auth=(-H "Authorization: Bearer $(operator_token 8092)")
+        fi
+        wrk -t2 -c64 -d10s "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$out/$row-hot.txt" sequential > /dev/null
+        split "round-$round-build-$i" "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$out/$row-hot.txt"
+        kill "$pid"
+        wait "$pid" 2>/dev/null || true
+    done
+done
+echo "results in $summary"
