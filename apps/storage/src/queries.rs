@@ -1,7 +1,7 @@
 //! What accounts ask: the log of every certificate query, the queries they
 //! saved under a name, and the certificates they marked as favorites.
 
-use std::{io::Write as _, net::IpAddr};
+use std::net::IpAddr;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::{
@@ -176,14 +176,7 @@ fn push_copy_row(rows: &mut Vec<u8>, q: &LoggedQuery) {
     for (value, max) in text_columns(q) {
         field(rows, clipped(value, max).as_bytes());
     }
-    // The address is written in place, then its length before it.
-    let length_at = rows.len();
-    rows.extend_from_slice(&0i32.to_be_bytes());
-    if let Some(ip) = q.ip {
-        let _ = write!(rows, "{ip}");
-    }
-    let length = (rows.len() - length_at - 4) as i32;
-    rows[length_at..length_at + 4].copy_from_slice(&length.to_be_bytes());
+    field(rows, address_text(q.ip).as_bytes());
     field(rows, &q.count.to_be_bytes());
 }
 
