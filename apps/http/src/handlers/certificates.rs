@@ -159,7 +159,7 @@ pub(super) async fn log_query(
     kind: &'static str,
     query: String,
 ) {
-    let ip = super::client_addr(req, lang.app().platform.config.trust_forwarded_for);
+    let ip = super::client_addr(req, lang.app());
     lang.app().platform.query_log.record(caller, tenant, kind, query, ip).await;
 }
 

@@ -27,12 +27,13 @@ use safecert_domain::{CertNo, HolderName};
 use crate::{
     error::{ApiError, ErrorKind},
     lang::Lang,
+    state::AppState,
 };
 
 /// The client's address: the peer, or the first `X-Forwarded-For` hop
 /// when the service is configured to trust its proxy.
-pub fn client_addr(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
-    if trust_forwarded_for
+pub fn client_addr(req: &HttpRequest, app: &AppState) -> Option<IpAddr> {
+    if app.platform.config.trust_forwarded_for
         && let Some(ip) = req
             .connection_info()
             .realip_remote_addr()
@@ -46,7 +47,7 @@ pub fn client_addr(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAdd
 /// Applies the per-address limit of public endpoints.
 pub fn rate_limit(req: &HttpRequest, lang: &Lang) -> Result<(), ApiError> {
     let app = lang.app();
-    let Some(addr) = client_addr(req, app.platform.config.trust_forwarded_for) else {
+    let Some(addr) = client_addr(req, app) else {
         return Ok(());
     };
     app.limiter.check(addr).map_err(|retry_after| lang.error(ErrorKind::RateLimited { retry_after }))

@@ -97,8 +97,7 @@ async fn admin(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<String, A
     if !token.matches(presented.trim()) {
         return Err(lang.error(ErrorKind::Unauthorized));
     }
-    let from = super::client_addr(req, app.platform.config.trust_forwarded_for)
-        .map_or_else(|| "unknown address".to_owned(), |a| a.to_string());
+    let from = super::client_addr(req, app).map_or_else(|| "unknown address".to_owned(), |a| a.to_string());
     Ok(format!("admin token from {from}"))
 }
 
