@@ -151,12 +151,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let shard = self.shared_lock(self.shard(key));
-        let kept = shard.get(key)?;
-        if self.ttl.is_some() && !kept.live(Instant::now()) {
-            return None;
-        }
-        Some(read(&kept.value))
+        self.read_live(key, |kept, _| read(&kept.value))
     }
 
     /// The value for `key`, and whether it runs out within `within`: an
@@ -167,14 +162,26 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        self.read_live(key, |kept, now| {
+            let aging = now.zip(kept.until).is_some_and(|(now, until)| until <= now + within);
+            (kept.value.clone(), aging)
+        })
+    }
+
+    /// What `read` makes of the live entry for `key`, given the time it
+    /// was judged live at (only entries that can run out need the clock).
+    fn read_live<Q, R>(&self, key: &Q, read: impl FnOnce(&Kept<V>, Option<Instant>) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let shard = self.shared_lock(self.shard(key));
         let kept = shard.get(key)?;
-        let now = Instant::now();
-        if !kept.live(now) {
+        let now = self.ttl.map(|_| Instant::now());
+        if now.is_some_and(|now| !kept.live(now)) {
             return None;
         }
-        let aging = kept.until.is_some_and(|until| until <= now + within);
-        Some((kept.value.clone(), aging))
+        Some(read(kept, now))
     }
 
     /// The value for `key`, stored first from `make` if there is none.
