@@ -22,9 +22,11 @@
 //! every other entry: whatever is still wanted comes back on the next
 //! miss.
 
+mod scratch;
 mod tally;
 mod turns;
 
+pub use scratch::Scratch;
 pub use tally::Tally;
 pub use turns::{Turn, Turns};
 

@@ -6,7 +6,7 @@ use std::{any::Any, panic::AssertUnwindSafe, sync::Arc};
 use chrono::NaiveDate;
 use rhai::{AST, Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Scope};
 use safecert_domain::Status;
-use safecert_memo::Memo;
+use safecert_memo::{Memo, Scratch};
 use serde::Deserialize;
 
 use crate::{
@@ -109,6 +109,11 @@ pub struct RuleSet {
     /// from (see [`RuleSet::outcome_kept`]), holding that value alive.
     kept_outcomes: Memo<(usize, INT), (Arc<dyn Any + Send + Sync>, Outcome)>,
     numbers: Memo<String, Option<String>>,
+    /// Which registered function each operator and call resolves to,
+    /// found on a thread's first evaluation and kept for its next ones
+    /// (an evaluation through `Engine::eval_ast_with_scope` starts with an
+    /// empty cache and looks every one up again).
+    resolved: Scratch<rhai::Caches>,
 }
 
 /// Answers remembered per version for lookups, at most this many each
@@ -247,6 +252,7 @@ impl RuleSet {
             outcomes: Memo::per_thread(MEMO_ENTRIES),
             kept_outcomes: Memo::per_thread(MEMO_ENTRIES),
             numbers: Memo::per_thread(MEMO_ENTRIES),
+            resolved: Scratch::default(),
         })
     }
 
@@ -302,7 +308,13 @@ impl RuleSet {
         // The sandbox makes panics unexpected; if a helper ever did, it
         // fails this rule, not the process.
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            self.engine.eval_ast_with_scope::<Dynamic>(scope, &self.body)
+            self.resolved.with(|caches| {
+                let mut global = self.engine.new_global_runtime_state();
+                // What `eval_ast_with_scope` does for a script without
+                // functions or modules, with the caches passed in.
+                #[allow(deprecated)]
+                self.engine.eval_statements_raw(&mut global, caches, scope, self.body.statements())
+            })
         }));
         scope.rewind(base);
         match result {
