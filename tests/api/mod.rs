@@ -8,6 +8,7 @@ mod health;
 mod institutions;
 mod lookup;
 mod matrix;
+mod migrations;
 mod my_queries;
 mod page;
 mod proofs;

@@ -300,9 +300,17 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in
-            ["grants", "known_devices", "login_log", "challenges", "sessions", "accounts", "departments", "enterprises"]
-        {
+        for table in [
+            "grants",
+            "recovery_codes",
+            "known_devices",
+            "login_log",
+            "challenges",
+            "sessions",
+            "accounts",
+            "departments",
+            "enterprises",
+        ] {
             manager.drop_table(Table::drop().table(Alias::new(table)).to_owned()).await?;
         }
         Ok(())
