@@ -441,17 +441,21 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
         if let (Some(admin), Some(name)) = (self.admin_url.clone(), self.database_name.clone()) {
-            // Best effort, on a thread of its own: the test's runtime is
-            // shutting down.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-                rt.block_on(async {
-                    let conn = Database::connect(admin.as_str()).await.ok()?;
-                    conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()?;
-                    conn.close().await.ok()
-                })
-            })
-            .join();
+            drop_database(admin, name);
         }
     }
+}
+
+/// Drops a test's PostgreSQL database, best effort, on a thread of its
+/// own: called from `Drop`, while the test's runtime may be shutting down.
+pub fn drop_database(admin: String, name: String) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+        rt.block_on(async {
+            let conn = Database::connect(admin.as_str()).await.ok()?;
+            conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()?;
+            conn.close().await.ok()
+        })
+    })
+    .join();
 }

@@ -1,6 +1,7 @@
-//! The way back from a release: every migration can be undone, newest
-//! first, and done again, on the backend the suite runs on. A `down` that
-//! no test runs would first be tried on the day it is needed.
+//! The way back from a release: every migration can be undone, one at a
+//! time, newest first, and done again, on the backend the suite runs on.
+//! A `down` that no test runs would first be tried on the day it is
+//! needed.
 
 use safecert_migrations::{MigratorTrait, PlatformMigrator, TenantMigrator};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -10,13 +11,31 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Sta
 const PLATFORM: &str = "platform";
 const TENANT: &str = "tenant_gd";
 
+/// Where a database of one test lives, removed when the test ends,
+/// whether it passed or not.
+enum Place {
+    SqliteFile(std::path::PathBuf),
+    /// The server's admin URL and the database's name.
+    Postgres(String, String),
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        match self {
+            Place::SqliteFile(file) => {
+                let _ = std::fs::remove_file(file);
+            }
+            Place::Postgres(admin, name) => safecert_tests::drop_database(admin.clone(), name.clone()),
+        }
+    }
+}
+
 /// A database of its own: a new PostgreSQL database when the suite runs on
 /// PostgreSQL, the migrator's tables in `schema`; else a new SQLite file.
-struct Scratch {
+struct MigrationDb {
     conn: DatabaseConnection,
     schema: &'static str,
-    /// PostgreSQL: the server's admin URL and the database to drop.
-    postgres: Option<(String, String)>,
+    place: Place,
 }
 
 fn suffix() -> String {
@@ -35,13 +54,13 @@ async fn on_schema(url: &str, schema: &str) -> DatabaseConnection {
     Database::connect(options).await.unwrap()
 }
 
-impl Scratch {
+impl MigrationDb {
     async fn open(schema: &'static str) -> Self {
         let admin = std::env::var("SAFECERT_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
         let Some(admin) = admin else {
             let file = std::env::temp_dir().join(format!("safecert-migrations-{}.sqlite", suffix()));
             let conn = Database::connect(format!("sqlite://{}?mode=rwc", file.display())).await.unwrap();
-            return Self { conn, schema, postgres: None };
+            return Self { conn, schema, place: Place::SqliteFile(file) };
         };
         let name = format!("safecert_migrations_{}", suffix());
         let server = Database::connect(admin.as_str()).await.unwrap();
@@ -49,70 +68,79 @@ impl Scratch {
         server.close().await.unwrap();
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
         let url = format!("{base}/{name}");
+        let place = Place::Postgres(admin.clone(), name);
         if schema != PLATFORM {
             let platform = on_schema(&url, PLATFORM).await;
             PlatformMigrator::up(&platform, None).await.unwrap();
             platform.close().await.unwrap();
         }
         let conn = on_schema(&url, schema).await;
-        Self { conn, schema, postgres: Some((admin, name)) }
+        Self { conn, schema, place }
     }
 
-    /// Tables, indexes and (PostgreSQL) functions, as `table name`,
-    /// `index name`, `function name`, sorted.
-    async fn objects(&self) -> Vec<String> {
+    /// Every column (with its type), index (with its definition) and, on
+    /// PostgreSQL, function of the schema, sorted; the migrator's own
+    /// bookkeeping left out.
+    async fn shape(&self) -> Vec<String> {
         let schema = self.schema;
-        let sql = match self.postgres {
-            Some(_) => format!(
-                "SELECT 'table ' || table_name AS object FROM information_schema.tables WHERE table_schema = '{schema}' \
-                 UNION ALL SELECT 'index ' || indexname FROM pg_indexes WHERE schemaname = '{schema}' \
+        let sql = match self.place {
+            Place::Postgres(..) => format!(
+                "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable AS item \
+                 FROM information_schema.columns WHERE table_schema = '{schema}' \
+                 UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = '{schema}' \
                  UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE pronamespace = '{schema}'::regnamespace \
                  ORDER BY 1"
             ),
-            None => "SELECT type || ' ' || name AS object FROM sqlite_master \
-                     WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY 1"
-                .to_owned(),
+            Place::SqliteFile(_) => {
+                "SELECT 'column ' || m.name || '.' || c.name || ' ' || c.type || ' ' || c.\"notnull\" AS item \
+                     FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table' \
+                     UNION ALL SELECT 'index ' || coalesce(sql, name) FROM sqlite_master WHERE type = 'index' \
+                     ORDER BY 1"
+                    .to_owned()
+            }
         };
         let rows =
             self.conn.query_all_raw(Statement::from_string(self.conn.get_database_backend(), sql)).await.unwrap();
-        rows.iter().map(|row| row.try_get::<String>("", "object").unwrap()).collect()
-    }
-
-    async fn close(self) {
-        self.conn.close().await.unwrap();
-        if let Some((admin, name)) = self.postgres {
-            let server = Database::connect(admin.as_str()).await.unwrap();
-            server.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.unwrap();
-            server.close().await.unwrap();
-        }
+        rows.iter()
+            .map(|row| row.try_get::<String>("", "item").unwrap())
+            .filter(|item| !item.contains("seaql_migrations") && !item.contains("sqlite_"))
+            .collect()
     }
 }
 
-/// Up, all the way down, up again: down leaves nothing but the migrator's
-/// own bookkeeping, and up again builds what the first up built.
+/// Each migration in turn, noting the shape after it; then each undone,
+/// newest first: the shape goes back to what it was before that
+/// migration. Then all of them again, to the same shape as the first time.
 async fn undo_and_redo<M: MigratorTrait>(schema: &'static str, must_create: &str) {
-    let db = Scratch::open(schema).await;
-    M::up(&db.conn, None).await.unwrap();
-    let built = db.objects().await;
-    assert!(built.iter().any(|o| o == must_create), "{must_create} in {built:?}");
+    let db = MigrationDb::open(schema).await;
+    let count = M::migrations().len();
+    let mut shapes = vec![db.shape().await];
+    for _ in 0..count {
+        M::up(&db.conn, Some(1)).await.unwrap();
+        shapes.push(db.shape().await);
+    }
+    let built = shapes.last().cloned().unwrap_or_default();
+    assert!(built.iter().any(|item| item.starts_with(must_create)), "{must_create} in {built:?}");
 
-    M::down(&db.conn, None).await.unwrap();
-    let left = db.objects().await;
-    assert!(left.iter().all(|o| o.contains("seaql_migrations")), "down left {left:?}");
+    for step in (0..count).rev() {
+        M::down(&db.conn, Some(1)).await.unwrap();
+        let name = M::migrations()[step].name().to_owned();
+        assert_eq!(db.shape().await, shapes[step], "undoing {name} leaves what was there before it");
+    }
     assert!(M::get_applied_migrations(&db.conn).await.unwrap().is_empty());
 
     M::up(&db.conn, None).await.unwrap();
-    assert_eq!(db.objects().await, built, "up again builds the same tables and indexes");
+    assert_eq!(db.shape().await, built, "doing them all again builds the same");
     assert!(M::get_pending_migrations(&db.conn).await.unwrap().is_empty());
-    db.close().await;
+    db.conn.close().await.unwrap();
 }
 
 #[tokio::test]
 async fn every_platform_migration_can_be_undone_and_done_again() {
-    undo_and_redo::<PlatformMigrator>(PLATFORM, "table tenants").await;
+    undo_and_redo::<PlatformMigrator>(PLATFORM, "column tenants.").await;
 }
 
 #[tokio::test]
 async fn every_tenant_migration_can_be_undone_and_done_again() {
-    undo_and_redo::<TenantMigrator>(TENANT, "table certificates").await;
+    undo_and_redo::<TenantMigrator>(TENANT, "column certificates.").await;
 }

@@ -21,6 +21,10 @@
 //! what expired (or what its `keep` test lets go), then, if still full,
 //! every other entry: whatever is still wanted comes back on the next
 //! miss.
+//!
+//! Beside it: [`Tally`], a counter each thread adds to in its own slot;
+//! [`Scratch`], working state each thread reuses from call to call;
+//! [`Turns`], one load at a time of each missing key.
 
 mod scratch;
 mod tally;

@@ -110,9 +110,10 @@ pub struct RuleSet {
     kept_outcomes: Memo<(usize, INT), (Arc<dyn Any + Send + Sync>, Outcome)>,
     numbers: Memo<String, Option<String>>,
     /// Which registered function each operator and call resolves to,
-    /// found on a thread's first evaluation and kept for its next ones
-    /// (an evaluation through `Engine::eval_ast_with_scope` starts with an
-    /// empty cache and looks every one up again).
+    /// kept from one evaluation to the next on each thread (the engine
+    /// keeps a function once a thread has met it twice). An evaluation
+    /// through `Engine::eval_ast_with_scope` starts with an empty cache
+    /// and looks every one up again.
     resolved: Scratch<rhai::Caches>,
 }
 
@@ -274,6 +275,16 @@ impl RuleSet {
 
     pub(crate) fn tests(&self) -> &[TestCase] {
         &self.tests
+    }
+
+    /// How many functions this thread has kept resolved, in how many
+    /// caches.
+    #[cfg(test)]
+    pub(crate) fn resolved_here(&self) -> (usize, usize) {
+        self.resolved.with(|caches| {
+            let levels = caches.fn_resolution_caches_len();
+            (levels, if levels == 0 { 0 } else { caches.fn_resolution_cache_mut().dict.len() })
+        })
     }
 
     fn error(&self, rule: Rule, at: Location, message: impl Into<String>) -> RuleError {

@@ -247,3 +247,19 @@ fn remembered_answers_are_the_answers() {
     assert_eq!(rules.normalize_number_cached(" gd-2024 0000001").unwrap().as_deref(), Some("GD20240000001"));
     assert_eq!(rules.normalize_number_cached("x").unwrap(), None);
 }
+
+#[test]
+fn what_operators_and_helpers_resolve_to_is_kept_between_evaluations() {
+    let base = source::baseline(&tenants_dir(), "_default").unwrap();
+    let rules = RuleSet::compile(&engine(), "_default", "baseline", base.source, settings()).unwrap();
+    assert_eq!(rules.resolved_here(), (0, 0));
+    let today = day("2026-11-27");
+    let first = rules.outcome(&cert(), today).unwrap();
+    let again = rules.outcome(&cert(), today).unwrap();
+    assert_eq!(first, again);
+    let (levels, kept) = rules.resolved_here();
+    assert_eq!(levels, 1, "one cache, kept after the evaluation");
+    assert!(kept > 0, "the functions met twice are kept");
+    rules.outcome(&cert(), today).unwrap();
+    assert_eq!(rules.resolved_here(), (1, kept), "a third evaluation finds them all");
+}
