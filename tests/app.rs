@@ -15,10 +15,29 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-fn random_suffix() -> String {
+/// Twelve random hex digits, to keep one test's files, databases and keys
+/// apart from another's.
+pub fn random_suffix() -> String {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes).unwrap();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The PostgreSQL server the suite runs on (`SAFECERT_TEST_DATABASE_URL`),
+/// or `None` for the embedded default.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("SAFECERT_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// A new, empty database on that server: its URL and its name (for
+/// [`drop_database`]).
+pub async fn create_database(admin: &str) -> (String, String) {
+    let name = format!("safecert_test_{}", random_suffix());
+    let conn = Database::connect(admin).await.expect("connect to SAFECERT_TEST_DATABASE_URL");
+    conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    conn.close().await.unwrap();
+    let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);
+    (format!("{base}/{name}"), name)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,15 +132,11 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
     let key_file = dir.join("field-keys");
     std::fs::write(&key_file, safecert_storage::FieldKeys::generate().unwrap().to_file_text()).unwrap();
 
-    let admin_url = std::env::var("SAFECERT_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let admin_url = postgres_admin_url();
     let (backend, database_url, database_name) = match &admin_url {
         Some(admin) => {
-            let name = format!("safecert_test_{}", random_suffix());
-            let conn = Database::connect(admin.as_str()).await.expect("connect to SAFECERT_TEST_DATABASE_URL");
-            conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-            conn.close().await.unwrap();
-            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
-            (Backend::Postgres, Some(format!("{base}/{name}")), Some(name))
+            let (url, name) = create_database(admin).await;
+            (Backend::Postgres, Some(url), Some(name))
         }
         None => (Backend::Sqlite, None, None),
     };

@@ -14,7 +14,7 @@ pub mod messaging;
 mod seeded;
 
 pub use app::{
-    ADMIN_TOKEN, Backend, OPERATOR_PASSWORD, Replica, SpawnOptions, TestApp, base32_decode, drop_database, error_of,
-    repo_root, spawn_app, spawn_app_with, totp_now, uscc,
+    ADMIN_TOKEN, Backend, OPERATOR_PASSWORD, Replica, SpawnOptions, TestApp, base32_decode, create_database,
+    drop_database, error_of, postgres_admin_url, random_suffix, repo_root, spawn_app, spawn_app_with, totp_now, uscc,
 };
 pub use seeded::SeededRow;

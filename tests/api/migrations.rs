@@ -4,6 +4,7 @@
 //! needed.
 
 use safecert_migrations::{MigratorTrait, PlatformMigrator, TenantMigrator};
+use safecert_tests::{create_database, drop_database, postgres_admin_url, random_suffix};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 
 /// The schemas as the service names them: tenant tables use a function of
@@ -25,7 +26,7 @@ impl Drop for Place {
             Place::SqliteFile(file) => {
                 let _ = std::fs::remove_file(file);
             }
-            Place::Postgres(admin, name) => safecert_tests::drop_database(admin.clone(), name.clone()),
+            Place::Postgres(admin, name) => drop_database(admin.clone(), name.clone()),
         }
     }
 }
@@ -36,12 +37,6 @@ struct MigrationDb {
     conn: DatabaseConnection,
     schema: &'static str,
     place: Place,
-}
-
-fn suffix() -> String {
-    let mut bytes = [0u8; 6];
-    getrandom::fill(&mut bytes).unwrap();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One connection whose tables and functions land in `schema`.
@@ -56,19 +51,13 @@ async fn on_schema(url: &str, schema: &str) -> DatabaseConnection {
 
 impl MigrationDb {
     async fn open(schema: &'static str) -> Self {
-        let admin = std::env::var("SAFECERT_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
-        let Some(admin) = admin else {
-            let file = std::env::temp_dir().join(format!("safecert-migrations-{}.sqlite", suffix()));
+        let Some(admin) = postgres_admin_url() else {
+            let file = std::env::temp_dir().join(format!("safecert-migrations-{}.sqlite", random_suffix()));
             let conn = Database::connect(format!("sqlite://{}?mode=rwc", file.display())).await.unwrap();
             return Self { conn, schema, place: Place::SqliteFile(file) };
         };
-        let name = format!("safecert_migrations_{}", suffix());
-        let server = Database::connect(admin.as_str()).await.unwrap();
-        server.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-        server.close().await.unwrap();
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
-        let url = format!("{base}/{name}");
-        let place = Place::Postgres(admin.clone(), name);
+        let (url, name) = create_database(&admin).await;
+        let place = Place::Postgres(admin, name);
         if schema != PLATFORM {
             let platform = on_schema(&url, PLATFORM).await;
             PlatformMigrator::up(&platform, None).await.unwrap();
