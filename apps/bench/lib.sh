@@ -52,7 +52,7 @@ serve() {
     SAFECERT_LISTEN="127.0.0.1:$1" SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
         "${2:-$bin/safecert}" serve > "$out/serve.log" 2>&1 &
     pid=$!
-    trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+    trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
     wait_for "http://127.0.0.1:$1/healthz"
 }
 

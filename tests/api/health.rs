@@ -23,6 +23,11 @@ async fn every_response_carries_a_request_id_and_echoes_a_sane_one() {
 
     let hostile = app.client.get(app.url("/healthz")).header("x-request-id", "<script>").send().await.unwrap();
     assert_ne!(hostile.headers()["x-request-id"], "<script>", "a malformed id is replaced");
+
+    for (sent, kept) in [("a".repeat(64), true), ("a".repeat(65), false)] {
+        let answer = app.client.get(app.url("/healthz")).header("x-request-id", &sent).send().await.unwrap();
+        assert_eq!(answer.headers()["x-request-id"] == sent.as_str(), kept, "{} characters", sent.len());
+    }
 }
 
 #[tokio::test]

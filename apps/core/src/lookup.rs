@@ -1,7 +1,7 @@
 //! What a caller sees of a certificate: a view built from the stored
 //! record, masked according to who is asking.
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 use chrono::{Datelike, NaiveDate};
 use safecert_domain::{CertNo, Locale, Status, TenantSlug, mask_name};
@@ -212,14 +212,23 @@ pub(crate) struct Seen<'a> {
 }
 
 /// A certificate a caller may read, found.
-struct Reached<'a> {
+struct Reached<'a, 'n> {
     tenant: &'a TenantConfig,
     rules: Arc<RuleSet>,
     record: Arc<CertificateRecord>,
     /// Its number as the province writes it.
-    no: CertNo,
+    no: Cow<'n, CertNo>,
     /// Whether the caller may see the personal data in it.
     personal: bool,
+}
+
+/// The number as the province writes it (`no` itself, most often): a
+/// number the province can't have issued is not looked up.
+fn province_number<'n>(rules: &RuleSet, no: &'n CertNo) -> Result<Cow<'n, CertNo>, LookupError> {
+    match rules.normalize_number_cached(no.as_str())?.ok_or(LookupError::NotFound)? {
+        Cow::Borrowed(_) => Ok(Cow::Borrowed(no)),
+        Cow::Owned(number) => CertNo::parse(&number).map(Cow::Owned).map_err(|_| LookupError::NotFound),
+    }
 }
 
 fn to_json(view: &CertificateView) -> Result<Vec<u8>, LookupError> {
@@ -245,10 +254,7 @@ impl Platform {
     pub async fn lookup(&self, tenant: &str, no: &CertNo, locale: Locale) -> Result<CertificateView, LookupError> {
         let tenant = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
         let rules = self.rules.get(&tenant.slug).ok_or(LookupError::UnknownTenant)?;
-        // The province's own number format: a number it can't have issued
-        // is not looked up.
-        let number = rules.normalize_number_cached(no.as_str())?.ok_or(LookupError::NotFound)?;
-        let no = CertNo::parse(&number).map_err(|_| LookupError::NotFound)?;
+        let no = province_number(&rules, no)?;
         let record = self.store.get(&tenant.slug, &no).await?.ok_or(LookupError::NotFound)?;
         Ok(CertificateView::masked_kept(&record, tenant, &rules, self.today(), locale)?)
     }
@@ -310,11 +316,15 @@ impl Platform {
 
     /// A certificate the caller may read, and whether it may see the
     /// personal data in it.
-    async fn reach(&self, caller: &Caller, tenant: &str, no: &CertNo) -> Result<Reached<'_>, LookupError> {
+    async fn reach<'a, 'n>(
+        &'a self,
+        caller: &Caller,
+        tenant: &str,
+        no: &'n CertNo,
+    ) -> Result<Reached<'a, 'n>, LookupError> {
         let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
         let rules = self.rules.get(&config.slug).ok_or(LookupError::UnknownTenant)?;
-        let number = rules.normalize_number_cached(no.as_str())?.ok_or(LookupError::NotFound)?;
-        let no = CertNo::parse(&number).map_err(|_| LookupError::NotFound)?;
+        let no = province_number(&rules, no)?;
         let record = self.store.get(&config.slug, &no).await?.ok_or(LookupError::NotFound)?;
         let resource = self.resource_of(caller, &record, config.slug.as_str(), &mut Default::default()).await?;
         if !self.identity.authorize(caller, Action::Read, &resource) {
@@ -327,7 +337,7 @@ impl Platform {
     /// The view with the holder's name and ID number shown.
     async fn personal_view(
         &self,
-        reached: &Reached<'_>,
+        reached: &Reached<'_, '_>,
         today: NaiveDate,
         locale: Locale,
     ) -> Result<CertificateView, LookupError> {

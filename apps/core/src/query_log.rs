@@ -46,15 +46,22 @@ impl Default for QueryLog {
 /// certificate number that is one) only masked, and a long run of digits
 /// (part of one, typed into autocomplete) only its first six.
 pub fn loggable(value: &str) -> String {
+    let mut out = String::new();
+    push_loggable(&mut out, value);
+    out
+}
+
+/// [`loggable`], written at the end of `out`.
+pub fn push_loggable(out: &mut String, value: &str) {
     let value = value.trim();
     if let Ok(id) = IdNumber::parse(value) {
-        return id.masked();
+        return out.push_str(&id.masked());
     }
     let digits = value.chars().filter(|c| c.is_ascii_digit() || matches!(c, 'x' | 'X')).count();
     if digits > 6 && value.chars().count() == digits {
-        return value.chars().take(6).chain(std::iter::repeat_n('*', digits - 6)).collect();
+        return out.extend(value.chars().take(6).chain(std::iter::repeat_n('*', digits - 6)));
     }
-    value.to_owned()
+    out.push_str(value)
 }
 
 /// Query-string pairs as the log keeps them.

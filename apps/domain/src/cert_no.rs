@@ -24,7 +24,13 @@ impl CertNo {
         if raw.len() > MAX_CERT_NO_LEN * 4 {
             return Err(CertNoError::Length);
         }
-        let normalized: String = raw.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+        // Most numbers come already in their normal form: copied whole.
+        let normal = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'-';
+        let normalized: String = if raw.as_bytes().iter().all(normal) {
+            raw.to_owned()
+        } else {
+            raw.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect()
+        };
         if normalized.is_empty() {
             return Err(CertNoError::Empty);
         }

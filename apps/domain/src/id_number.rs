@@ -19,7 +19,13 @@ const CHECK: &[u8; 11] = b"10X98765432";
 
 impl IdNumber {
     pub fn parse(raw: &str) -> Result<Self, IdNumberError> {
-        let upper = raw.trim().to_ascii_uppercase();
+        let raw = raw.trim();
+        // Most text asked about is not an ID number: told apart before
+        // anything is copied.
+        if raw.len() != 18 {
+            return Err(IdNumberError::Shape);
+        }
+        let upper = raw.to_ascii_uppercase();
         let bytes = upper.as_bytes();
         if bytes.len() != 18
             || !bytes[..17].iter().all(u8::is_ascii_digit)

@@ -44,6 +44,13 @@ impl TenantSlug {
     }
 }
 
+/// Looked up by its text: equal slugs have equal text and hash alike.
+impl std::borrow::Borrow<str> for TenantSlug {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for TenantSlug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

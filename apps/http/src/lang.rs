@@ -3,7 +3,7 @@
 
 use std::future::Ready;
 
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use safecert_domain::Locale;
 use safecert_i18n::FluentValue;
 
@@ -17,7 +17,7 @@ use crate::{
 pub struct Lang {
     pub locale: Locale,
     state: web::Data<AppState>,
-    request_id: String,
+    request_id: RequestId,
 }
 
 pub fn negotiate(req: &HttpRequest, state: &AppState) -> Locale {
@@ -28,7 +28,7 @@ pub fn negotiate(req: &HttpRequest, state: &AppState) -> Locale {
         .and_then(crate::handlers::decode_component)
         .and_then(|tag| Locale::parse(&tag));
     query_lang.unwrap_or_else(|| {
-        let header = req.headers().get("accept-language").and_then(|v| v.to_str().ok());
+        let header = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
         state.platform.localizer.negotiate(header)
     })
 }
@@ -36,7 +36,7 @@ pub fn negotiate(req: &HttpRequest, state: &AppState) -> Locale {
 impl Lang {
     pub fn from_parts(req: &HttpRequest, state: web::Data<AppState>) -> Self {
         let locale = negotiate(req, &state);
-        let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let request_id = RequestId::current();
         Self { locale, state, request_id }
     }
 
@@ -53,7 +53,7 @@ impl Lang {
         let args: Vec<(&str, FluentValue)> = match &kind {
             ErrorKind::MissingParameter(name) => vec![("name", (*name).into())],
             ErrorKind::RateLimited { retry_after } => vec![("seconds", (*retry_after).into())],
-            ErrorKind::Internal => vec![("request_id", self.request_id.clone().into())],
+            ErrorKind::Internal => vec![("request_id", self.request_id.as_str().to_owned().into())],
             _ => vec![],
         };
         let message = self.state.platform.localizer.message(self.locale, kind.message_id(), &args);

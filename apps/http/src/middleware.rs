@@ -4,7 +4,7 @@
 use std::{cell::Cell, time::Instant};
 
 use actix_web::{
-    Error, HttpMessage,
+    Error,
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
     http::header::{HeaderName, HeaderValue},
@@ -14,33 +14,89 @@ use actix_web::{
 
 use crate::state::AppState;
 
-/// The id of a request, echoed in `x-request-id` and in every log line.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
+/// The id of a request, echoed in `x-request-id` and in every log line:
+/// up to 64 ASCII letters, digits, `-` and `_`, kept inline so that
+/// passing it along costs no allocation.
+#[derive(Clone, Copy)]
+pub struct RequestId {
+    text: [u8; MAX_ID_LEN],
+    len: u8,
+}
+
+const MAX_ID_LEN: usize = 64;
+
+tokio::task_local! {
+    /// The id of the request being served: the handler runs inside
+    /// [`request_log`]'s call, in the same task, so it is found without a
+    /// map kept on every request.
+    static CURRENT: RequestId;
+}
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-fn incoming_id(req: &ServiceRequest) -> Option<String> {
-    let raw = req.headers().get(&REQUEST_ID)?.to_str().ok()?;
-    let ok =
-        !raw.is_empty() && raw.len() <= 64 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    ok.then(|| raw.to_owned())
+impl RequestId {
+    /// The caller's own id, if it is one we would have made up ourselves.
+    fn incoming(req: &ServiceRequest) -> Option<Self> {
+        let raw = req.headers().get(&REQUEST_ID)?.as_bytes();
+        let ok = !raw.is_empty()
+            && raw.len() <= MAX_ID_LEN
+            && raw.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_');
+        ok.then(|| {
+            let mut text = [0; MAX_ID_LEN];
+            text[..raw.len()].copy_from_slice(raw);
+            Self { text, len: raw.len() as u8 }
+        })
+    }
+
+    /// A random prefix per thread and a counter: unique, cheap, and not a
+    /// guessable sequence across restarts.
+    fn made_up() -> Self {
+        // A random prefix and a counter for each thread: no counter shared
+        // between cores to pass back and forth on every request.
+        thread_local! {
+            static NEXT: Cell<(u32, u32)> = Cell::new((random_u32(), 0));
+        }
+        let (prefix, count) = NEXT.with(|next| {
+            let (prefix, count) = next.get();
+            next.set((prefix, count.wrapping_add(1)));
+            (prefix, count)
+        });
+        let mut text = [0; MAX_ID_LEN];
+        let digits = u64::from(prefix) << 32 | u64::from(count);
+        for (i, out) in text[..16].iter_mut().enumerate() {
+            *out = b"0123456789abcdef"[(digits >> (60 - 4 * i) & 0xf) as usize];
+        }
+        Self { text, len: 16 }
+    }
+
+    /// The id of the request being served (none outside one).
+    pub fn current() -> Self {
+        CURRENT.try_with(|id| *id).unwrap_or_default()
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored.
+        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or_default()
+    }
 }
 
-/// A random prefix per thread and a counter: unique, cheap, and not a
-/// guessable sequence across restarts.
-fn new_id() -> String {
-    // A random prefix and a counter for each thread: no counter shared
-    // between cores to pass back and forth on every request.
-    thread_local! {
-        static NEXT: Cell<(u32, u32)> = Cell::new((random_u32(), 0));
+impl Default for RequestId {
+    /// No id: a request that did not pass through [`request_log`].
+    fn default() -> Self {
+        Self { text: [0; MAX_ID_LEN], len: 0 }
     }
-    let (prefix, count) = NEXT.with(|next| {
-        let (prefix, count) = next.get();
-        next.set((prefix, count.wrapping_add(1)));
-        (prefix, count)
-    });
-    format!("{prefix:08x}{count:08x}")
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RequestId({})", self.as_str())
+    }
 }
 
 fn random_u32() -> u32 {
@@ -56,8 +112,7 @@ pub async fn request_log(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let id = incoming_id(&req).unwrap_or_else(new_id);
-    req.extensions_mut().insert(RequestId(id.clone()));
+    let id = RequestId::incoming(&req).unwrap_or_else(RequestId::made_up);
     let started = Instant::now();
     let method = req.method().clone();
     // Finding the route pattern walks the routes again: only when logged.
@@ -67,15 +122,15 @@ pub async fn request_log(
         String::new()
     };
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let mut res = next.call(req).await?;
+    let mut res = CURRENT.scope(id, next.call(req)).await?;
     let status = res.status().as_u16();
     if let Some(state) = state {
         state.metrics.count_status(status);
     }
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(REQUEST_ID, value);
-    }
     let headers = res.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+        headers.insert(REQUEST_ID, value);
+    }
     headers.insert(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff"));
     headers.insert(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("no-referrer"));
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -85,4 +140,25 @@ pub async fn request_log(
         tracing::info!(request_id = %id, %method, route, status, elapsed_ms, "request");
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RequestId;
+
+    #[test]
+    fn made_up_ids_are_sixteen_hex_digits_and_never_repeat_on_a_thread() {
+        let (first, second) = (RequestId::made_up(), RequestId::made_up());
+        for id in [first, second] {
+            assert_eq!(id.as_str().len(), 16, "{id}");
+            assert!(id.as_str().bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{id}");
+        }
+        assert_ne!(first.as_str(), second.as_str());
+        assert_eq!(first.as_str()[..8], second.as_str()[..8], "one prefix per thread");
+    }
+
+    #[test]
+    fn outside_a_request_there_is_no_id() {
+        assert_eq!(RequestId::current().as_str(), "");
+    }
 }

@@ -39,7 +39,8 @@ pub async fn read_upload(
 ) -> Result<Upload, ApiError> {
     // A form's framing adds a little to the file it carries.
     let body = body_bytes(payload, limit + 64 * 1024, lang).await?;
-    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let content_type =
+        req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if let Some(boundary) = boundary(content_type) {
         let form = parse_form(&body, &boundary).ok_or_else(|| lang.error(ErrorKind::BadRequest))?;
         return form.ok_or_else(|| lang.error(ErrorKind::MissingParameter("file")));

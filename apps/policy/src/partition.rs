@@ -40,6 +40,16 @@ const LINES_PER_BUCKET: usize = 2;
 /// Object kind and action, as the policy spells them.
 pub(crate) type Operation = (&'static str, &'static str);
 
+/// Every decision finds its enforcer through these maps: hashed with a
+/// seeded fast hash. Their keys (roles, operations, tenants and accounts
+/// of grants) come from the policy files and from administrators, never
+/// from an anonymous request.
+type Fast = foldhash::fast::RandomState;
+type Map<K, V> = HashMap<K, V, Fast>;
+
+/// Each role's enforcers, by operation.
+type RoleMap = Map<String, Map<Operation, RoleEnforcer>>;
+
 /// A role's lines for one operation, and what they read of a resource.
 pub(crate) struct RoleEnforcer {
     enforcer: Enforcer,
@@ -50,14 +60,14 @@ pub(crate) struct RoleEnforcer {
 /// to grants touches a few (tenant, operation) groups: a new set of
 /// partitions shares everything else with the one before it.
 pub(crate) struct Partitions {
-    roles: Arc<HashMap<String, HashMap<Operation, RoleEnforcer>>>,
-    grants: HashMap<String, HashMap<Operation, Arc<GrantBuckets>>>,
+    roles: Arc<RoleMap>,
+    grants: Map<String, Map<Operation, Arc<GrantBuckets>>>,
     holders: HashSet<String>,
 }
 
 struct GrantBuckets {
     enforcers: Vec<Enforcer>,
-    accounts: HashSet<String>,
+    accounts: HashSet<String, Fast>,
     /// What they were built from, to tell whether a new set changed them.
     grants: Vec<Grant>,
 }
@@ -74,7 +84,7 @@ impl GrantBuckets {
         let count = grants.len().div_ceil(LINES_PER_BUCKET);
         let mut lines: Vec<Vec<Vec<String>>> = vec![Vec::new(); count];
         let mut roles: Vec<HashSet<&str>> = vec![HashSet::new(); count];
-        let mut accounts = HashSet::new();
+        let mut accounts = HashSet::default();
         for grant in &grants {
             let Some(condition) = files.grant_conditions.get(grant.target.kind.as_str()) else {
                 tracing::warn!(
@@ -142,7 +152,7 @@ impl Partitions {
 
     async fn with_roles(
         files: &PolicyFiles,
-        roles: Arc<HashMap<String, HashMap<Operation, RoleEnforcer>>>,
+        roles: Arc<RoleMap>,
         grants: &[Grant],
         before: Option<&Partitions>,
     ) -> Result<Self, PolicyError> {
@@ -150,7 +160,7 @@ impl Partitions {
         for g in grants {
             grouped.entry((g.tenant.clone(), (g.object.as_str(), g.action.as_str()))).or_default().push(g.clone());
         }
-        let mut by_tenant: HashMap<String, HashMap<Operation, Arc<GrantBuckets>>> = HashMap::new();
+        let mut by_tenant: Map<String, Map<Operation, Arc<GrantBuckets>>> = Map::default();
         for ((tenant, op), group) in grouped {
             let unchanged = before
                 .and_then(|b| b.grants.get(&tenant))
@@ -185,15 +195,15 @@ impl Partitions {
 
 /// One small enforcer per role and operation, with the role's own and
 /// inherited lines for it.
-async fn role_enforcers(files: &PolicyFiles) -> Result<HashMap<String, HashMap<Operation, RoleEnforcer>>, PolicyError> {
+async fn role_enforcers(files: &PolicyFiles) -> Result<RoleMap, PolicyError> {
     let mut role_names: Vec<&str> = files.role_lines.iter().map(|l| l[0].as_str()).collect();
     role_names.extend(files.inherits.iter().map(|(from, _)| from.as_str()));
     role_names.sort_unstable();
     role_names.dedup();
     let ops: HashSet<Operation> = files.role_lines.iter().filter_map(|l| operation_of(l)).collect();
-    let mut roles = HashMap::new();
+    let mut roles = RoleMap::default();
     for role in role_names {
-        let mut enforcers = HashMap::new();
+        let mut enforcers = Map::default();
         for op in &ops {
             let lines = role_lines(files, role, *op);
             if !lines.is_empty() {

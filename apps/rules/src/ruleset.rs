@@ -1,7 +1,7 @@
 //! One tenant's compiled rules: the script's syntax tree, its field
 //! definitions and test cases, evaluated per certificate.
 
-use std::{any::Any, panic::AssertUnwindSafe, sync::Arc};
+use std::{any::Any, borrow::Cow, panic::AssertUnwindSafe, sync::Arc};
 
 use chrono::NaiveDate;
 use rhai::{AST, Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Scope};
@@ -447,14 +447,19 @@ impl RuleSet {
         Ok(outcome)
     }
 
-    /// [`RuleSet::normalize_number`], remembered.
-    pub fn normalize_number_cached(&self, raw: &str) -> Result<Option<String>, RuleError> {
-        if let Some(hit) = self.numbers.get(raw) {
+    /// [`RuleSet::normalize_number`], remembered; `raw` itself when it is
+    /// already in the province's form, as most numbers asked for are.
+    pub fn normalize_number_cached<'r>(&self, raw: &'r str) -> Result<Option<Cow<'r, str>>, RuleError> {
+        let answer = |number: &Option<String>| {
+            number.as_deref().map(|n| if n == raw { Cow::Borrowed(raw) } else { Cow::Owned(n.to_owned()) })
+        };
+        if let Some(hit) = self.numbers.read(raw, answer) {
             return Ok(hit);
         }
         let number = self.normalize_number(raw)?;
-        self.numbers.insert(raw.chars().take(64).collect(), number.clone());
-        Ok(number)
+        let normal = answer(&number);
+        self.numbers.insert(raw.chars().take(64).collect(), number);
+        Ok(normal)
     }
 
     /// Expiry and status on `today`, in one scope.

@@ -246,6 +246,11 @@ fn remembered_answers_are_the_answers() {
     assert_eq!(rules.normalize_number_cached(" gd-2024 0000001").unwrap().as_deref(), Some("GD20240000001"));
     assert_eq!(rules.normalize_number_cached(" gd-2024 0000001").unwrap().as_deref(), Some("GD20240000001"));
     assert_eq!(rules.normalize_number_cached("x").unwrap(), None);
+    // A number already in the province's form is handed back, not copied.
+    for _ in 0..2 {
+        let normal = rules.normalize_number_cached("GD20240000001").unwrap();
+        assert!(matches!(normal, Some(std::borrow::Cow::Borrowed("GD20240000001"))), "{normal:?}");
+    }
 }
 
 #[test]

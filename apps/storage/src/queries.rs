@@ -135,8 +135,23 @@ fn text_columns(q: &LoggedQuery) -> [(&str, usize); 3] {
 
 /// An address as the log keeps it: its usual text (45 characters at most,
 /// within its column), or empty when unknown.
+/// An address as text; IPv4 written octet by octet, as every logged
+/// query has one (through the formatter it was a fifth of writing a row).
 fn address_text(ip: Option<IpAddr>) -> String {
-    ip.map(|ip| ip.to_string()).unwrap_or_default()
+    match ip {
+        None => String::new(),
+        Some(IpAddr::V4(v4)) => {
+            let mut text = String::with_capacity(15);
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    text.push('.');
+                }
+                text.push_str(itoa::Buffer::new().format(octet));
+            }
+            text
+        }
+        Some(v6) => v6.to_string(),
+    }
 }
 
 /// `text` cut to its first `max` characters.
@@ -400,7 +415,12 @@ mod tests {
 
     #[test]
     fn an_address_is_written_as_its_usual_text_and_an_unknown_one_as_empty() {
-        for (ip, text) in [("::ffff:10.0.0.1".parse().ok(), "::ffff:10.0.0.1"), (None, "")] {
+        for (ip, text) in [
+            ("10.0.255.1".parse().ok(), "10.0.255.1"),
+            ("0.0.0.0".parse().ok(), "0.0.0.0"),
+            ("::ffff:10.0.0.1".parse().ok(), "::ffff:10.0.0.1"),
+            (None, ""),
+        ] {
             let mut rows = Vec::new();
             push_copy_row(&mut rows, &LoggedQuery { ip, ..entry(None, "cert_no=GD1") });
             let before_count = rows.len() - field(&3i32.to_be_bytes()).len();

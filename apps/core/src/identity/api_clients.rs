@@ -239,7 +239,7 @@ impl Identity {
     /// what to do.
     pub(crate) async fn api_caller(&self, key: &str) -> Result<Arc<Caller>, IdentityError> {
         let hash = token_hash(key);
-        self.remembered_or_read(hash.clone(), async || {
+        self.remembered_or_read(&hash, async || {
             let holder = self.dbs.key_holder(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
             let now = Utc::now();
             let client = holder.client;

@@ -53,7 +53,7 @@ impl Identity {
             return self.api_caller(token).await;
         }
         let hash = token_hash(token);
-        self.remembered_or_read(hash.clone(), async || {
+        self.remembered_or_read(&hash, async || {
             let session = self.dbs.session(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
             let expires_at = session.expires_at.to_utc();
             if session.revoked_at.is_some() || expires_at < chrono::Utc::now() {
@@ -79,23 +79,23 @@ impl Identity {
     /// a busy session's requests never all wait for that read.
     pub(crate) async fn remembered_or_read(
         &self,
-        hash: String,
+        hash: &str,
         read: impl AsyncFnOnce() -> Result<Caller, IdentityError>,
     ) -> Result<Arc<Caller>, IdentityError> {
         let mut remembered = None;
-        let _turn = match self.callers.get_aging(&hash, RENEW_BEFORE) {
+        let _turn = match self.callers.get_aging(hash, RENEW_BEFORE) {
             Some((caller, aging)) if caller.is_live() => {
-                let Some(turn) = aging.then(|| self.caller_turns.try_take(&hash)).flatten() else {
+                let Some(turn) = aging.then(|| self.caller_turns.try_take(&hash.to_owned())).flatten() else {
                     return Ok(caller);
                 };
                 remembered = Some(caller);
                 turn
             }
             _ => {
-                let turn = self.caller_turns.take(&hash).await;
+                let turn = self.caller_turns.take(&hash.to_owned()).await;
                 // Read meanwhile, while this request waited for the turn or
                 // between its miss and its turn.
-                if let Some(caller) = self.cached_caller(&hash) {
+                if let Some(caller) = self.cached_caller(hash) {
                     return Ok(caller);
                 }
                 turn
@@ -109,7 +109,7 @@ impl Identity {
         match (read().await, remembered) {
             (Ok(caller), _) => {
                 let caller = Arc::new(caller);
-                self.callers.insert_unless_removed_since(mark, hash, Arc::clone(&caller));
+                self.callers.insert_unless_removed_since(mark, hash.to_owned(), Arc::clone(&caller));
                 Ok(caller)
             }
             // The database did not answer: the remembered caller still
@@ -120,7 +120,7 @@ impl Identity {
             }
             // Signed out, revoked or expired: so are the other requests.
             (Err(e), Some(_)) => {
-                self.callers.remove(&hash);
+                self.callers.remove(hash);
                 Err(e)
             }
             (Err(e), None) => Err(e),

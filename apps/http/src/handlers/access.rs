@@ -190,7 +190,7 @@ pub async fn list_region_requests(
     let caller = home_caller(&req, &lang, &tenant).await?;
     let rows =
         lang.app().platform.identity.region_requests(&caller, &tenant).await.map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(rows))
+    Ok(super::not_stored().json(rows))
 }
 
 /// Approves or rejects a request (`decision` is `approve` or `reject`).
@@ -240,5 +240,5 @@ pub async fn audit_log(req: HttpRequest, lang: Lang, tenant: web::Path<String>) 
         .audit_log(config.slug.as_str(), 200)
         .await
         .map_err(|e| super::unavailable(&e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(rows))
+    Ok(super::not_stored().json(rows))
 }

@@ -35,7 +35,7 @@ pub async fn create(req: HttpRequest, lang: Lang, payload: web::Payload) -> Resu
     let new = NewApiClient { name: b.name, scopes: b.scopes, expires_in_days: b.expires_in_days };
     let issued =
         lang.app().platform.identity.create_api_client(&caller, new).await.map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Created().insert_header(("Cache-Control", "no-store")).json(issued))
+    Ok(super::no_store(HttpResponse::Created()).json(issued))
 }
 
 /// The signed-in account's API clients and the keys that work now (by
@@ -46,7 +46,7 @@ pub async fn create(req: HttpRequest, lang: Lang, payload: web::Payload) -> Resu
 pub async fn list(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
     let clients = lang.app().platform.identity.api_clients(&caller).await.map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(clients))
+    Ok(super::not_stored().json(clients))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -76,7 +76,7 @@ pub async fn rotate(
         .rotate_api_key(&caller, *id, b.overlap_hours)
         .await
         .map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(issued))
+    Ok(super::not_stored().json(issued))
 }
 
 /// Ends a client and every key of it at once.

@@ -51,11 +51,6 @@ fn job_id(raw: &str, lang: &Lang) -> Result<i32, ApiError> {
     raw.parse().map_err(|_| lang.error(ErrorKind::UnknownBatch))
 }
 
-fn no_store(mut response: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
-    response.insert_header(("Cache-Control", "no-store"));
-    response
-}
-
 /// Uploads a spreadsheet (.xlsx, or .csv in UTF-8 or GBK; at most 50,000
 /// rows and 20 MB) to check every row: certificate number, name and
 /// optionally ID number. Send the file as the body (name it with
@@ -73,7 +68,7 @@ pub async fn upload(req: HttpRequest, lang: Lang, payload: web::Payload) -> Resu
     let caller = caller(&req, &lang).await?;
     let file = read_upload(&req, payload, MAX_UPLOAD_BYTES, &lang).await?;
     let job = start(&req, &lang, &caller, file).await?;
-    Ok(no_store(HttpResponse::Accepted())
+    Ok(super::no_store(HttpResponse::Accepted())
         .insert_header(("Location", format!("/api/v1/batch-verifications/{}", job.id)))
         .json(job))
 }
@@ -99,7 +94,7 @@ pub(crate) async fn start(
 pub async fn list(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
     let jobs = lang.app().platform.batch_jobs(&caller).await.map_err(|e| batch_error(e, &lang))?;
-    Ok(no_store(HttpResponse::Ok()).json(jobs))
+    Ok(super::no_store(HttpResponse::Ok()).json(jobs))
 }
 
 /// One batch verification: state, progress (`rows_done` of `rows_total`)
@@ -112,7 +107,7 @@ pub async fn show(req: HttpRequest, lang: Lang, path: web::Path<String>) -> Resu
     let caller = caller(&req, &lang).await?;
     let id = job_id(&path, &lang)?;
     let job = lang.app().platform.batch_job(&caller, id).await.map_err(|e| batch_error(e, &lang))?;
-    Ok(no_store(HttpResponse::Ok()).json(job))
+    Ok(super::no_store(HttpResponse::Ok()).json(job))
 }
 
 /// Which column holds what (letters as the spreadsheet shows them), for a
@@ -131,7 +126,7 @@ pub async fn map(
     let id = job_id(&path, &lang)?;
     let mapping: ColumnMapping = super::rules::json_body(payload, &lang).await?;
     let job = lang.app().platform.map_batch(&caller, id, &mapping).await.map_err(|e| batch_error(e, &lang))?;
-    Ok(no_store(HttpResponse::Accepted()).json(job))
+    Ok(super::no_store(HttpResponse::Accepted()).json(job))
 }
 
 /// The report of a finished job, `report.xlsx` or `report.csv`: the
@@ -154,7 +149,7 @@ pub async fn report(req: HttpRequest, lang: Lang, path: web::Path<(String, Strin
     let platform = &lang.app().platform;
     let file =
         platform.batch_report(&caller, id, format, &lang, lang.locale).await.map_err(|e| batch_error(e, &lang))?;
-    Ok(no_store(HttpResponse::Ok())
+    Ok(super::no_store(HttpResponse::Ok())
         .content_type(file.content_type)
         .insert_header(("Content-Disposition", file.disposition(id)))
         .body(file.bytes))

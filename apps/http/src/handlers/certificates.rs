@@ -6,7 +6,7 @@ use actix_web::{
 use safecert_core::{
     CertificateDetail, LookupError, SearchError, SearchPage, SearchRequest, Suggestion,
     identity::Caller,
-    query_log::{loggable, loggable_pairs},
+    query_log::{loggable_pairs, push_loggable},
 };
 use serde::Deserialize;
 
@@ -23,13 +23,10 @@ pub const SCOPE: &str = "/api/v1/t";
 /// `{tenant}/certificates/{cert_no}` after the scope, if the path has that
 /// shape.
 fn certificate_path(rest: &str) -> Option<(&str, &str)> {
-    let mut parts = rest.strip_prefix('/')?.split('/');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(tenant), Some("certificates"), Some(no), None) if !tenant.is_empty() && !no.is_empty() => {
-            Some((tenant, no))
-        }
-        _ => None,
-    }
+    let (tenant, rest) = rest.strip_prefix('/')?.split_once('/')?;
+    let no = rest.strip_prefix("certificates/")?;
+    let shaped = !tenant.is_empty() && !no.is_empty() && !no.contains('/');
+    shaped.then_some((tenant, no))
 }
 
 /// Whether [`tenant_api`] answers this path: lookups, searches,
@@ -118,23 +115,24 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
         }
     };
     let caller = super::identity::caller(req, lang).await?;
-    let query = format!("cert_no={}{}", loggable(cert_no.as_str()), if detailed { "&view=detailed" } else { "" });
+    let mut query = String::with_capacity(64);
+    query.push_str("cert_no=");
+    push_loggable(&mut query, cert_no.as_str());
+    if detailed {
+        query.push_str("&view=detailed");
+    }
     log_query(req, lang, &caller, tenant, if detailed { "detail" } else { "lookup" }, query).await;
     let found = if detailed {
-        platform.lookup_detailed_as(&caller, tenant, &cert_no, lang.locale).await.map(|view| not_stored().json(view))
+        platform
+            .lookup_detailed_as(&caller, tenant, &cert_no, lang.locale)
+            .await
+            .map(|view| super::not_stored().json(view))
     } else {
         // The same JSON `.json(view)` writes, kept written for most callers.
         let body = platform.lookup_json_as(&caller, tenant, &cert_no, lang.locale).await;
-        body.map(|body| not_stored().content_type(ContentType::json()).body(body))
+        body.map(|body| super::not_stored().content_type(ContentType::json()).body(body))
     };
     found.map_err(|e| lookup_error(e, lang))
-}
-
-/// A 200 that no cache between the caller and the service may keep.
-fn not_stored() -> actix_web::HttpResponseBuilder {
-    let mut ok = HttpResponse::Ok();
-    ok.insert_header(("Cache-Control", "no-store"));
-    ok
 }
 
 pub(super) fn lookup_error(e: LookupError, lang: &Lang) -> ApiError {
@@ -243,7 +241,7 @@ async fn search(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResp
         .search_as(&caller, tenant, &request, lang.locale)
         .await
         .map_err(|e| search_error(e, lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(page))
+    Ok(super::not_stored().json(page))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -273,7 +271,7 @@ async fn autocomplete(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<Ht
     // for is logged, not every prefix on the way (a partial number in the
     // log would be personal data for nothing).
     let found = lang.app().platform.suggest_as(&caller, tenant, &p.q).await.map_err(|e| search_error(e, lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(found))
+    Ok(super::not_stored().json(found))
 }
 
 #[cfg(test)]

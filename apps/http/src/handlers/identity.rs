@@ -1,9 +1,15 @@
 //! Accounts over HTTP: enterprise registration, sign-in with a second
 //! factor, sessions, departments and sub-accounts.
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
-use actix_web::{HttpRequest, HttpResponse, cookie::Cookie, get, post, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    cookie::Cookie,
+    get,
+    http::header::{self, HeaderName},
+    post, web,
+};
 use safecert_core::identity::{
     Caller, IdentityError, KEY_PREFIX, NewSubAccount, Origin, RegisterEnterprise, TotpEnrollment,
 };
@@ -57,18 +63,24 @@ pub fn identity_error(e: IdentityError, lang: &Lang) -> ApiError {
 
 /// The session token of a request: the cookie, or a bearer token.
 pub fn session_token(req: &HttpRequest) -> Option<String> {
-    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        return Some(cookie.value().to_owned());
-    }
-    bearer(req).filter(|t| is_hex_token(t))
+    session_token_of(req, bearer(req)).map(Cow::into_owned)
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+/// The session cookie's value. Cookies are parsed (and kept on the
+/// request) only when the request has any: API callers send none.
+fn session_cookie_value(req: &HttpRequest) -> Option<String> {
+    if !req.headers().contains_key(header::COOKIE) {
+        return None;
+    }
+    req.cookie(SESSION_COOKIE).map(|cookie| cookie.value().to_owned())
+}
+
+fn bearer(req: &HttpRequest) -> Option<&str> {
     req.headers()
-        .get(actix_web::http::header::AUTHORIZATION)
+        .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned())
+        .map(str::trim)
 }
 
 fn is_hex_token(t: &str) -> bool {
@@ -77,20 +89,39 @@ fn is_hex_token(t: &str) -> bool {
 
 /// An API client's key: `X-Api-Key`, or a bearer token that starts with
 /// the key prefix.
-fn api_key(req: &HttpRequest) -> Option<String> {
-    let header = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()).map(|t| t.trim().to_owned());
-    header.or_else(|| bearer(req)).filter(|k| k.strip_prefix(KEY_PREFIX).is_some_and(is_hex_token))
+fn api_key<'r>(req: &'r HttpRequest, bearer: Option<&'r str>) -> Option<&'r str> {
+    const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+    let header = req.headers().get(X_API_KEY).and_then(|v| v.to_str().ok()).map(str::trim);
+    header.or(bearer).filter(|k| k.strip_prefix(KEY_PREFIX).is_some_and(is_hex_token))
+}
+
+/// What the request signs in with: an API client's key, else a session
+/// (the cookie, or a bearer token), borrowed where it can be.
+fn credential(req: &HttpRequest) -> Option<Cow<'_, str>> {
+    let bearer = bearer(req);
+    if let Some(key) = api_key(req, bearer) {
+        return Some(Cow::Borrowed(key));
+    }
+    session_token_of(req, bearer)
+}
+
+/// [`session_token`], given the bearer token.
+fn session_token_of<'r>(req: &'r HttpRequest, bearer: Option<&'r str>) -> Option<Cow<'r, str>> {
+    match session_cookie_value(req) {
+        Some(cookie) => Some(Cow::Owned(cookie)),
+        None => bearer.filter(|t| is_hex_token(t)).map(Cow::Borrowed),
+    }
 }
 
 /// Whether the request comes with a session or an API client's key (and
 /// not, say, the operator's token).
 pub fn presents_account(req: &HttpRequest) -> bool {
-    api_key(req).is_some() || session_token(req).is_some()
+    credential(req).is_some()
 }
 
 /// The signed-in caller, or 401.
 pub async fn caller(req: &HttpRequest, lang: &Lang) -> Result<Arc<Caller>, ApiError> {
-    let token = api_key(req).or_else(|| session_token(req)).ok_or_else(|| lang.error(ErrorKind::Unauthenticated))?;
+    let token = credential(req).ok_or_else(|| lang.error(ErrorKind::Unauthenticated))?;
     lang.app().platform.identity.caller(&token).await.map_err(|e| identity_error(e, lang))
 }
 
@@ -119,7 +150,7 @@ pub(super) fn address_of(req: &HttpRequest, lang: &Lang) -> String {
 /// The caller's address and browser, for the login log.
 pub(super) fn origin_of(req: &HttpRequest, lang: &Lang) -> (String, String) {
     let ip = address_of(req, lang);
-    let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let ua = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     (ip, ua)
 }
 
@@ -209,7 +240,7 @@ pub struct SignInChallenge {
 /// The same answer for every first step (sign-in or reset), whatever the
 /// account and password were.
 pub(super) fn challenge_response(lang: &Lang, started: safecert_core::identity::SignInStarted) -> HttpResponse {
-    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(SignInChallenge {
+    super::not_stored().json(SignInChallenge {
         challenge: started.challenge,
         expires_in_secs: started.expires_in_secs,
         message: lang.text("signin-code-sent"),
@@ -263,8 +294,7 @@ pub async fn verify_code(req: HttpRequest, lang: Lang, payload: web::Payload) ->
         .finish_sign_in(&body.challenge, &body.code, &Origin { ip: &ip, user_agent: &user_agent })
         .await
         .map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
+    Ok(super::not_stored()
         .cookie(session_cookie(session.token.clone()))
         .json(SessionToken { token: session.token, expires_at: session.expires_at }))
 }
@@ -338,7 +368,7 @@ pub async fn me(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> 
         })
         .map(|(kind, action)| format!("{}:{}", kind.as_str(), action.as_str()))
         .collect();
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(Me {
+    Ok(super::not_stored().json(Me {
         account_id: caller.account_id,
         login: caller.login.clone(),
         role: caller.role.to_string(),
@@ -365,7 +395,7 @@ pub async fn my_sign_ins(req: HttpRequest, lang: Lang) -> Result<HttpResponse, A
         .login_log(caller.account_id, 50)
         .await
         .map_err(|e| super::unavailable(&e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(rows))
+    Ok(super::not_stored().json(rows))
 }
 
 /// The signed-in caller of an endpoint that acts in the caller's own

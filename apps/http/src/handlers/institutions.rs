@@ -83,7 +83,7 @@ pub async fn apply(req: HttpRequest, lang: Lang, payload: web::Payload) -> Resul
 pub async fn mine(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
     let row = lang.app().platform.identity.my_institution(&caller).await.map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(row))
+    Ok(super::not_stored().json(row))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -111,7 +111,7 @@ pub async fn list(
         .institutions(&caller, tenant.slug.as_str(), query.status.as_deref())
         .await
         .map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(rows))
+    Ok(super::not_stored().json(rows))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -21,7 +21,10 @@ pub mod verify;
 
 use std::{collections::HashMap, net::IpAddr};
 
-use actix_web::HttpRequest;
+use actix_web::{
+    HttpRequest, HttpResponse, HttpResponseBuilder,
+    http::header::{CACHE_CONTROL, HeaderValue},
+};
 use safecert_domain::{CertNo, HolderName};
 
 use crate::{
@@ -29,6 +32,18 @@ use crate::{
     lang::Lang,
     state::AppState,
 };
+
+/// A 200 that no cache between the caller and the service may keep.
+pub fn not_stored() -> HttpResponseBuilder {
+    no_store(HttpResponse::Ok())
+}
+
+/// `response`, marked so that no cache between the caller and the service
+/// may keep it.
+pub fn no_store(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
+    response.insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    response
+}
 
 /// The client's address: the peer, or the first `X-Forwarded-For` hop
 /// when the service is configured to trust its proxy.

@@ -30,7 +30,7 @@ fn my_error(e: MyQueriesError, lang: &Lang) -> ApiError {
 pub async fn history(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
     let rows = lang.app().platform.query_history(&caller).await.map_err(|e| my_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(rows))
+    Ok(super::not_stored().json(rows))
 }
 
 /// The search filters of a saved search (as the search takes them).
@@ -90,7 +90,7 @@ pub async fn save(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result
 pub async fn list_saved(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
     let rows = lang.app().platform.saved_queries(&caller).await.map_err(|e| my_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(rows))
+    Ok(super::not_stored().json(rows))
 }
 
 #[utoipa::path(delete, path = "/api/v1/me/saved-queries/{id}", tag = "queries", params(("id" = i32, Path)),
@@ -109,7 +109,7 @@ pub async fn forget(req: HttpRequest, lang: Lang, id: web::Path<i32>) -> Result<
 pub async fn favorites(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
     let rows = lang.app().platform.favorites(&caller, lang.locale).await.map_err(|e| my_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(rows))
+    Ok(super::not_stored().json(rows))
 }
 
 /// Marks a certificate the account may read as a favorite.

@@ -50,10 +50,9 @@ pub(super) fn html_response(
     rendered: askama::Result<String>,
 ) -> HttpResponse {
     match rendered {
-        Ok(html) => HttpResponse::build(status)
+        Ok(html) => super::no_store(HttpResponse::build(status))
             .content_type(ContentType::html())
             .insert_header(("Content-Security-Policy", csp))
-            .insert_header(("Cache-Control", "no-store"))
             .insert_header(("Content-Language", lang.locale.tag()))
             .body(html),
         Err(e) => {

@@ -40,9 +40,8 @@ fn proof_error(e: ProofError, lang: &Lang) -> ApiError {
 }
 
 fn pdf_response(pdf: IssuedPdf) -> HttpResponse {
-    HttpResponse::Ok()
+    super::not_stored()
         .content_type("application/pdf")
-        .insert_header(("Cache-Control", "no-store"))
         .insert_header(("X-Verification-Code", pdf.code))
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{}\"", pdf.file_name)))
         .body(pdf.bytes)

@@ -142,10 +142,6 @@ pub async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     let actor = admin(req, lang, tenant.slug.as_str()).await?;
     let platform = &lang.app().platform;
-    let no_store = |mut r: actix_web::HttpResponseBuilder| {
-        r.insert_header(("Cache-Control", "no-store"));
-        r
-    };
     match route {
         Route::List => {
             let dbs = platform.store.databases();
@@ -165,7 +161,7 @@ pub async fn handle(
                 uploaded_by: v.uploaded_by,
                 uploaded_at: Some(v.uploaded_at),
             }));
-            Ok(no_store(HttpResponse::Ok())
+            Ok(super::no_store(HttpResponse::Ok())
                 .json(serde_json::json!({ "active": active, "versions": list, "activations": activations })))
         }
         Route::Show(version) => {
@@ -183,7 +179,7 @@ pub async fn handle(
                     .ok_or_else(|| lang.error(ErrorKind::UnknownRulesVersion))?;
                 serde_json::to_value(row).unwrap_or_default()
             };
-            Ok(no_store(HttpResponse::Ok()).json(body))
+            Ok(super::no_store(HttpResponse::Ok()).json(body))
         }
         Route::Upload => {
             let upload: RulesUpload = json_body(payload, lang).await?;
@@ -192,7 +188,7 @@ pub async fn handle(
                 .upload_rules(tenant, source, upload.note.trim(), &actor)
                 .await
                 .map_err(|e| admin_error(e, lang))?;
-            Ok(no_store(HttpResponse::Created()).json(check))
+            Ok(super::no_store(HttpResponse::Created()).json(check))
         }
         Route::DryRun => {
             let upload: RulesUpload = json_body(payload, lang).await?;
@@ -201,19 +197,19 @@ pub async fn handle(
                 .check_rules(tenant, "candidate", source, true)
                 .await
                 .map_err(|e| super::unavailable(&e, lang))?;
-            Ok(no_store(HttpResponse::Ok()).json(check))
+            Ok(super::no_store(HttpResponse::Ok()).json(check))
         }
         Route::Activate(version) => {
             let change: RulesChange = json_body(payload, lang).await?;
             let why = reason(&change, lang)?;
             let row = platform.activate_rules(tenant, version, &why, &actor).await.map_err(|e| admin_error(e, lang))?;
-            Ok(no_store(HttpResponse::Ok()).json(row))
+            Ok(super::no_store(HttpResponse::Ok()).json(row))
         }
         Route::Rollback => {
             let change: RulesChange = json_body(payload, lang).await?;
             let why = reason(&change, lang)?;
             let row = platform.rollback_rules(tenant, &why, &actor).await.map_err(|e| admin_error(e, lang))?;
-            Ok(no_store(HttpResponse::Ok()).json(row))
+            Ok(super::no_store(HttpResponse::Ok()).json(row))
         }
     }
 }

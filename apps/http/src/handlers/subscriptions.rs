@@ -60,7 +60,7 @@ pub async fn register(req: HttpRequest, lang: Lang, payload: web::Payload) -> Re
 pub async fn enterprises(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
     let links = lang.app().platform.identity.subscription(&caller).await.map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(links))
+    Ok(super::not_stored().json(links))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -116,7 +116,7 @@ pub async fn subscribers(req: HttpRequest, lang: Lang, tenant: web::Path<String>
     let (caller, enterprise) = enterprise_caller(&req, &lang, &tenant, &EnterpriseQuery::own()).await?;
     let links =
         lang.app().platform.identity.subscribers(&caller, &enterprise).await.map_err(|e| identity_error(e, &lang))?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(links))
+    Ok(super::not_stored().json(links))
 }
 
 #[derive(Deserialize, ToSchema)]

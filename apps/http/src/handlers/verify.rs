@@ -50,5 +50,5 @@ pub async fn verify(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiErr
             VerifyBody { genuine: false, certificate: None, message: lang.text("result-no-match") }
         }
     };
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body))
+    Ok(super::not_stored().json(body))
 }
