@@ -36,9 +36,10 @@ seed_database() {
     psql "$pg/$db" -qc "VACUUM ANALYZE" > /dev/null
 }
 
-# Waits until $1 answers; stops the script if nothing does within 20 s.
+# Waits until $1 answers; stops the script if nothing does within
+# start_seconds (20 s unless set).
 wait_for() {
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 $((${start_seconds:-20} * 5))); do
         curl -s -o /dev/null "$1" && return 0
         sleep 0.2
     done

@@ -13,7 +13,7 @@ use crate::{Action, Resource, Subject, reads::Reads};
 const LIMIT: usize = 50_000;
 
 pub(crate) struct Remembered {
-    answers: Memo<String, bool>,
+    answers: Memo<Vec<u8>, bool>,
 }
 
 impl Default for Remembered {
@@ -27,7 +27,7 @@ impl Default for Remembered {
 /// resource's kind and tenant, the action, and those of the resource's
 /// other attributes that `reads` names. Role, kind and action come first
 /// and decide `reads`, so keys of different shapes never meet.
-pub(crate) fn key(subject: &Subject, tenant: &str, resource: &Resource, action: Action, reads: Reads) -> String {
+pub(crate) fn key(subject: &Subject, tenant: &str, resource: &Resource, action: Action, reads: Reads) -> Vec<u8> {
     let parts = [
         subject.role.as_str(),
         &subject.tenant,
@@ -41,27 +41,20 @@ pub(crate) fn key(subject: &Subject, tenant: &str, resource: &Resource, action: 
         action.as_str(),
         &resource.tenant,
     ];
-    // Each part after its length: no two requests make the same key,
+    // Each part after its length (four bytes: parts are names, codes and
+    // keys, nowhere near 4 GiB): no two requests make the same key,
     // whatever their values contain.
-    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 4).sum::<usize>() + 64);
+    let mut key = Vec::with_capacity(parts.iter().map(|p| p.len() + 4).sum::<usize>() + 64);
     for part in parts.into_iter().chain(reads.of(resource)) {
-        push_decimal(&mut key, part.len());
-        key.push(':');
-        key.push_str(part);
+        key.extend_from_slice(&(part.len() as u32).to_le_bytes());
+        key.extend_from_slice(part.as_bytes());
     }
     key
 }
 
-fn push_decimal(out: &mut String, n: usize) {
-    if n >= 10 {
-        push_decimal(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
-}
-
 impl Remembered {
     /// The kept answer for `key`, or `decide`'s, kept.
-    pub(crate) fn answer(&self, key: String, decide: impl FnOnce() -> bool) -> bool {
+    pub(crate) fn answer(&self, key: Vec<u8>, decide: impl FnOnce() -> bool) -> bool {
         if let Some(allowed) = self.answers.get(&key) {
             return allowed;
         }

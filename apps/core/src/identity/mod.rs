@@ -115,9 +115,9 @@ pub(crate) fn token_hash(token: &str) -> String {
     // rather than a character at a time.
     let digest = Sha256::digest(token.as_bytes());
     let mut out = [0u8; 64];
-    match hex::encode_to_slice(digest, &mut out) {
-        Ok(()) => String::from_utf8_lossy(&out).into_owned(),
-        Err(_) => hex::encode(digest),
+    match hex::encode_to_slice(digest, &mut out).map(|()| std::str::from_utf8(&out)) {
+        Ok(Ok(hex)) => hex.to_owned(),
+        _ => hex::encode(digest),
     }
 }
 

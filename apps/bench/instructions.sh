@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# User-space instructions per hot request, counted by valgrind's callgrind:
+# the same binary and requests give the same count within a few hundredths
+# of a percent, however busy the machine, where requests per second drift
+# by tens of percent. For a change too small for alternate.sh to see.
+#
+#   bash apps/bench/instructions.sh BINARY [BINARY ...]
+#
+# Each build in turn runs with one worker under callgrind on the database
+# and path files apps/bench/run.sh left (run that first), on PostgreSQL +
+# Redis; it is asked for BENCH_ASKS (2,000) hot numbers twice to warm every
+# cache, then counting starts, the same numbers are asked once more, and
+# the count is written out. BENCH_ROW `lookup` (signed-in tenant lookups,
+# logged) or `verify`. The count covers every thread of the service (the
+# query log's writer too) and none of the kernel. valgrind hides SHA
+# instructions from the service, so SHA-256 runs in software there: a
+# fixed amount, the same for every build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ $# -ge 1 ] || { echo "usage: bash apps/bench/instructions.sh BINARY [BINARY ...]"; exit 1; }
+command -v valgrind >/dev/null || { echo "install valgrind (apt-get install valgrind)"; exit 1; }
+per_tenant=0
+db="${BENCH_DB:-safecert_bench}"
+out="${BENCH_OUT:-/tmp/safecert-bench}"
+summary="$out/instructions.md"
+asks="${BENCH_ASKS:-2000}"
+row="${BENCH_ROW:-lookup}"
+# Under callgrind the service starts some fifty times slower.
+start_seconds=300
+# shellcheck source=apps/bench/lib.sh
+source apps/bench/lib.sh
+export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
+export SAFECERT_REDIS_PREFIX="safecert-bench:"
+paths="$out/$row-hot.txt"
+[ -f "$paths" ] || { echo "run apps/bench/run.sh first (no $paths)"; exit 1; }
+
+note "# Instructions per hot request, $row, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
+note ""
+note "| build | requests counted | instructions | per request |"
+note "|---|---|---|---|"
+i=0
+token=()
+for build in "$@"; do
+    i=$((i + 1))
+    counts="$out/callgrind-$i"
+    rm -f "$counts" "$counts".*
+    wrapper="$out/under-callgrind"
+    printf '#!/bin/sh\nSAFECERT_WORKERS=1 exec valgrind --tool=callgrind --callgrind-out-file=%s %s "$@"\n' "$counts" "$(realpath "$build")" > "$wrapper"
+    chmod +x "$wrapper"
+    serve 8092 "$wrapper"
+    if [ "$row" = lookup ] && [ ${#token[@]} -eq 0 ]; then
+        token=("$(operator_token 8092)")
+    fi
+    python3 apps/bench/asks.py 8092 "$paths" "$asks" "${token[@]}"
+    python3 apps/bench/asks.py 8092 "$paths" "$asks" "${token[@]}"
+    callgrind_control --zero "$pid" > /dev/null 2>&1
+    python3 apps/bench/asks.py 8092 "$paths" "$asks" "${token[@]}"
+    callgrind_control --dump "$pid" > /dev/null 2>&1
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    total=$(awk '/^summary:/ {print $2}' "$counts.1")
+    note "| $i: $build | $asks | $total | $(awk -v t="$total" -v n="$asks" 'BEGIN {printf "%.0f", t / n}') |"
+done
+echo "results in $summary"
