@@ -35,7 +35,8 @@ tokio::task_local! {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 impl RequestId {
-    /// The caller's own id, if it is one we would have made up ourselves.
+    /// The caller's own id, if it is safe to echo and log: 1 to 64 ASCII
+    /// letters, digits, `-` or `_`.
     fn incoming(req: &ServiceRequest) -> Option<Self> {
         let raw = req.headers().get(&REQUEST_ID)?.as_bytes();
         let ok = !raw.is_empty()
