@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Two or more builds of the service taking turns on hot lookups, for a
+# Two or more builds of the service taking turns on lookups, for a
 # change smaller than this machine's drift between runs: each build in
-# turn is started, warmed with every hot number, and measured at 64
-# connections, round after round, so the builds share the machine's mood
-# within minutes. One row per build and round: requests/s, p99, and CPU
+# turn is started, warmed, and measured at 64 connections, round after
+# round, so the builds share the machine's mood within minutes. One row per build and round: requests/s, p99, and CPU
 # per request of the server, wrk, PostgreSQL and Redis (see cpu-split.sh).
 #
 #   bash apps/bench/alternate.sh BINARY BINARY [...]
@@ -11,7 +10,11 @@
 # Runs on the database and path files apps/bench/run.sh left (run that
 # first), on PostgreSQL + Redis. BENCH_ROUNDS rounds (3), BENCH_DURATION
 # each (10s), BENCH_ROW `lookup` (signed-in tenant lookups, logged) or
-# `verify` (the public verify). Every build runs on the one database, so
+# `verify` (the public verify), warmed with every hot number and asked
+# them at random; or `lookup-cold` or `verify-cold`, numbers in no cache
+# as in run.sh (Redis's keys of the run deleted, a warm-up on numbers
+# never measured, then the shuffled file of all numbers in order, the
+# same numbers for every build). Every build runs on the one database, so
 # builds that change its schema need it set back between them by hand.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,9 +30,14 @@ row="${BENCH_ROW:-lookup}"
 source apps/bench/lib.sh
 export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
 export SAFECERT_REDIS_PREFIX="safecert-bench:"
-[ -f "$out/$row-hot.txt" ] || { echo "run apps/bench/run.sh first (no $out/$row-hot.txt)"; exit 1; }
+case "$row" in
+    lookup | verify) warm="$out/$row-hot.txt" asked=("$out/$row-hot.txt") warm_for=10s ;;
+    lookup-cold | verify-cold) warm="$out/${row%-cold}-warm.txt" asked=("$out/${row%-cold}-all.txt" sequential) warm_for=3s ;;
+    *) echo "BENCH_ROW is lookup, verify, lookup-cold or verify-cold"; exit 1 ;;
+esac
+[ -f "${asked[0]}" ] || { echo "run apps/bench/run.sh first (no ${asked[0]})"; exit 1; }
 
-note "# Builds taking turns, $row, hot, 64 connections, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"
+note "# Builds taking turns, $row, 64 connections, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"
 note ""
 i=0
 for build in "$@"; do
@@ -45,13 +53,14 @@ for round in $(seq 1 "$rounds"); do
     i=0
     for build in "$@"; do
         i=$((i + 1))
+        forget_cached
         serve 8092 "$build"
         # One operator for the whole run: sessions outlive restarts.
-        if [ "$row" = lookup ] && [ ${#auth[@]} -eq 0 ]; then
+        if [ "${row%-cold}" = lookup ] && [ ${#auth[@]} -eq 0 ]; then
             auth=(-H "Authorization: Bearer $(operator_token 8092)")
         fi
-        wrk -t2 -c64 -d10s "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$out/$row-hot.txt" sequential > /dev/null
-        split "round-$round-build-$i" "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$out/$row-hot.txt"
+        wrk -t2 -c64 -d"$warm_for" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$warm" sequential > /dev/null
+        split "round-$round-build-$i" "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "${asked[@]}"
         kill "$pid"
         wait "$pid" 2>/dev/null || true
     done

@@ -65,7 +65,7 @@ split lookup-hot "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$o
 restart() {
     kill "$pid"
     wait "$pid" 2>/dev/null || true
-    redis-cli -u "$SAFECERT_REDIS_URL" --scan --pattern "$SAFECERT_REDIS_PREFIX*" | xargs -r -n 1000 redis-cli -u "$SAFECERT_REDIS_URL" del > /dev/null
+    forget_cached
     serve 8092
 }
 restart

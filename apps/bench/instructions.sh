@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# User-space instructions per hot request, counted by valgrind's callgrind:
+# User-space instructions per request, counted by valgrind's callgrind:
 # the same binary and requests give the same count within a few hundredths
 # of a percent, however busy the machine, where requests per second drift
 # by tens of percent. For a change too small for alternate.sh to see.
@@ -11,7 +11,13 @@
 # Redis; it is asked for BENCH_ASKS (2,000) hot numbers twice to warm every
 # cache, then counting starts, the same numbers are asked once more, and
 # the count is written out. BENCH_ROW `lookup` (signed-in tenant lookups,
-# logged) or `verify`. The count covers every thread of the service (the
+# logged) or `verify`; `lookup-cold` or `verify-cold` for numbers in no
+# cache: Redis's keys of the run are deleted before each build, the
+# numbers of the warm-up file are asked once (connections open, statements
+# prepared), and the first BENCH_ASKS numbers of the whole shuffled file
+# are counted, each asked once. PostgreSQL's and Redis's own work is not
+# counted, only what the service spends on asking them. The count covers
+# every thread of the service (the
 # query log's writer too) and none of the kernel. valgrind hides SHA
 # instructions from the service, so SHA-256 runs in software there: a
 # fixed amount, the same for every build.
@@ -31,10 +37,14 @@ start_seconds=300
 source apps/bench/lib.sh
 export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
 export SAFECERT_REDIS_PREFIX="safecert-bench:"
-paths="$out/$row-hot.txt"
-[ -f "$paths" ] || { echo "run apps/bench/run.sh first (no $paths)"; exit 1; }
+case "$row" in
+    lookup | verify) warm="$out/$row-hot.txt" asked="$out/$row-hot.txt" ;;
+    lookup-cold | verify-cold) warm="$out/${row%-cold}-warm.txt" asked="$out/${row%-cold}-all.txt" ;;
+    *) echo "BENCH_ROW is lookup, verify, lookup-cold or verify-cold"; exit 1 ;;
+esac
+[ -f "$asked" ] || { echo "run apps/bench/run.sh first (no $asked)"; exit 1; }
 
-note "# Instructions per hot request, $row, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
+note "# Instructions per request, $row, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
 note ""
 note "| build | requests counted | instructions | per request |"
 note "|---|---|---|---|"
@@ -47,14 +57,15 @@ for build in "$@"; do
     wrapper="$out/under-callgrind"
     printf '#!/bin/sh\nSAFECERT_WORKERS=1 exec valgrind --tool=callgrind --callgrind-out-file=%s %s "$@"\n' "$counts" "$(realpath "$build")" > "$wrapper"
     chmod +x "$wrapper"
+    forget_cached
     serve 8092 "$wrapper"
-    if [ "$row" = lookup ] && [ ${#token[@]} -eq 0 ]; then
+    if [ "${row%-cold}" = lookup ] && [ ${#token[@]} -eq 0 ]; then
         token=("$(operator_token 8092)")
     fi
-    python3 apps/bench/asks.py 8092 "$paths" "$asks" "${token[@]}"
-    python3 apps/bench/asks.py 8092 "$paths" "$asks" "${token[@]}"
+    python3 apps/bench/asks.py 8092 "$warm" "$asks" "${token[@]}"
+    [ "$warm" = "$asked" ] && python3 apps/bench/asks.py 8092 "$warm" "$asks" "${token[@]}"
     callgrind_control --zero "$pid" > /dev/null 2>&1
-    python3 apps/bench/asks.py 8092 "$paths" "$asks" "${token[@]}"
+    python3 apps/bench/asks.py 8092 "$asked" "$asks" "${token[@]}"
     callgrind_control --dump "$pid" > /dev/null 2>&1
     kill "$pid"
     wait "$pid" 2>/dev/null || true

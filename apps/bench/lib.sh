@@ -57,6 +57,12 @@ serve() {
     wait_for "http://127.0.0.1:$1/healthz"
 }
 
+# Deletes the run's keys from Redis (SAFECERT_REDIS_URL, SAFECERT_REDIS_PREFIX):
+# a service started next finds nothing cached there.
+forget_cached() {
+    redis-cli -u "$SAFECERT_REDIS_URL" --scan --pattern "$SAFECERT_REDIS_PREFIX*" | xargs -r -n 1000 redis-cli -u "$SAFECERT_REDIS_URL" del > /dev/null
+}
+
 # A new platform operator, signed in on 127.0.0.1:$1: its session token.
 operator_token() {
     local password="Bench-Operator-2026!" login secret

@@ -4,7 +4,7 @@
 //! (number, type, dates, revocation), so public verification and the
 //! tenant's own lookups always agree. Validation sees the whole record.
 
-use std::sync::Arc;
+use std::{cell::Cell, sync::Arc};
 
 use chrono::NaiveDate;
 use rhai::{Array, Dynamic, Engine, INT, ImmutableString, Map};
@@ -70,6 +70,19 @@ impl CertFacts {
     }
 }
 
+thread_local! {
+    /// Set when a rule reads `cert.number` (see [`noting_number_reads`]).
+    static NUMBER_READ: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `rules` (evaluations on this thread), telling whether they read
+/// `cert.number`.
+pub(crate) fn noting_number_reads<T>(rules: impl FnOnce() -> T) -> (T, bool) {
+    NUMBER_READ.with(|read| read.set(false));
+    let out = rules();
+    (out, NUMBER_READ.with(|read| read.replace(false)))
+}
+
 fn optional(value: Option<INT>) -> Dynamic {
     value.map_or(Dynamic::UNIT, Dynamic::from_int)
 }
@@ -81,7 +94,10 @@ fn record_part(cert: &CertFacts, part: impl Fn(&RecordFacts) -> Dynamic) -> Dyna
 /// Makes `cert.<property>` readable in scripts. Nothing can be written.
 pub(crate) fn register(engine: &mut Engine) {
     engine.register_type_with_name::<CertFacts>("Certificate");
-    engine.register_get("number", |c: &mut CertFacts| c.number.clone());
+    engine.register_get("number", |c: &mut CertFacts| {
+        NUMBER_READ.with(|read| read.set(true));
+        c.number.clone()
+    });
     engine.register_get("cert_type", |c: &mut CertFacts| c.cert_type.clone());
     engine.register_get("issue_date", |c: &mut CertFacts| c.issue_date);
     engine.register_get("reviewed_on", |c: &mut CertFacts| optional(c.reviewed_on));

@@ -1,7 +1,15 @@
 //! One tenant's compiled rules: the script's syntax tree, its field
 //! definitions and test cases, evaluated per certificate.
 
-use std::{any::Any, borrow::Cow, panic::AssertUnwindSafe, sync::Arc};
+use std::{
+    any::Any,
+    borrow::Cow,
+    panic::AssertUnwindSafe,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use chrono::NaiveDate;
 use rhai::{AST, Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Scope};
@@ -12,6 +20,7 @@ use serde::Deserialize;
 use crate::{
     CertFacts, RuleError, RuleSettings,
     dates::{from_day, to_day},
+    facts,
     fields::{self, Field, FieldDef},
     limits,
     sandbox::{self, Location},
@@ -103,8 +112,13 @@ pub struct RuleSet {
     names: [ImmutableString; 5],
     source: RuleSource,
     /// Answers already given to lookups, by facts and day. Scripts are
-    /// deterministic, so an answer holds for as long as this version does.
+    /// deterministic, so an answer holds for as long as this version does;
+    /// one reached without reading the number holds for every number with
+    /// the same other facts, and is kept without it.
     outcomes: Memo<OutcomeKey, Outcome>,
+    /// Whether expiry or status have read the number: then every answer is
+    /// kept by its number, and none is looked for without.
+    reads_number: AtomicBool,
     /// The same answers by the identity of a kept value they were read
     /// from (see [`RuleSet::outcome_kept`]), holding that value alive.
     kept_outcomes: Memo<(usize, INT), (Arc<dyn Any + Send + Sync>, Outcome)>,
@@ -123,7 +137,8 @@ const MEMO_ENTRIES: usize = 10_000;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct OutcomeKey {
-    number: ImmutableString,
+    /// `None` for an answer reached without reading the number.
+    number: Option<ImmutableString>,
     cert_type: ImmutableString,
     issue_date: INT,
     reviewed_on: Option<INT>,
@@ -214,7 +229,8 @@ fn split_prelude(engine: &Engine, ast: &AST) -> Result<(Vec<Declared>, AST), Rul
 
 /// What a rule gets to read.
 struct Inputs<'a> {
-    number: Dynamic,
+    /// `None`: the variable `number` is not there to read.
+    number: Option<Dynamic>,
     cert: Option<&'a CertFacts>,
     today: Option<INT>,
     expiry: Option<INT>,
@@ -239,6 +255,9 @@ impl RuleSet {
         })?;
         let fields =
             fields::parse_fields(data.fields).map_err(|m| tag(RuleError::at(DATA_FILE, Location::default(), m)))?;
+        // `is_def_var("number")` tells an evaluation without the number
+        // from one with it without reading it.
+        let reads_number = source.script.contains("is_def_var");
         Ok(Self {
             tenant: tenant.to_owned(),
             version: version.to_owned(),
@@ -251,6 +270,7 @@ impl RuleSet {
             names: Rule::ALL.map(|r| ImmutableString::from(r.name())),
             source,
             outcomes: Memo::per_thread(MEMO_ENTRIES),
+            reads_number: AtomicBool::new(reads_number),
             kept_outcomes: Memo::per_thread(MEMO_ENTRIES),
             numbers: Memo::per_thread(MEMO_ENTRIES),
             resolved: Scratch::default(),
@@ -287,6 +307,12 @@ impl RuleSet {
         })
     }
 
+    /// Answers kept for lookups, and whether they are kept by number.
+    #[cfg(test)]
+    pub(crate) fn outcomes_kept(&self) -> (usize, bool) {
+        (self.outcomes.len(), self.reads_number.load(Ordering::Relaxed))
+    }
+
     fn error(&self, rule: Rule, at: Location, message: impl Into<String>) -> RuleError {
         let mut e = RuleError::at(SCRIPT_FILE, at, message).of(&self.tenant, &self.version);
         e.rule = Some(rule.name());
@@ -299,7 +325,9 @@ impl RuleSet {
     fn scope(&self, rule: Rule, inputs: Inputs<'_>) -> Scope<'static> {
         let mut scope = Scope::with_capacity(sandbox::PROVIDED.len() + self.prelude.len());
         scope.push("rule", self.names[rule as usize].clone());
-        scope.push_dynamic("number", inputs.number);
+        if let Some(number) = inputs.number {
+            scope.push_dynamic("number", number);
+        }
         scope.push_dynamic("cert", inputs.cert.map_or(Dynamic::UNIT, |c| Dynamic::from(c.clone())));
         scope.push_dynamic("today", inputs.today.map_or(Dynamic::UNIT, Dynamic::from_int));
         scope.push("settings", self.settings.clone());
@@ -346,7 +374,7 @@ impl RuleSet {
         today: Option<INT>,
         expiry: Option<INT>,
     ) -> Result<Dynamic, RuleError> {
-        let mut scope = self.scope(rule, Inputs { number, cert, today, expiry });
+        let mut scope = self.scope(rule, Inputs { number: Some(number), cert, today, expiry });
         self.eval(rule, &mut scope)
     }
 
@@ -397,7 +425,7 @@ impl RuleSet {
     /// stored, from these rules): one evaluation instead of two.
     pub fn status(&self, cert: &CertFacts, expiry: NaiveDate, today: NaiveDate) -> Result<Status, RuleError> {
         let inputs = Inputs {
-            number: cert.number.clone().into(),
+            number: Some(cert.number.clone().into()),
             cert: Some(cert),
             today: Some(to_day(today)),
             expiry: Some(to_day(expiry)),
@@ -410,20 +438,44 @@ impl RuleSet {
     /// [`RuleSet::outcome`], remembered: for lookups, where the same
     /// certificates come back. Errors are not remembered.
     pub fn outcome_cached(&self, cert: &CertFacts, today: NaiveDate) -> Result<Outcome, RuleError> {
-        let key = OutcomeKey {
-            number: cert.number.clone(),
+        let mut key = OutcomeKey {
+            number: None,
             cert_type: cert.cert_type.clone(),
             issue_date: cert.issue_date,
             reviewed_on: cert.reviewed_on,
             revocation: cert.revocation.clone(),
             today: to_day(today),
         };
+        let blind = !self.reads_number.load(Ordering::Relaxed);
+        if blind && let Some(hit) = self.outcomes.get(&key) {
+            return Ok(hit);
+        }
+        key.number = Some(cert.number.clone());
         if let Some(hit) = self.outcomes.get(&key) {
             return Ok(hit);
         }
+        if blind && let Some(outcome) = self.outcome_without_number(cert, today) {
+            key.number = None;
+            self.outcomes.insert(key, outcome);
+            return Ok(outcome);
+        }
         let outcome = self.outcome(cert, today)?;
+        // Without the number the rules failed, with it they answer: they
+        // read it.
+        if blind {
+            self.reads_number.store(true, Ordering::Relaxed);
+        }
         self.outcomes.insert(key, outcome);
         Ok(outcome)
+    }
+
+    /// The outcome when the rules reach it without reading the number
+    /// (neither `number`, absent, nor `cert.number`): then it is the
+    /// outcome for any number with these other facts. `None` when they
+    /// read it, or fail.
+    fn outcome_without_number(&self, cert: &CertFacts, today: NaiveDate) -> Option<Outcome> {
+        let (outcome, read) = facts::noting_number_reads(|| self.outcome_of(cert, today, None));
+        outcome.ok().filter(|_| !read)
     }
 
     /// [`RuleSet::outcome_cached`] for a certificate the caller keeps,
@@ -464,8 +516,11 @@ impl RuleSet {
 
     /// Expiry and status on `today`, in one scope.
     pub fn outcome(&self, cert: &CertFacts, today: NaiveDate) -> Result<Outcome, RuleError> {
-        let inputs =
-            Inputs { number: cert.number.clone().into(), cert: Some(cert), today: Some(to_day(today)), expiry: None };
+        self.outcome_of(cert, today, Some(cert.number.clone().into()))
+    }
+
+    fn outcome_of(&self, cert: &CertFacts, today: NaiveDate, number: Option<Dynamic>) -> Result<Outcome, RuleError> {
+        let inputs = Inputs { number, cert: Some(cert), today: Some(to_day(today)), expiry: None };
         let mut scope = self.scope(Rule::Expiry, inputs);
         let out = self.eval(Rule::Expiry, &mut scope)?;
         let expiry = self.expiry_value(&out)?;

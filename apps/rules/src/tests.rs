@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
+use safecert_domain::Status;
 
 use crate::{CertFacts, RuleError, RuleSet, RuleSettings, RuleSource, engine, run_tests, source};
 
@@ -250,6 +251,55 @@ fn remembered_answers_are_the_answers() {
     for _ in 0..2 {
         let normal = rules.normalize_number_cached("GD20240000001").unwrap();
         assert!(matches!(normal, Some(std::borrow::Cow::Borrowed("GD20240000001"))), "{normal:?}");
+    }
+}
+
+#[test]
+fn an_answer_reached_without_the_number_serves_every_number() {
+    let base = source::baseline(&tenants_dir(), "_default").unwrap();
+    let rules = RuleSet::compile(&engine(), "_default", "baseline", base.source, settings()).unwrap();
+    let today = day("2026-06-01");
+    let issued =
+        |number: &str| CertFacts::new(number, "安全生产管理人员安全生产知识和管理能力考核合格证", day("2024-03-01"));
+    for number in ["GD20240000001", "GD20240000002", "BJ20240000003"] {
+        let facts = issued(number);
+        assert_eq!(rules.outcome_cached(&facts, today).unwrap(), rules.outcome(&facts, today).unwrap(), "{number}");
+    }
+    assert_eq!(rules.outcomes_kept(), (1, false), "one answer, kept without its number");
+}
+
+#[test]
+fn rules_that_read_the_number_are_answered_by_number() {
+    // Special-operations numbers (T + ID number) last six years here.
+    let arms = [
+        r#""expiry" => add_years(cert.issue_date, if number.starts_with("T") { 6 } else { 3 }),"#,
+        r#""expiry" => add_years(cert.issue_date, if cert.number.starts_with("T") { 6 } else { 3 }),"#,
+        // The number read for one type only: another type's answer, found
+        // first, was kept without it.
+        r#""expiry" => if cert.cert_type == "其他" { add_years(cert.issue_date, 3) } else if number.starts_with("T") { add_years(cert.issue_date, 6) } else { add_years(cert.issue_date, 3) },"#,
+    ];
+    let today = day("2026-06-01");
+    for (i, arm) in arms.into_iter().enumerate() {
+        let rules = compile(&format!(
+            r#"switch rule {{ {arm} "status" => if today > expiry {{ "expired" }} else {{ "valid" }}, _ => () }}"#
+        ))
+        .unwrap();
+        let before = if i == 2 {
+            let third = CertFacts::new("GD20210000009", "其他", day("2021-03-01"));
+            assert_eq!(rules.outcome_cached(&third, today).unwrap().status, Status::Expired);
+            assert_eq!(rules.outcomes_kept(), (1, false));
+            1
+        } else {
+            0
+        };
+        let special = CertFacts::new("T110105199001010011", "特种作业操作证", day("2021-03-01"));
+        let other = CertFacts::new("GD20210000001", "特种作业操作证", day("2021-03-01"));
+        for _ in 0..2 {
+            let (s, o) = (rules.outcome_cached(&special, today).unwrap(), rules.outcome_cached(&other, today).unwrap());
+            assert_eq!((s.expiry, s.status), (day("2027-03-01"), Status::Valid), "{arm}");
+            assert_eq!((o.expiry, o.status), (day("2024-03-01"), Status::Expired), "{arm}");
+        }
+        assert_eq!(rules.outcomes_kept(), (before + 2, true), "{arm}");
     }
 }
 

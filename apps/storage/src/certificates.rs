@@ -1,6 +1,6 @@
 //! Reading and writing certificates, through the cache.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use chrono::Utc;
 use safecert_domain::{CertNo, Certificate, IdNumber, Revocation, TenantSlug};
@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::{
     Backend, CertificateRecord, Databases, DirectoryEntry, FieldCipher, LookupCache, StorageError,
     db::Scoped,
+    point_read,
     record::CertificateRow,
     schema::{CertDirectory, Certificates, DIRECTORY_COLUMNS, RECORD_COLUMNS},
 };
@@ -74,9 +75,10 @@ impl CertificateStore {
     }
 
     async fn load(&self, tenant: &TenantSlug, no: &CertNo) -> Result<Option<CertificateRecord>, StorageError> {
+        static COLUMNS: LazyLock<String> = LazyLock::new(|| point_read::column_list(&RECORD_COLUMNS));
         let scoped = self.dbs.tenant(tenant)?;
-        let stmt = select_records(&scoped).and_where(Expr::col(Certificates::CertNo).eq(no.as_str())).to_owned();
-        scoped.reads.one_as::<CertificateRow>(&stmt).await?.map(CertificateRecord::try_from).transpose()
+        let stmt = point_read::by_key(&scoped, &COLUMNS, Certificates::Table, Certificates::CertNo, no.as_str());
+        scoped.reads.one_in_order::<CertificateRow>(stmt).await?.map(CertificateRecord::try_from).transpose()
     }
 
     /// What the national directory knows of a number: its province and

@@ -1,6 +1,8 @@
 //! The platform's tables: the tenant registry and the national directory
 //! that says which province holds a certificate number.
 
+use std::sync::LazyLock;
+
 use chrono::Utc;
 use safecert_domain::CertNo;
 use sea_orm::{
@@ -11,6 +13,7 @@ use sea_orm::{
 use crate::{
     Databases, StorageError,
     directory_entry::DirectoryRow,
+    point_read,
     schema::{CertDirectory, DIRECTORY_COLUMNS, Tenants},
 };
 
@@ -88,13 +91,10 @@ impl Databases {
 
     /// The directory's row for a number, straight from the database.
     pub(crate) async fn directory_row(&self, no: &CertNo) -> Result<Option<DirectoryRow>, StorageError> {
+        static COLUMNS: LazyLock<String> = LazyLock::new(|| point_read::column_list(&DIRECTORY_COLUMNS));
         let platform = self.platform();
-        let stmt = Query::select()
-            .columns(DIRECTORY_COLUMNS)
-            .from(platform.table(CertDirectory::Table))
-            .and_where(Expr::col(CertDirectory::CertNo).eq(no.as_str()))
-            .to_owned();
-        Ok(platform.reads.one_as::<DirectoryRow>(&stmt).await?)
+        let stmt = point_read::by_key(&platform, &COLUMNS, CertDirectory::Table, CertDirectory::CertNo, no.as_str());
+        Ok(platform.reads.one_in_order::<DirectoryRow>(stmt).await?)
     }
 
     /// The directory rows of many numbers, in one query per chunk.

@@ -1,9 +1,8 @@
 use chrono::NaiveDate;
 use safecert_domain::{RevocationKind, TenantSlug};
-use sea_orm::FromQueryResult;
 use serde::{Deserialize, Serialize};
 
-use crate::{CertificateRecord, StorageError, record::parse_revocation_kind};
+use crate::{CertificateRecord, StorageError, point_read::row_in_order, record::parse_revocation_kind};
 
 /// A certificate as the national directory knows it: its province and
 /// what public verification shows. Read in one query whatever the
@@ -45,9 +44,10 @@ impl DirectoryEntry {
     }
 }
 
-/// A directory row. Rows written before the directory kept the public
-/// fields have them empty; [`DirectoryRow::into_entry`] says so.
-#[derive(FromQueryResult)]
+row_in_order! {
+/// A directory row, its fields in the order of `DIRECTORY_COLUMNS`. Rows
+/// written before the directory kept the public fields have them empty;
+/// [`DirectoryRow::into_entry`] says so.
 pub(crate) struct DirectoryRow {
     tenant_slug: String,
     holder_name: Option<String>,
@@ -58,6 +58,7 @@ pub(crate) struct DirectoryRow {
     revocation_kind: Option<String>,
     revocation_on: Option<NaiveDate>,
     reviewed_on: Option<NaiveDate>,
+}
 }
 
 impl DirectoryRow {

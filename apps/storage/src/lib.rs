@@ -16,6 +16,7 @@ mod error;
 mod institutions;
 mod issued_reports;
 mod keys;
+mod point_read;
 mod queries;
 mod read_connections;
 mod record;

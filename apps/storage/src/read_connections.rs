@@ -17,10 +17,15 @@ use std::{
 use sea_orm::{
     ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult, RuntimeErr,
     Statement, StatementBuilder,
-    sqlx::{self, Connection, PgConnection, postgres::PgConnectOptions},
+    sqlx::{
+        self, Connection, PgConnection,
+        postgres::{PgConnectOptions, PgRow},
+    },
 };
 use sea_query_sqlx::SqlxValues;
 use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::point_read::{InOrder, ReadInOrder};
 
 /// Longest wait for a free connection before a read fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -72,6 +77,11 @@ impl ReadConnections {
     /// more on a new one: a read can be repeated, and a restarted database
     /// should not cost a failed lookup per connection held.
     pub(crate) async fn one(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        Ok(self.one_row(stmt).await?.map(QueryResult::from))
+    }
+
+    /// [`ReadConnections::one`], the row as PostgreSQL's.
+    async fn one_row(&self, stmt: Statement) -> Result<Option<PgRow>, DbErr> {
         let mut lease = self.lease(Reuse::Resting).await?;
         let row = match query(&stmt).fetch_optional(&mut lease.conn).await {
             Err(e) if lease.reused && session_lost(&e) => {
@@ -83,7 +93,7 @@ impl ReadConnections {
         }
         .map_err(query_err)?;
         lease.give_back();
-        Ok(row.map(QueryResult::from))
+        Ok(row)
     }
 
     /// Closes the resting connections (those out for a read close when
@@ -196,5 +206,18 @@ impl Reads {
     /// [`Reads::one`], the row read as `T`.
     pub(crate) async fn one_as<T: FromQueryResult>(&self, stmt: &impl StatementBuilder) -> Result<Option<T>, DbErr> {
         self.one(stmt).await?.map(|row| T::from_query_result(&row, "")).transpose()
+    }
+
+    /// The row `stmt` finds, read as `T`: by position on PostgreSQL's own
+    /// connections (see `point_read`), by name elsewhere.
+    pub(crate) async fn one_in_order<T: ReadInOrder>(&self, stmt: Statement) -> Result<Option<T>, DbErr> {
+        match self {
+            Reads::Pool(conn) => conn.query_one_raw(stmt).await?.map(|row| T::from_query_result(&row, "")).transpose(),
+            Reads::Own(own) => own
+                .one_row(stmt)
+                .await?
+                .map(|row| T::read_in_order(&mut InOrder::new(&row)).map_err(query_err))
+                .transpose(),
+        }
     }
 }

@@ -1,9 +1,8 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use safecert_domain::RevocationKind;
-use sea_orm::FromQueryResult;
 use serde::{Deserialize, Serialize};
 
-use crate::StorageError;
+use crate::{StorageError, point_read::row_in_order};
 
 /// A certificate as stored, without its encrypted ID number, training
 /// records or custom fields: what lookups read and what the cache keeps.
@@ -40,8 +39,9 @@ impl std::fmt::Debug for CertificateRecord {
     }
 }
 
-/// One row as the database returns it.
-#[derive(FromQueryResult)]
+row_in_order! {
+/// One row as the database returns it, its fields in the order of
+/// `RECORD_COLUMNS`.
 pub(crate) struct CertificateRow {
     cert_no: String,
     holder_name: String,
@@ -62,6 +62,7 @@ pub(crate) struct CertificateRow {
     revocation_reason: Option<String>,
     reviewed_on: Option<NaiveDate>,
     updated_at: DateTime<FixedOffset>,
+}
 }
 
 pub(crate) fn parse_revocation_kind(code: Option<&str>, cert_no: &str) -> Result<Option<RevocationKind>, StorageError> {
