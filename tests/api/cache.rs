@@ -130,3 +130,35 @@ async fn lookups_keep_answering_when_redis_stops_mid_run_and_see_changes_after()
     revoke(&app, &valid[0].tenant, &valid[0].cert_no).await;
     assert_eq!(status_of(&app, &valid[0].tenant, &valid[0].cert_no).await, (200, "revoked".into()));
 }
+
+/// The keys Redis holds that match `pattern` (Redis's inline protocol).
+fn redis_keys(port: u16, pattern: &str) -> String {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(2))).unwrap();
+    conn.write_all(format!("KEYS {pattern}\r\n").as_bytes()).unwrap();
+    let mut reply = vec![0; 4096];
+    let n = conn.read(&mut reply).unwrap();
+    String::from_utf8_lossy(&reply[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn a_certificate_read_from_the_database_is_stored_in_redis_for_other_replicas() {
+    let redis = RedisServer::start();
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let app = spawn_app_with(SpawnOptions { redis_url: Some(url), ..Default::default() }).await;
+    let rows = app.seed(30, 4).await;
+    let cert = &rows[0];
+    assert_eq!(status_of(&app, &cert.tenant, &cert.cert_no).await.0, 200);
+    // Stored after the answer, by the writer: within moments.
+    let pattern = format!("*cert:{}:{}", cert.tenant, cert.cert_no);
+    let mut keys = String::new();
+    for _ in 0..100 {
+        keys = redis_keys(redis.port, &pattern);
+        if keys.contains(&cert.cert_no) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(keys.contains(&cert.cert_no), "not in Redis: {keys:?}");
+}

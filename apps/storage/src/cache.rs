@@ -88,10 +88,12 @@ impl LookupCache {
         }
     }
 
-    /// Starts listening for invalidations from other replicas. Call once,
-    /// inside the runtime, after wrapping the cache in an `Arc`.
+    /// Starts listening for invalidations from other replicas, and the
+    /// writer that stores what lookups loaded. Call once, inside the
+    /// runtime, after wrapping the cache in an `Arc`.
     pub fn start_listener(self: &Arc<Self>) {
         let Some(redis) = &self.redis else { return };
+        redis.spawn_writer();
         let on_keys = Arc::clone(self);
         let on_gap = Arc::clone(self);
         redis.spawn_listener(
@@ -186,12 +188,12 @@ impl LookupCache {
         }
         self.misses.add(1);
         let loaded = load().await?;
-        self.put(local, key, loaded.clone().map_or(Entry::Missing, Entry::Found)).await;
+        self.put(local, key, loaded.clone().map_or(Entry::Missing, Entry::Found));
         drop(turn);
         Ok(loaded)
     }
 
-    async fn put<T>(&self, local: &Memo<String, Entry<T>>, key: String, entry: Entry<T>)
+    fn put<T>(&self, local: &Memo<String, Entry<T>>, key: String, entry: Entry<T>)
     where
         T: Clone + Send + Sync + 'static + Serialize,
     {
@@ -200,8 +202,7 @@ impl LookupCache {
         {
             // The answer does not wait for Redis to store it.
             let ttl = matches!(entry, Entry::Missing).then_some(MISSING_TTL_SECS);
-            let (redis, key) = (Arc::clone(redis), key.clone());
-            tokio::spawn(async move { redis.set(&key, bytes, ttl).await });
+            redis.store_later(key.clone(), bytes, ttl);
         }
         local.insert(key, entry);
     }

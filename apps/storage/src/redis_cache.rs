@@ -4,7 +4,7 @@
 
 use std::{
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU32, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -12,6 +12,7 @@ use std::{
 
 use futures_util::StreamExt;
 use redis::{AsyncCommands, aio::ConnectionManager};
+use tokio::sync::mpsc;
 
 #[derive(Clone, Debug)]
 pub struct RedisConfig {
@@ -34,7 +35,24 @@ pub(crate) struct RedisTier {
     resting_until: AtomicU64,
     /// Commands that failed or were late since the last that succeeded.
     failures_in_a_row: AtomicU32,
+    /// Values to store, for the writer (see [`RedisTier::store_later`]).
+    stores: mpsc::Sender<Store>,
+    /// The writer's end, until [`RedisTier::spawn_writer`] takes it.
+    stores_waiting: Mutex<Option<mpsc::Receiver<Store>>>,
 }
+
+/// A value to store under a key (without the prefix) for `ttl_secs`.
+struct Store {
+    key: String,
+    value: Vec<u8>,
+    ttl_secs: u64,
+}
+
+/// Stores waiting for the writer at most; past it a value is not stored
+/// (a later miss stores it).
+const STORES_WAITING: usize = 4096;
+/// Stores sent in one pipeline at most.
+const STORES_AT_ONCE: usize = 256;
 
 const REST_AFTER_FAILURE: Duration = Duration::from_secs(2);
 
@@ -53,6 +71,7 @@ impl RedisTier {
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
         let manager = ConnectionManager::new_lazy_with_config(client.clone(), manager_config)?;
+        let (stores, waiting) = mpsc::channel(STORES_WAITING);
         Ok(Self {
             client,
             manager,
@@ -62,6 +81,8 @@ impl RedisTier {
             started: Instant::now(),
             resting_until: AtomicU64::new(0),
             failures_in_a_row: AtomicU32::new(0),
+            stores,
+            stores_waiting: Mutex::new(Some(waiting)),
         })
     }
 
@@ -131,11 +152,39 @@ impl RedisTier {
         self.run("get", async move { conn.get::<_, Option<Vec<u8>>>(full).await }).await.flatten()
     }
 
-    pub async fn set(&self, key: &str, value: Vec<u8>, ttl_secs: Option<u64>) {
-        let mut conn = self.manager.clone();
-        let full = format!("{}{key}", self.prefix);
-        let ttl = ttl_secs.unwrap_or(self.ttl_secs);
-        self.run("set", async move { conn.set_ex::<_, _, ()>(full, value, ttl).await }).await;
+    /// Stores `value` under `key` soon, without waiting for Redis: the
+    /// writer ([`RedisTier::spawn_writer`]) sends what has gathered
+    /// meanwhile in one pipeline, one round trip (and, for Redis, one
+    /// read) for many values.
+    pub fn store_later(&self, key: String, value: Vec<u8>, ttl_secs: Option<u64>) {
+        if !self.available() {
+            return;
+        }
+        let ttl_secs = ttl_secs.unwrap_or(self.ttl_secs);
+        // Full: the writer is behind, and this value waits for a later miss.
+        let _ = self.stores.try_send(Store { key, value, ttl_secs });
+    }
+
+    /// Starts the writer of [`RedisTier::store_later`] on this runtime,
+    /// which must outlive the lookups (the service's main one). Call once.
+    pub fn spawn_writer(self: &Arc<Self>) {
+        if let Some(waiting) = self.stores_waiting.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            tokio::spawn(Arc::clone(self).write_stores(waiting));
+        }
+    }
+
+    /// Sends the stores as they come, each pipeline once the one before
+    /// it is answered.
+    async fn write_stores(self: Arc<Self>, mut waiting: mpsc::Receiver<Store>) {
+        let mut batch = Vec::with_capacity(STORES_AT_ONCE);
+        while waiting.recv_many(&mut batch, STORES_AT_ONCE).await > 0 {
+            let mut pipe = redis::pipe();
+            for Store { key, value, ttl_secs } in batch.drain(..) {
+                pipe.set_ex(format!("{}{key}", self.prefix), value, ttl_secs).ignore();
+            }
+            let mut conn = self.manager.clone();
+            self.run("set", async move { pipe.query_async::<()>(&mut conn).await }).await;
+        }
     }
 
     /// Deletes the keys and tells every replica to drop its own copies.
