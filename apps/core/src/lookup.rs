@@ -3,7 +3,7 @@
 
 use std::{borrow::Cow, sync::Arc};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use safecert_domain::{CertNo, Locale, Status, TenantSlug, mask_name};
 use safecert_rules::{Outcome, RuleError, RuleSet};
 use safecert_storage::{CertificateRecord, DirectoryEntry, StorageError};
@@ -33,11 +33,11 @@ pub struct CertificateView {
     pub province: ProvinceView,
     pub cert_type: String,
     pub issuing_authority: String,
-    #[serde(serialize_with = "iso_date")]
+    #[serde(serialize_with = "safecert_domain::iso_date::serialize")]
     pub issue_date: NaiveDate,
-    #[serde(serialize_with = "iso_date")]
+    #[serde(serialize_with = "safecert_domain::iso_date::serialize")]
     pub expiry_date: NaiveDate,
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "iso_date_if_any")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "safecert_domain::iso_date::serialize_option")]
     pub revoked_on: Option<NaiveDate>,
     /// Masked ID number, e.g. `110105********002X`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,32 +48,6 @@ pub struct CertificateView {
     pub position: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
-}
-
-/// `2026-11-28`, written digit by digit: through the formatter, dates were
-/// a tenth of a lookup's JSON time.
-fn iso_date<S: serde::Serializer>(date: &NaiveDate, out: S) -> Result<S::Ok, S::Error> {
-    let year = date.year();
-    if !(0..=9999).contains(&year) {
-        return out.collect_str(date);
-    }
-    let mut text = *b"0000-00-00";
-    let mut put = |at: usize, value: u32, width: usize| {
-        for i in 0..width {
-            text[at + width - 1 - i] = b'0' + (value / 10u32.pow(i as u32) % 10) as u8;
-        }
-    };
-    put(0, year.unsigned_abs(), 4);
-    put(5, date.month(), 2);
-    put(8, date.day(), 2);
-    out.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
-}
-
-fn iso_date_if_any<S: serde::Serializer>(date: &Option<NaiveDate>, out: S) -> Result<S::Ok, S::Error> {
-    match date {
-        Some(date) => iso_date(date, out),
-        None => out.serialize_none(),
-    }
 }
 
 fn province(tenant: &TenantConfig, locale: Locale) -> ProvinceView {
@@ -396,24 +370,5 @@ impl Platform {
 
     pub fn tenant(&self, slug: &TenantSlug) -> Option<&TenantConfig> {
         self.tenants.get(slug)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::NaiveDate;
-
-    #[derive(serde::Serialize)]
-    struct Dated {
-        #[serde(serialize_with = "super::iso_date")]
-        on: NaiveDate,
-    }
-
-    #[test]
-    fn dates_are_written_as_the_formatter_would() {
-        for (y, m, d) in [(2026, 11, 28), (1999, 1, 5), (7, 12, 31), (9999, 9, 9)] {
-            let on = NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
-            assert_eq!(serde_json::to_string(&Dated { on }).ok(), Some(format!(r#"{{"on":"{on}"}}"#)));
-        }
     }
 }

@@ -7,6 +7,7 @@ mod cert_no;
 mod certificate;
 mod holder_name;
 mod id_number;
+pub mod iso_date;
 mod locale;
 mod masking;
 mod name_match;

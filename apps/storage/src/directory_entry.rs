@@ -1,5 +1,5 @@
 use chrono::NaiveDate;
-use safecert_domain::{RevocationKind, TenantSlug};
+use safecert_domain::{RevocationKind, TenantSlug, iso_date};
 use serde::{Deserialize, Serialize};
 
 use crate::{CertificateRecord, StorageError, point_read::row_in_order, record::parse_revocation_kind};
@@ -14,10 +14,14 @@ pub struct DirectoryEntry {
     pub holder_name: String,
     pub cert_type: String,
     pub issuing_authority: String,
+    #[serde(serialize_with = "iso_date::serialize")]
     pub issue_date: NaiveDate,
+    #[serde(serialize_with = "iso_date::serialize")]
     pub expiry_date: NaiveDate,
     pub revocation_kind: Option<RevocationKind>,
+    #[serde(serialize_with = "iso_date::serialize_option")]
     pub revocation_on: Option<NaiveDate>,
+    #[serde(serialize_with = "iso_date::serialize_option")]
     pub reviewed_on: Option<NaiveDate>,
 }
 

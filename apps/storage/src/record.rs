@@ -1,5 +1,5 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use safecert_domain::RevocationKind;
+use safecert_domain::{RevocationKind, iso_date};
 use serde::{Deserialize, Serialize};
 
 use crate::{StorageError, point_read::row_in_order};
@@ -24,11 +24,15 @@ pub struct CertificateRecord {
     pub industry: String,
     pub cert_type: String,
     pub issuing_authority: String,
+    #[serde(serialize_with = "iso_date::serialize")]
     pub issue_date: NaiveDate,
+    #[serde(serialize_with = "iso_date::serialize")]
     pub expiry_date: NaiveDate,
     pub revocation_kind: Option<RevocationKind>,
+    #[serde(serialize_with = "iso_date::serialize_option")]
     pub revocation_on: Option<NaiveDate>,
     pub revocation_reason: Option<String>,
+    #[serde(serialize_with = "iso_date::serialize_option")]
     pub reviewed_on: Option<NaiveDate>,
     pub updated_at: DateTime<FixedOffset>,
 }
