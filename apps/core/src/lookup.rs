@@ -224,15 +224,6 @@ pub enum LookupError {
 }
 
 impl Platform {
-    /// A certificate of one tenant by its number.
-    pub async fn lookup(&self, tenant: &str, no: &CertNo, locale: Locale) -> Result<CertificateView, LookupError> {
-        let tenant = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
-        let rules = self.rules.get(&tenant.slug).ok_or(LookupError::UnknownTenant)?;
-        let no = province_number(&rules, no)?;
-        let record = self.store.get(&tenant.slug, &no).await?.ok_or(LookupError::NotFound)?;
-        Ok(CertificateView::masked_kept(&record, tenant, &rules, self.today(), locale)?)
-    }
-
     /// A certificate as this caller may see it: in full (ID number shown)
     /// where the policy allows personal data, masked where it allows
     /// reading, refused otherwise. A refusal looks like "not found" to
