@@ -148,7 +148,7 @@ impl RedisTier {
 
     pub async fn get(&self, key: &str) -> Option<Vec<u8>> {
         let mut conn = self.manager.clone();
-        let full = format!("{}{key}", self.prefix);
+        let full = self.prefixed(key);
         self.run("get", async move { conn.get::<_, Option<Vec<u8>>>(full).await }).await.flatten()
     }
 
@@ -180,7 +180,7 @@ impl RedisTier {
         while waiting.recv_many(&mut batch, STORES_AT_ONCE).await > 0 {
             let mut pipe = redis::pipe();
             for Store { key, value, ttl_secs } in batch.drain(..) {
-                pipe.set_ex(format!("{}{key}", self.prefix), value, ttl_secs).ignore();
+                pipe.set_ex(self.prefixed(&key), value, ttl_secs).ignore();
             }
             let mut conn = self.manager.clone();
             self.run("set", async move { pipe.query_async::<()>(&mut conn).await }).await;
@@ -190,7 +190,7 @@ impl RedisTier {
     /// Deletes the keys and tells every replica to drop its own copies.
     pub async fn invalidate(&self, keys: &[String]) {
         let mut conn = self.manager.clone();
-        let full: Vec<String> = keys.iter().map(|k| format!("{}{k}", self.prefix)).collect();
+        let full: Vec<String> = keys.iter().map(|k| self.prefixed(k)).collect();
         let channel = self.channel();
         let message = keys.join("\n");
         self.run("invalidate", async move {
@@ -201,8 +201,13 @@ impl RedisTier {
         .await;
     }
 
+    /// The key as Redis holds it, after the deployment's prefix.
+    fn prefixed(&self, key: &str) -> String {
+        [self.prefix.as_str(), key].concat()
+    }
+
     pub fn channel(&self) -> String {
-        format!("{}invalidate", self.prefix)
+        self.prefixed("invalidate")
     }
 
     /// Listens for invalidations from other replicas for as long as the
