@@ -43,6 +43,37 @@ async fn answers_kept_for_repeat_lookups_stay_apart_by_who_asks_and_in_which_lan
 }
 
 #[tokio::test]
+async fn a_kept_answer_reaches_only_callers_the_policy_lets_read_it_and_no_longer_after_a_change() {
+    let app = spawn_app().await;
+    let rows = app.seed(40, 21).await;
+    let gd: Vec<_> = rows.iter().filter(|r| r.tenant == "gd" && r.status == "valid").collect();
+    let city = |row: &safecert_tests::SeededRow| format!("{}00", &row.id_number[..4]);
+    let cert = gd[0];
+    let elsewhere = gd.iter().find(|r| city(r) != city(cert)).expect("two cities");
+    let province = app.staff(&app.operator, "gd", "provincial_admin", "gd.admin", "440000").await;
+    let local = app.staff(&province, "gd", "regulator", "city.regulator", &city(cert)).await;
+    let neighbour = app.staff(&province, "gd", "regulator", "next.regulator", &city(elsewhere)).await;
+    let path = format!("/api/v1/t/gd/certificates/{}", cert.cert_no);
+    for _ in 0..2 {
+        assert_eq!(app.get(&path).await.status(), 200, "the masked answer, kept after the first");
+    }
+    assert_eq!(app.get_as(&neighbour, &path).await.status(), 404, "another city's regulator");
+    let full: serde_json::Value = app.get_as(&local, &path).await.json().await.unwrap();
+    assert_eq!(full["id_number"], cert.id_number.as_str(), "its own city's regulator, in full");
+
+    let revoked = safecert_domain::Revocation {
+        kind: safecert_domain::RevocationKind::Revoked,
+        on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        reason: "test".into(),
+    };
+    let (tenant, no) =
+        (safecert_domain::TenantSlug::parse("gd").unwrap(), safecert_domain::CertNo::parse(&cert.cert_no).unwrap());
+    assert!(app.platform.store.revoke(&tenant, &no, &revoked).await.unwrap());
+    let after: serde_json::Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(after["status"], "revoked", "not the answer kept before the change");
+}
+
+#[tokio::test]
 async fn a_certificate_is_not_found_through_another_province() {
     let app = spawn_app().await;
     let rows = app.seed(5, 5).await;

@@ -9,9 +9,15 @@ use safecert_rules::{Outcome, RuleError, RuleSet};
 use safecert_storage::{CertificateRecord, DirectoryEntry, StorageError};
 use serde::Serialize;
 
-use safecert_policy::Action;
+use safecert_policy::{Action, Resource};
 
-use crate::{Platform, TenantConfig, entry_facts, identity::Caller, record_facts};
+use crate::{
+    Platform, TenantConfig, entry_facts,
+    identity::Caller,
+    masked_answers::{Asked, Stamp},
+    record_facts,
+    search::works_for,
+};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ProvinceView {
@@ -194,6 +200,8 @@ struct Reached<'a, 'n> {
     no: Cow<'n, CertNo>,
     /// Whether the caller may see the personal data in it.
     personal: bool,
+    /// The certificate as the access policy saw it.
+    resource: Resource,
 }
 
 /// The number as the province writes it (`no` itself, most often): a
@@ -248,16 +256,32 @@ impl Platform {
         no: &CertNo,
         locale: Locale,
     ) -> Result<bytes::Bytes, LookupError> {
+        let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
+        // Read before anything the answer is made from.
+        let stamp = Stamp { changes: self.store.cache().changes(), rules: self.rules.installed(), today: self.today() };
+        let asked = Asked::new(&config.slug, no, locale);
+        // Its department matters to callers of its own enterprise; a
+        // refusal, and more than the masked view, are the full lookup's.
+        let kept = self.masked_answers.get(&asked, stamp, |resource| {
+            !works_for(caller, &resource.enterprise)
+                && self.identity.permits(caller, Action::Read, resource)
+                && !self.identity.authorize(caller, Action::ReadPersonal, resource)
+        });
+        if let Some(body) = kept {
+            return Ok(body);
+        }
         let reached = self.reach(caller, tenant, no).await?;
-        let today = self.today();
         if reached.personal {
-            let view = self.personal_view(&reached, today, locale).await?;
+            let view = self.personal_view(&reached, stamp.today, locale).await?;
             return Ok(to_json(&view)?.into());
         }
         let Reached { record, rules, tenant, .. } = &reached;
-        self.masked_answers.answer(record, rules, locale, today, || {
-            to_json(&CertificateView::masked_kept(record, tenant, rules, today, locale)?)
-        })
+        let view = CertificateView::masked_kept(record, tenant, rules, stamp.today, locale)?;
+        let body = bytes::Bytes::from(to_json(&view)?);
+        if !works_for(caller, &record.employer_uscc) {
+            self.masked_answers.keep(asked, stamp, reached.resource, body.clone());
+        }
+        Ok(body)
     }
 
     /// The view of [`Platform::lookup_as`], with what it was made from.
@@ -296,7 +320,7 @@ impl Platform {
             return Err(LookupError::Forbidden);
         }
         let personal = self.identity.authorize(caller, Action::ReadPersonal, &resource);
-        Ok(Reached { tenant: config, rules, record, no, personal })
+        Ok(Reached { tenant: config, rules, record, no, personal, resource })
     }
 
     /// The view with the holder's name and ID number shown.

@@ -8,7 +8,7 @@ use std::{
     path::Path,
     sync::{
         Arc, RwLock,
-        atomic::{AtomicI32, Ordering},
+        atomic::{AtomicI32, AtomicU64, Ordering},
     },
 };
 
@@ -37,6 +37,9 @@ pub struct RuleBook {
     active: RwLock<HashMap<TenantSlug, Arc<RuleSet>>>,
     /// The newest activation this process has applied.
     seen: AtomicI32,
+    /// How many versions were put in force since start: what was made
+    /// under the rules is good while this stays the same.
+    installed: AtomicU64,
     /// Field labels of each tenant, by (locale, message id).
     labels: HashMap<TenantSlug, HashMap<(String, String), String>>,
 }
@@ -76,7 +79,14 @@ impl RuleBook {
             baselines.insert(tenant.slug.clone(), rules);
             labels.insert(tenant.slug.clone(), source::label_messages(&base.dir));
         }
-        Ok(Self { engine, active: RwLock::new(baselines.clone()), baselines, seen: AtomicI32::new(0), labels })
+        Ok(Self {
+            engine,
+            active: RwLock::new(baselines.clone()),
+            baselines,
+            seen: AtomicI32::new(0),
+            installed: AtomicU64::new(0),
+            labels,
+        })
     }
 
     pub fn engine(&self) -> &Arc<safecert_rules::Engine> {
@@ -113,6 +123,12 @@ impl RuleBook {
             Err(poisoned) => poisoned.into_inner(),
         };
         active.insert(slug.clone(), rules);
+        self.installed.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The count of versions put in force so far (see [`RuleBook::install`]).
+    pub fn installed(&self) -> u64 {
+        self.installed.load(Ordering::Acquire)
     }
 
     pub fn last_seen_activation(&self) -> i32 {

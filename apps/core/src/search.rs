@@ -120,6 +120,12 @@ fn sort_of(raw: Option<&str>) -> Result<(SortBy, bool), SearchError> {
     Ok((by, descending))
 }
 
+/// Whether the caller belongs to the enterprise with this USCC: then the
+/// department a certificate sits in is part of what the policy weighs.
+pub(crate) fn works_for(caller: &Caller, uscc: &str) -> bool {
+    caller.enterprise_uscc.as_deref() == Some(uscc)
+}
+
 impl Platform {
     /// The part of `tenant` this caller's certificate queries may cover,
     /// in the terms of the certificates table (department paths become
@@ -306,7 +312,7 @@ impl Platform {
             .region(&record.region_code)
             .enterprise(&record.employer_uscc)
             .holder(&record.id_index);
-        if caller.enterprise_uscc.as_deref() == Some(record.employer_uscc.as_str()) {
+        if works_for(caller, &record.employer_uscc) {
             let key = (record.employer_uscc.clone(), record.department.clone());
             let path = match paths.get(&key) {
                 Some(path) => path.clone(),

@@ -16,7 +16,7 @@ mod status;
 mod tenant_slug;
 mod uscc;
 
-pub use cert_no::{CertNo, CertNoError};
+pub use cert_no::{CertNo, CertNoError, MAX_CERT_NO_LEN};
 pub use certificate::{Certificate, Review, Revocation, RevocationKind, TrainingRecord};
 pub use holder_name::{HolderName, HolderNameError};
 pub use id_number::{IdNumber, IdNumberError};

@@ -3,7 +3,13 @@
 //! fact that a number does not exist, so probing unknown numbers does not
 //! reach the database every time.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use safecert_domain::{CertNo, TenantSlug};
 use safecert_memo::{Memo, Tally, Turns};
@@ -45,6 +51,9 @@ pub struct LookupCache {
     /// One load at a time of each missing key.
     loads: Turns<String>,
     rules_changed: tokio::sync::Notify,
+    /// How many times entries were dropped for a change: what was made
+    /// from a cached certificate is good while this stays the same.
+    changes: AtomicU64,
 }
 
 pub(crate) fn cert_key(tenant: &TenantSlug, no: &CertNo) -> String {
@@ -85,6 +94,7 @@ impl LookupCache {
             misses: Tally::default(),
             loads: Turns::default(),
             rules_changed: tokio::sync::Notify::new(),
+            changes: AtomicU64::new(0),
         }
     }
 
@@ -101,6 +111,7 @@ impl LookupCache {
             move || {
                 on_gap.certs.clear();
                 on_gap.directory.clear();
+                on_gap.changes.fetch_add(1, Ordering::AcqRel);
             },
         );
     }
@@ -126,6 +137,14 @@ impl LookupCache {
         }
         self.certs.remove(key);
         self.directory.remove(key);
+        self.changes.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The count of changes so far. Read it before reading a certificate:
+    /// whatever is made from what was read is out of date once the count
+    /// moves on.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
     }
 
     pub fn stats(&self) -> CacheStats {
