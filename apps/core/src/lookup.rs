@@ -257,8 +257,7 @@ impl Platform {
         locale: Locale,
     ) -> Result<bytes::Bytes, LookupError> {
         let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
-        // Read before anything the answer is made from.
-        let stamp = Stamp { changes: self.store.cache().changes(), rules: self.rules.installed(), today: self.today() };
+        let stamp = self.stamp();
         let asked = Asked::new(&config.slug, no, locale);
         // Its department matters to callers of its own enterprise; a
         // refusal, and more than the masked view, are the full lookup's.
@@ -385,5 +384,11 @@ impl Platform {
 
     pub fn tenant(&self, slug: &TenantSlug) -> Option<&TenantConfig> {
         self.tenants.get(slug)
+    }
+
+    /// What an answer made from now on is made from: read before anything
+    /// the answer is made of.
+    pub(crate) fn stamp(&self) -> Stamp {
+        Stamp { changes: self.store.cache().changes(), rules: self.rules.installed(), today: self.today() }
     }
 }

@@ -11,6 +11,10 @@
 //! answer carries a [`Stamp`] of what it was made from (the certificates
 //! changed so far, the rules in force, the day); an answer with any other
 //! stamp is not sent.
+//!
+//! Public verification keeps its genuine answers the same way, by number
+//! and language, with the holder's name beside each: the name asked is
+//! compared with it on every request.
 
 use bytes::Bytes;
 use chrono::NaiveDate;
@@ -29,9 +33,10 @@ const KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 const SLUG_MAX: usize = 16;
 const ASKED_LEN: usize = SLUG_MAX + 1 + MAX_CERT_NO_LEN;
 
-/// What a lookup asked for: the tenant's slug, a separator, the number
-/// (already in its parsed form) and the language, in one inline array so
-/// that hashing and comparing it reads no other memory.
+/// What a lookup asked for: the tenant's slug (none for the national
+/// directory), a separator, the number (already in its parsed form) and
+/// the language, in one inline array so that hashing and comparing it
+/// reads no other memory.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Asked {
     text: [u8; ASKED_LEN],
@@ -40,10 +45,19 @@ pub(crate) struct Asked {
 
 impl Asked {
     pub(crate) fn new(tenant: &TenantSlug, no: &CertNo, locale: Locale) -> Self {
+        Self::within(tenant.as_str(), no, locale)
+    }
+
+    /// A number asked of the national directory.
+    pub(crate) fn national(no: &CertNo, locale: Locale) -> Self {
+        Self::within("", no, locale)
+    }
+
+    fn within(slug: &str, no: &CertNo, locale: Locale) -> Self {
         let mut text = [0; ASKED_LEN];
         // Both lengths are bounded by their parsers; the separator keeps
         // `ab` + `CD…` apart from `abc` + `D…`.
-        let slug = tenant.as_str().as_bytes();
+        let slug = slug.as_bytes();
         let slug = &slug[..slug.len().min(SLUG_MAX)];
         let no = no.as_str().as_bytes();
         let no = &no[..no.len().min(MAX_CERT_NO_LEN)];
@@ -73,13 +87,25 @@ struct Kept {
     body: Bytes,
 }
 
+/// A genuine answer of public verification.
+#[derive(Clone)]
+struct KeptPublic {
+    stamp: Stamp,
+    holder_name: String,
+    body: Bytes,
+}
+
 pub(crate) struct MaskedAnswers {
     kept: Memo<Asked, Kept>,
+    public: Memo<Asked, KeptPublic>,
 }
 
 impl Default for MaskedAnswers {
     fn default() -> Self {
-        Self { kept: Memo::per_thread(ENTRIES).expiring_after(KEPT_FOR) }
+        Self {
+            kept: Memo::per_thread(ENTRIES).expiring_after(KEPT_FOR),
+            public: Memo::per_thread(ENTRIES).expiring_after(KEPT_FOR),
+        }
     }
 }
 
@@ -98,6 +124,26 @@ impl MaskedAnswers {
     /// the certificate was), for the certificate `resource` describes.
     pub(crate) fn keep(&self, asked: Asked, stamp: Stamp, resource: Resource, body: Bytes) {
         self.kept.insert(asked, Kept { stamp, resource, body });
+    }
+
+    /// What is kept of the number in `asked` under `stamp`: its genuine
+    /// answer if `named` says the holder's name is the one asked, `None`
+    /// if it is not. Nothing when nothing is kept.
+    pub(crate) fn public(
+        &self,
+        asked: &Asked,
+        stamp: Stamp,
+        named: impl FnOnce(&str) -> bool,
+    ) -> Option<Option<Bytes>> {
+        self.public
+            .read(asked, |kept| (kept.stamp == stamp).then(|| named(&kept.holder_name).then(|| kept.body.clone())))
+            .flatten()
+    }
+
+    /// Keeps the genuine answer for the number in `asked`, held by
+    /// `holder_name`, made under `stamp`.
+    pub(crate) fn keep_public(&self, asked: Asked, stamp: Stamp, holder_name: &str, body: Bytes) {
+        self.public.insert(asked, KeptPublic { stamp, holder_name: holder_name.to_owned(), body });
     }
 }
 
@@ -144,6 +190,20 @@ mod tests {
         let next_day = Stamp { today: stamp(1).today.succ_opt().unwrap(), ..stamp(1) };
         assert!(answers.get(&key, next_day, |_| true).is_none(), "another day");
         assert!(answers.get(&key, stamp(1), |_| true).is_some());
+    }
+
+    #[test]
+    fn a_public_answer_goes_to_whoever_names_the_holder_and_to_nobody_else() {
+        let answers = MaskedAnswers::default();
+        let key = Asked::national(&CertNo::parse("GD2023-0001").unwrap(), Locale::En);
+        assert!(answers.public(&key, stamp(1), |_| true).is_none(), "nothing kept yet");
+        answers.keep_public(key.clone(), stamp(1), "张三", Bytes::from_static(b"{}"));
+        let found = answers.public(&key, stamp(1), |holder| holder == "张三");
+        assert_eq!(found.flatten().as_deref(), Some(&b"{}"[..]));
+        assert_eq!(answers.public(&key, stamp(1), |holder| holder == "李四"), Some(None), "another name");
+        assert!(answers.public(&key, stamp(2), |_| true).is_none(), "a certificate changed since");
+        let in_gd = asked("gd", "GD2023-0001", Locale::En);
+        assert!(answers.public(&in_gd, stamp(1), |_| true).is_none(), "a tenant's lookup is another question");
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! Public verification: a certificate number and the holder's name, from
 //! anyone, across every province.
 
-use safecert_domain::{CertNo, HolderName, Locale};
-use safecert_rules::RuleError;
-use safecert_storage::StorageError;
+use std::sync::Arc;
 
-use crate::{CertificateView, Platform};
+use bytes::Bytes;
+use safecert_domain::{CertNo, HolderName, Locale};
+use safecert_rules::{RuleError, RuleSet};
+use safecert_storage::{DirectoryEntry, StorageError};
+
+use crate::{CertificateView, Platform, TenantConfig, masked_answers::Asked};
 
 /// The answer to a public verification. A wrong name and an unknown number
 /// are the same answer, so nobody can probe who holds a number.
@@ -36,20 +39,55 @@ pub enum VerifyError {
 
 impl Platform {
     pub async fn verify(&self, no: &CertNo, name: &HolderName, locale: Locale) -> Result<VerifyOutcome, VerifyError> {
-        let Some(entry) = self.store.public_entry(no).await? else {
-            return Ok(VerifyOutcome::NoMatch);
-        };
-        let Some(tenant) = self.tenant(&entry.tenant) else {
+        let Some((entry, tenant, rules)) = self.public_parts(no).await? else {
             return Ok(VerifyOutcome::NoMatch);
         };
         if !same_name(&entry.holder_name, name.expose()) {
             return Ok(VerifyOutcome::NoMatch);
         }
-        let Some(rules) = self.rules.get(&entry.tenant) else {
-            return Ok(VerifyOutcome::NoMatch);
-        };
         let view = CertificateView::public(&entry, tenant, &rules, self.today(), locale)?;
         Ok(VerifyOutcome::Genuine(Box::new(view)))
+    }
+
+    /// [`Platform::verify`]'s genuine answer as `write` writes it, kept for
+    /// the number and language (see `masked_answers`) and sent to whoever
+    /// names the holder; `None` where no certificate has this number and
+    /// this holder.
+    pub async fn verify_written(
+        &self,
+        no: &CertNo,
+        name: &HolderName,
+        locale: Locale,
+        write: impl FnOnce(CertificateView) -> Result<Vec<u8>, serde_json::Error>,
+    ) -> Result<Option<Bytes>, VerifyError> {
+        let stamp = self.stamp();
+        let asked = Asked::national(no, locale);
+        if let Some(kept) = self.masked_answers.public(&asked, stamp, |holder| same_name(holder, name.expose())) {
+            return Ok(kept);
+        }
+        let Some((entry, tenant, rules)) = self.public_parts(no).await? else {
+            return Ok(None);
+        };
+        if !same_name(&entry.holder_name, name.expose()) {
+            return Ok(None);
+        }
+        let view = CertificateView::public(&entry, tenant, &rules, stamp.today, locale)?;
+        let body = Bytes::from(write(view).map_err(|e| StorageError::Corrupt(format!("writing an answer: {e}")))?);
+        self.masked_answers.keep_public(asked, stamp, &entry.holder_name, body.clone());
+        Ok(Some(body))
+    }
+
+    /// The national directory's entry for a number, with its province and
+    /// the rules in force there.
+    async fn public_parts(
+        &self,
+        no: &CertNo,
+    ) -> Result<Option<(Arc<DirectoryEntry>, &TenantConfig, Arc<RuleSet>)>, VerifyError> {
+        let Some(entry) = self.store.public_entry(no).await? else { return Ok(None) };
+        let (Some(tenant), Some(rules)) = (self.tenant(&entry.tenant), self.rules.get(&entry.tenant)) else {
+            return Ok(None);
+        };
+        Ok(Some((entry, tenant, rules)))
     }
 }
 

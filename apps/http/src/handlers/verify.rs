@@ -1,5 +1,5 @@
-use actix_web::{HttpRequest, HttpResponse, get};
-use safecert_core::{CertificateView, VerifyOutcome};
+use actix_web::{HttpRequest, HttpResponse, get, http::header::ContentType};
+use safecert_core::CertificateView;
 use serde::Serialize;
 
 use crate::{
@@ -39,16 +39,23 @@ pub async fn verify(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiErr
     let cert_no = super::parse_cert_no(super::required(&query, "cert_no", &lang)?, &lang)?;
     let name = super::parse_name(super::required(&query, "name", &lang)?, &lang)?;
     let app = lang.app();
-    let outcome = app.platform.verify(&cert_no, &name, lang.locale).await.map_err(|e| super::unavailable(&e, &lang))?;
-    let body = match outcome {
-        VerifyOutcome::Genuine(view) => {
+    let written = app
+        .platform
+        .verify_written(&cert_no, &name, lang.locale, |view| {
+            let message = lang.text("result-genuine");
+            serde_json::to_vec(&VerifyBody { genuine: true, certificate: Some(view), message })
+        })
+        .await
+        .map_err(|e| super::unavailable(&e, &lang))?;
+    match written {
+        Some(body) => {
             app.metrics.verify_genuine.add(1);
-            VerifyBody { genuine: true, certificate: Some(*view), message: lang.text("result-genuine") }
+            Ok(super::not_stored().content_type(ContentType::json()).body(body))
         }
-        VerifyOutcome::NoMatch => {
+        None => {
             app.metrics.verify_no_match.add(1);
-            VerifyBody { genuine: false, certificate: None, message: lang.text("result-no-match") }
+            let body = VerifyBody { genuine: false, certificate: None, message: lang.text("result-no-match") };
+            Ok(super::not_stored().json(body))
         }
-    };
-    Ok(super::not_stored().json(body))
+    }
 }
