@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use chrono::NaiveDate;
 use safecert_domain::{CertNo, HolderName, Locale};
-use safecert_rules::{RuleError, RuleSet};
+use safecert_rules::RuleError;
 use safecert_storage::{DirectoryEntry, StorageError};
 
-use crate::{CertificateView, Platform, TenantConfig, masked_answers::Asked};
+use crate::{CertificateView, Platform, masked_answers::Asked};
 
 /// The answer to a public verification. A wrong name and an unknown number
 /// are the same answer, so nobody can probe who holds a number.
@@ -39,14 +40,10 @@ pub enum VerifyError {
 
 impl Platform {
     pub async fn verify(&self, no: &CertNo, name: &HolderName, locale: Locale) -> Result<VerifyOutcome, VerifyError> {
-        let Some((entry, tenant, rules)) = self.public_parts(no).await? else {
-            return Ok(VerifyOutcome::NoMatch);
-        };
-        if !same_name(&entry.holder_name, name.expose()) {
-            return Ok(VerifyOutcome::NoMatch);
-        }
-        let view = CertificateView::public(&entry, tenant, &rules, self.today(), locale)?;
-        Ok(VerifyOutcome::Genuine(Box::new(view)))
+        Ok(match self.genuine(no, name, self.today(), locale).await? {
+            Some((_, view)) => VerifyOutcome::Genuine(Box::new(view)),
+            None => VerifyOutcome::NoMatch,
+        })
     }
 
     /// [`Platform::verify`]'s genuine answer as `write` writes it, kept for
@@ -65,29 +62,31 @@ impl Platform {
         if let Some(kept) = self.masked_answers.public(&asked, stamp, |holder| same_name(holder, name.expose())) {
             return Ok(kept);
         }
-        let Some((entry, tenant, rules)) = self.public_parts(no).await? else {
+        let Some((entry, view)) = self.genuine(no, name, stamp.today, locale).await? else {
             return Ok(None);
         };
-        if !same_name(&entry.holder_name, name.expose()) {
-            return Ok(None);
-        }
-        let view = CertificateView::public(&entry, tenant, &rules, stamp.today, locale)?;
         let body = Bytes::from(write(view).map_err(|e| StorageError::Corrupt(format!("writing an answer: {e}")))?);
         self.masked_answers.keep_public(asked, stamp, &entry.holder_name, body.clone());
         Ok(Some(body))
     }
 
-    /// The national directory's entry for a number, with its province and
-    /// the rules in force there.
-    async fn public_parts(
+    /// The national directory's entry for a number held by `name`, and its
+    /// public view on `today`: none for an unknown number or another name.
+    async fn genuine(
         &self,
         no: &CertNo,
-    ) -> Result<Option<(Arc<DirectoryEntry>, &TenantConfig, Arc<RuleSet>)>, VerifyError> {
+        name: &HolderName,
+        today: NaiveDate,
+        locale: Locale,
+    ) -> Result<Option<(Arc<DirectoryEntry>, CertificateView)>, VerifyError> {
         let Some(entry) = self.store.public_entry(no).await? else { return Ok(None) };
-        let (Some(tenant), Some(rules)) = (self.tenant(&entry.tenant), self.rules.get(&entry.tenant)) else {
+        let Some(tenant) = self.tenant(&entry.tenant) else { return Ok(None) };
+        if !same_name(&entry.holder_name, name.expose()) {
             return Ok(None);
-        };
-        Ok(Some((entry, tenant, rules)))
+        }
+        let Some(rules) = self.rules.get(&entry.tenant) else { return Ok(None) };
+        let view = CertificateView::public(&entry, tenant, &rules, today, locale)?;
+        Ok(Some((entry, view)))
     }
 }
 
