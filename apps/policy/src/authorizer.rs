@@ -1,12 +1,10 @@
-use std::{
-    collections::HashMap,
-    sync::{Arc, RwLock},
-};
+use std::{collections::HashMap, sync::Arc};
 
 use casbin::{
     CoreApi, Enforcer,
     rhai::{Dynamic, ImmutableString, Map},
 };
+use safecert_memo::Current;
 
 use crate::{
     Action, Grant, GrantKind, ObjectKind, PolicyError, PolicyFiles, Resource, Scope, ScopeProbe, Subject,
@@ -31,7 +29,7 @@ impl Decision {
 /// Every authorization decision of the service.
 pub struct Authorizer {
     files: PolicyFiles,
-    state: RwLock<Arc<State>>,
+    state: Current<State>,
     /// Decisions of role lines alone (they never change while it runs).
     pub(crate) remembered: Remembered,
 }
@@ -59,7 +57,7 @@ impl State {
 impl Authorizer {
     pub async fn new(files: PolicyFiles, grants: Vec<Grant>) -> Result<Self, PolicyError> {
         let state = State::build(&files, grants, None).await?;
-        Ok(Self { files, state: RwLock::new(Arc::new(state)), remembered: Remembered::default() })
+        Ok(Self { files, state: Current::new(state), remembered: Remembered::default() })
     }
 
     /// Puts a new set of run-time grants in force (the role templates stay,
@@ -67,7 +65,7 @@ impl Authorizer {
     pub async fn replace_grants(&self, grants: Vec<Grant>) -> Result<(), PolicyError> {
         let before = self.current();
         let state = State::build(&self.files, grants, Some(&before)).await?;
-        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(state);
+        self.state.replace(state);
         Ok(())
     }
 
@@ -83,7 +81,7 @@ impl Authorizer {
     }
 
     fn current(&self) -> Arc<State> {
-        self.state.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.state.get()
     }
 
     /// May `subject` do `action` to `resource` in `tenant`, now?
@@ -112,16 +110,19 @@ impl Authorizer {
         action: Action,
         now: impl FnOnce() -> String,
     ) -> Decision {
-        let state = self.current();
         let op = (resource.kind, action.as_str());
-        let allowed = match state.partitions.for_decision(&subject.id, &subject.role, tenant, op) {
-            None => false,
-            Some(Chosen::WithGrants(enforcer)) => matches(enforcer, request(subject, tenant, resource, action, &now())),
-            Some(Chosen::RoleOnly(enforcer, reads)) => {
-                let key = remembered::key(subject, tenant, resource, action, reads);
-                self.remembered.answer(key, || matches(enforcer, request(subject, tenant, resource, action, &now())))
-            }
-        };
+        let allowed =
+            self.state.read(|state| match state.partitions.for_decision(&subject.id, &subject.role, tenant, op) {
+                None => false,
+                Some(Chosen::WithGrants(enforcer)) => {
+                    matches(enforcer, request(subject, tenant, resource, action, &now()))
+                }
+                Some(Chosen::RoleOnly(enforcer, reads)) => {
+                    let key = |key: &mut Vec<u8>| remembered::write_key(key, subject, tenant, resource, action, reads);
+                    self.remembered
+                        .answer(key, || matches(enforcer, request(subject, tenant, resource, action, &now())))
+                }
+            });
         if allowed { Decision::Allow } else { Decision::Deny }
     }
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use safecert_policy::{Action, ObjectKind, Resource};
 use safecert_storage::{ApiClientRow, ApiKeyRow, NewApiClientRow, StoredKey};
 
-use super::{Caller, Identity, IdentityError, new_token, token_hash};
+use super::{Caller, Identity, IdentityError, TokenDigest, new_token, token_hash};
 
 /// Every key starts with this, so a key and a session token never mix.
 pub const KEY_PREFIX: &str = "sck_";
@@ -228,7 +228,9 @@ impl Identity {
 
     async fn forget_client_keys(&self, id: i32) -> Result<(), IdentityError> {
         for hash in self.dbs.api_key_hashes(id).await? {
-            self.callers.remove(&hash);
+            if let Some(digest) = TokenDigest::from_hex(&hash) {
+                self.callers.remove(&digest);
+            }
         }
         Ok(())
     }
@@ -238,9 +240,9 @@ impl Identity {
     /// client each get their own answer, so the system's operator knows
     /// what to do.
     pub(crate) async fn api_caller(&self, key: &str) -> Result<Arc<Caller>, IdentityError> {
-        let hash = token_hash(key);
-        self.remembered_or_read(&hash, async || {
-            let holder = self.dbs.key_holder(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
+        let digest = TokenDigest::of(key);
+        self.remembered_or_read(digest, async || {
+            let holder = self.dbs.key_holder(&digest.hex()).await?.ok_or(IdentityError::Unauthenticated)?;
             let now = Utc::now();
             let client = holder.client;
             if client.revoked_at.is_some() {

@@ -9,7 +9,7 @@ use std::{
 use safecert_domain::RegionCode;
 use safecert_policy::{Role, Subject};
 
-use super::{Identity, IdentityError, token_hash};
+use super::{Identity, IdentityError, TokenDigest};
 
 /// A signed-in account.
 #[derive(Clone, Debug)]
@@ -52,9 +52,9 @@ impl Identity {
         if token.starts_with(super::api_clients::KEY_PREFIX) {
             return self.api_caller(token).await;
         }
-        let hash = token_hash(token);
-        self.remembered_or_read(&hash, async || {
-            let session = self.dbs.session(&hash).await?.ok_or(IdentityError::Unauthenticated)?;
+        let digest = TokenDigest::of(token);
+        self.remembered_or_read(digest, async || {
+            let session = self.dbs.session(&digest.hex()).await?.ok_or(IdentityError::Unauthenticated)?;
             let expires_at = session.expires_at.to_utc();
             if session.revoked_at.is_some() || expires_at < chrono::Utc::now() {
                 return Err(IdentityError::Unauthenticated);
@@ -72,30 +72,30 @@ impl Identity {
         self.caller_reads.load(Ordering::Relaxed)
     }
 
-    /// The caller remembered for a token's `hash`, or else the one `read`
+    /// The caller remembered for a token's `digest`, or else the one `read`
     /// finds, then remembered. One request reads a token at a time; the
     /// others wait for its answer. Shortly before a remembered caller runs
     /// out, one request reads it again while the others go on with it, so
     /// a busy session's requests never all wait for that read.
     pub(crate) async fn remembered_or_read(
         &self,
-        hash: &str,
+        digest: TokenDigest,
         read: impl AsyncFnOnce() -> Result<Caller, IdentityError>,
     ) -> Result<Arc<Caller>, IdentityError> {
         let mut remembered = None;
-        let _turn = match self.callers.get_aging(hash, RENEW_BEFORE) {
+        let _turn = match self.callers.get_aging(&digest, RENEW_BEFORE) {
             Some((caller, aging)) if caller.is_live() => {
-                let Some(turn) = aging.then(|| self.caller_turns.try_take(&hash.to_owned())).flatten() else {
+                let Some(turn) = aging.then(|| self.caller_turns.try_take(&digest)).flatten() else {
                     return Ok(caller);
                 };
                 remembered = Some(caller);
                 turn
             }
             _ => {
-                let turn = self.caller_turns.take(&hash.to_owned()).await;
+                let turn = self.caller_turns.take(&digest).await;
                 // Read meanwhile, while this request waited for the turn or
                 // between its miss and its turn.
-                if let Some(caller) = self.cached_caller(hash) {
+                if let Some(caller) = self.cached_caller(&digest) {
                     return Ok(caller);
                 }
                 turn
@@ -109,7 +109,7 @@ impl Identity {
         match (read().await, remembered) {
             (Ok(caller), _) => {
                 let caller = Arc::new(caller);
-                self.callers.insert_unless_removed_since(mark, hash.to_owned(), Arc::clone(&caller));
+                self.callers.insert_unless_removed_since(mark, digest, Arc::clone(&caller));
                 Ok(caller)
             }
             // The database did not answer: the remembered caller still
@@ -120,7 +120,7 @@ impl Identity {
             }
             // Signed out, revoked or expired: so are the other requests.
             (Err(e), Some(_)) => {
-                self.callers.remove(hash);
+                self.callers.remove(&digest);
                 Err(e)
             }
             (Err(e), None) => Err(e),
@@ -128,12 +128,12 @@ impl Identity {
     }
 
     /// A cached caller whose session or key still works.
-    fn cached_caller(&self, hash: &str) -> Option<Arc<Caller>> {
-        let caller = self.callers.get(hash)?;
+    fn cached_caller(&self, digest: &TokenDigest) -> Option<Arc<Caller>> {
+        let caller = self.callers.get(digest)?;
         if caller.is_live() {
             return Some(caller);
         }
-        self.callers.remove(hash);
+        self.callers.remove(digest);
         None
     }
 
@@ -189,9 +189,9 @@ impl Identity {
     /// Revoked first, then forgotten: a read of the session under way in
     /// between is then not remembered (see `remembered_or_read`).
     pub async fn sign_out(&self, token: &str) -> Result<(), IdentityError> {
-        let hash = token_hash(token);
-        self.dbs.revoke_session(&hash).await?;
-        self.callers.remove(&hash);
+        let digest = TokenDigest::of(token);
+        self.dbs.revoke_session(&digest.hex()).await?;
+        self.callers.remove(&digest);
         Ok(())
     }
 }

@@ -12,6 +12,7 @@ mod privacy;
 mod regions;
 mod signin;
 mod subscriptions;
+mod token_digest;
 pub mod totp;
 
 use std::{sync::Arc, time::Duration};
@@ -19,7 +20,7 @@ use std::{sync::Arc, time::Duration};
 use safecert_notify::{Mailer, SmsSender};
 use safecert_policy::{Action, Authorizer, Grant, GrantEffect, GrantKind, GrantTarget, ObjectKind, PolicyFiles};
 use safecert_storage::{Databases, FieldCipher, GrantRow};
-use sha2::{Digest, Sha256};
+use token_digest::TokenDigest;
 
 pub use api_clients::{ApiClientView, IssuedKey, KEY_PREFIX, NewApiClient};
 pub use caller::Caller;
@@ -101,9 +102,9 @@ pub struct Identity {
     authorizer: Authorizer,
     sms: Option<SmsSender>,
     mailer: Option<Mailer>,
-    callers: safecert_memo::Memo<String, Arc<Caller>>,
+    callers: safecert_memo::Memo<TokenDigest, Arc<Caller>>,
     /// One read at a time of each token's caller (see `safecert_memo::Turns`).
-    caller_turns: safecert_memo::Turns<String>,
+    caller_turns: safecert_memo::Turns<TokenDigest>,
     caller_reads: std::sync::atomic::AtomicU64,
     dummy_hash: String,
     grants_seen: std::sync::Mutex<(i32, i64)>,
@@ -111,14 +112,7 @@ pub struct Identity {
 
 /// SHA-256 hex of a secret token: what the database keeps.
 pub(crate) fn token_hash(token: &str) -> String {
-    // Every signed-in request hashes its token: into a buffer at once
-    // rather than a character at a time.
-    let digest = Sha256::digest(token.as_bytes());
-    let mut out = [0u8; 64];
-    match hex::encode_to_slice(digest, &mut out).map(|()| std::str::from_utf8(&out)) {
-        Ok(Ok(hex)) => hex.to_owned(),
-        _ => hex::encode(digest),
-    }
+    TokenDigest::of(token).hex()
 }
 
 /// 32 random bytes, hex.

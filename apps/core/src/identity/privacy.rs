@@ -7,7 +7,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use safecert_policy::{Action, ObjectKind, Resource};
 
-use super::{Caller, Identity, IdentityError, Origin, SignInStarted, signin::PRIVACY, token_hash};
+use super::{Caller, Identity, IdentityError, Origin, SignInStarted, TokenDigest, signin::PRIVACY};
 
 /// How long privacy mode lasts.
 pub const PRIVATE_MINUTES: i64 = 15;
@@ -42,9 +42,9 @@ impl Identity {
             return Err(IdentityError::InvalidCode);
         }
         let until = Utc::now() + TimeDelta::minutes(PRIVATE_MINUTES);
-        let hash = token_hash(session_token);
-        self.dbs.set_private_until(&hash, Some(until)).await?;
-        self.callers.remove(&hash);
+        let digest = TokenDigest::of(session_token);
+        self.dbs.set_private_until(&digest.hex(), Some(until)).await?;
+        self.callers.remove(&digest);
         let detail = serde_json::json!({ "until": until });
         let subject = format!("account:{}", caller.account_id);
         self.dbs.audit(Some(caller.account_id), &caller.tenant, "privacy.start", &subject, detail).await?;
@@ -53,9 +53,9 @@ impl Identity {
 
     /// Ends privacy mode now.
     pub async fn leave_privacy(&self, caller: &Caller, session_token: &str) -> Result<(), IdentityError> {
-        let hash = token_hash(session_token);
-        self.dbs.set_private_until(&hash, None).await?;
-        self.callers.remove(&hash);
+        let digest = TokenDigest::of(session_token);
+        self.dbs.set_private_until(&digest.hex(), None).await?;
+        self.callers.remove(&digest);
         let subject = format!("account:{}", caller.account_id);
         self.dbs.audit(Some(caller.account_id), &caller.tenant, "privacy.end", &subject, serde_json::json!({})).await?;
         Ok(())
