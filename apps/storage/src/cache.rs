@@ -56,6 +56,14 @@ pub struct LookupCache {
     changes: AtomicU64,
 }
 
+/// Where the caches stood before a load: what it loaded is kept only if
+/// nothing changed since.
+#[derive(Clone, Copy)]
+struct Before {
+    changes: u64,
+    local_removals: u64,
+}
+
 pub(crate) fn cert_key(tenant: &TenantSlug, no: &CertNo) -> String {
     // Joined in one allocation: every lookup makes a key.
     ["cert:", tenant.as_str(), ":", no.as_str()].concat()
@@ -103,7 +111,8 @@ impl LookupCache {
     /// runtime, after wrapping the cache in an `Arc`.
     pub fn start_listener(self: &Arc<Self>) {
         let Some(redis) = &self.redis else { return };
-        redis.spawn_writer();
+        let changes = Arc::clone(self);
+        redis.spawn_writer(move || changes.changes());
         let on_keys = Arc::clone(self);
         let on_gap = Arc::clone(self);
         redis.spawn_listener(
@@ -206,13 +215,16 @@ impl LookupCache {
             return Ok(found(hit));
         }
         self.misses.add(1);
+        let before = Before { changes: self.changes(), local_removals: local.removal_mark() };
         let loaded = load().await?;
-        self.put(local, key, loaded.clone().map_or(Entry::Missing, Entry::Found));
+        self.put(local, key, loaded.clone().map_or(Entry::Missing, Entry::Found), before);
         drop(turn);
         Ok(loaded)
     }
 
-    fn put<T>(&self, local: &Memo<String, Entry<T>>, key: String, entry: Entry<T>)
+    /// Keeps what was loaded, unless a change came after `before`: then
+    /// it may be what the change replaced.
+    fn put<T>(&self, local: &Memo<String, Entry<T>>, key: String, entry: Entry<T>, before: Before)
     where
         T: Clone + Send + Sync + 'static + Serialize,
     {
@@ -221,9 +233,9 @@ impl LookupCache {
         {
             // The answer does not wait for Redis to store it.
             let ttl = matches!(entry, Entry::Missing).then_some(MISSING_TTL_SECS);
-            redis.store_later(key.clone(), bytes, ttl);
+            redis.store_later(key.clone(), bytes, ttl, before.changes);
         }
-        local.insert(key, entry);
+        local.insert_unless_removed_since(before.local_removals, key, entry);
     }
 
     /// The certificate from the caches, or else from `load`.

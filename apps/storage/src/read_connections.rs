@@ -8,6 +8,14 @@
 //! fails or is dropped half-way closes it (the next read opens another).
 //! A connection idle for a while is pinged before it is used again, as
 //! the pool would (the server, a proxy or a firewall may have dropped it).
+//!
+//! A connection's socket reports to the runtime it was opened on. One
+//! opened at start, on the service's main runtime, and read through by a
+//! worker makes every read wake a main-runtime thread, which then wakes
+//! the worker: on busy cores each hand-over waits for a time slice. So a
+//! worker (a single-threaded runtime) that takes such a connection closes
+//! it and opens one of its own, which then serves its reads from its own
+//! thread. Connections opened on a worker stay where they are.
 
 use std::{
     sync::{Arc, Mutex},
@@ -47,6 +55,34 @@ pub(crate) struct ReadConnections {
 struct Resting {
     conn: PgConnection,
     since: Instant,
+    opened_on: Opened,
+}
+
+/// The runtime a connection was opened on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Opened {
+    runtime: Option<tokio::runtime::Id>,
+    /// On a worker's single-threaded runtime.
+    by_worker: bool,
+}
+
+impl Opened {
+    fn here() -> Self {
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => Self {
+                runtime: Some(handle.id()),
+                by_worker: handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread,
+            },
+            Err(_) => Self { runtime: None, by_worker: false },
+        }
+    }
+
+    /// Whether a connection opened on `self` is better closed and opened
+    /// again `here`: it came from a shared runtime and is now wanted by a
+    /// worker.
+    fn belongs_elsewhere(self, here: Opened) -> bool {
+        here.by_worker && !self.by_worker
+    }
 }
 
 fn query_err(e: sqlx::Error) -> DbErr {
@@ -66,7 +102,8 @@ impl ReadConnections {
         // Side by side: opening one mostly waits on the network (about
         // 0.1 s over TCP with TLS), not on either end's CPU.
         let opened = futures_util::future::try_join_all((0..size).map(|_| connect(&options))).await?;
-        let resting = opened.into_iter().map(|conn| Resting { conn, since: Instant::now() }).collect();
+        let opened_on = Opened::here();
+        let resting = opened.into_iter().map(|conn| Resting { conn, since: Instant::now(), opened_on }).collect();
         Ok(Self { options, free: Semaphore::new(size), resting: Mutex::new(resting) })
     }
 
@@ -99,13 +136,18 @@ impl ReadConnections {
     /// Closes the resting connections (those out for a read close when
     /// their lease ends), telling PostgreSQL the session is over.
     async fn close(&self) {
-        while let Some(Resting { conn, .. }) = self.take_resting() {
+        while let Some(Resting { conn, .. }) = self.take_resting(Opened::here()) {
             let _ = conn.close().await;
         }
     }
 
-    fn take_resting(&self) -> Option<Resting> {
-        self.resting.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    /// A resting connection, one opened `here` if there is one.
+    fn take_resting(&self, here: Opened) -> Option<Resting> {
+        let mut resting = self.resting.lock().unwrap_or_else(|e| e.into_inner());
+        match resting.iter().rposition(|r| r.opened_on == here) {
+            Some(i) => Some(resting.swap_remove(i)),
+            None => resting.pop(),
+        }
     }
 
     async fn lease(&self, reuse: Reuse) -> Result<Lease<'_>, DbErr> {
@@ -113,18 +155,26 @@ impl ReadConnections {
             .await
             .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
             .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))?;
+        let here = Opened::here();
         if reuse == Reuse::Resting {
-            while let Some(Resting { mut conn, since }) = self.take_resting() {
+            while let Some(Resting { mut conn, since, opened_on }) = self.take_resting(here) {
+                if opened_on.belongs_elsewhere(here) {
+                    // Told the session is over, off this read's path.
+                    tokio::spawn(async move {
+                        let _ = conn.close().await;
+                    });
+                    break;
+                }
                 let idle = since.elapsed();
                 // A stale connection is dropped (closed) and the next one tried.
                 if idle >= CLOSE_IF_IDLE_FOR || (idle >= PING_IF_IDLE_FOR && conn.ping().await.is_err()) {
                     continue;
                 }
-                return Ok(Lease { conn, reused: true, home: self, _permit: permit });
+                return Ok(Lease { conn, reused: true, opened_on, home: self, _permit: permit });
             }
         }
         let conn = connect(&self.options).await?;
-        Ok(Lease { conn, reused: false, home: self, _permit: permit })
+        Ok(Lease { conn, reused: false, opened_on: here, home: self, _permit: permit })
     }
 }
 
@@ -168,6 +218,7 @@ struct Lease<'a> {
     conn: PgConnection,
     /// The connection served reads before this one.
     reused: bool,
+    opened_on: Opened,
     home: &'a ReadConnections,
     _permit: SemaphorePermit<'a>,
 }
@@ -175,8 +226,9 @@ struct Lease<'a> {
 impl Lease<'_> {
     /// The connection rests until the next read; the permit goes after it.
     fn give_back(self) {
-        let Lease { conn, home, .. } = self;
-        home.resting.lock().unwrap_or_else(|e| e.into_inner()).push(Resting { conn, since: Instant::now() });
+        let Lease { conn, home, opened_on, .. } = self;
+        let resting = Resting { conn, since: Instant::now(), opened_on };
+        home.resting.lock().unwrap_or_else(|e| e.into_inner()).push(resting);
     }
 }
 

@@ -1,6 +1,12 @@
 //! The shared cache tier on Redis. Every call has a short deadline, and
 //! after a failure Redis is left alone for a moment: a lookup never waits
 //! on, or fails because of, the cache.
+//!
+//! Reads go through a connection of the reading thread's own, made on that
+//! thread, so the task that sends and receives for it runs there too: a
+//! read wakes no other thread. Through one shared connection, each read
+//! would wake the thread that drives it and be woken back, and on busy
+//! cores every such hand-over waits for a time slice.
 
 use std::{
     sync::{
@@ -11,7 +17,11 @@ use std::{
 };
 
 use futures_util::StreamExt;
-use redis::{AsyncCommands, aio::ConnectionManager};
+use redis::{
+    AsyncCommands, AsyncConnectionConfig, RedisResult,
+    aio::{ConnectionManager, MultiplexedConnection},
+};
+use safecert_memo::Scratch;
 use tokio::sync::mpsc;
 
 #[derive(Clone, Debug)]
@@ -26,7 +36,10 @@ pub struct RedisConfig {
 
 pub(crate) struct RedisTier {
     client: redis::Client,
+    /// For writes, invalidations and anything not on a lookup's path.
     manager: ConnectionManager,
+    /// Each thread's connection for reads (see the module's note).
+    readers: Scratch<Option<MultiplexedConnection>>,
     pub prefix: String,
     ttl_secs: u64,
     op_timeout: Duration,
@@ -41,11 +54,13 @@ pub(crate) struct RedisTier {
     stores_waiting: Mutex<Option<mpsc::Receiver<Store>>>,
 }
 
-/// A value to store under a key (without the prefix) for `ttl_secs`.
+/// A value to store under a key (without the prefix) for `ttl_secs`,
+/// read while the count of changes was `changes`.
 struct Store {
     key: String,
     value: Vec<u8>,
     ttl_secs: u64,
+    changes: u64,
 }
 
 /// Stores waiting for the writer at most; past it a value is not stored
@@ -53,6 +68,9 @@ struct Store {
 const STORES_WAITING: usize = 4096;
 /// Stores sent in one pipeline at most.
 const STORES_AT_ONCE: usize = 256;
+/// How long the writer gathers stores after the first before it sends
+/// them: a replica that misses meanwhile reads the database itself.
+const GATHER_STORES: Duration = Duration::from_millis(5);
 
 const REST_AFTER_FAILURE: Duration = Duration::from_secs(2);
 
@@ -75,6 +93,7 @@ impl RedisTier {
         Ok(Self {
             client,
             manager,
+            readers: Scratch::default(),
             prefix: config.prefix.clone(),
             ttl_secs: config.ttl.as_secs().max(1),
             op_timeout: config.op_timeout,
@@ -147,43 +166,104 @@ impl RedisTier {
     }
 
     pub async fn get(&self, key: &str) -> Option<Vec<u8>> {
-        let mut conn = self.manager.clone();
         let full = self.prefixed(key);
-        self.run("get", async move { conn.get::<_, Option<Vec<u8>>>(full).await }).await.flatten()
+        self.run("get", async {
+            let (mut conn, fresh) = self.reader().await?;
+            match conn.get::<_, Option<Vec<u8>>>(&full).await {
+                Ok(value) => Ok(value),
+                Err(e) => {
+                    self.readers.with(|reader| *reader = None);
+                    // A connection kept from before may have lost its
+                    // thread's runtime (a worker that stopped) or its
+                    // server: one more try, on a new one.
+                    if fresh {
+                        return Err(e);
+                    }
+                    let (mut conn, _) = self.reader().await?;
+                    conn.get::<_, Option<Vec<u8>>>(&full).await
+                }
+            }
+        })
+        .await
+        .flatten()
+    }
+
+    /// This thread's connection for reads, and whether it was made just
+    /// now; made here on its first use.
+    async fn reader(&self) -> RedisResult<(MultiplexedConnection, bool)> {
+        if let Some(conn) = self.readers.with(|reader| reader.clone()) {
+            return Ok((conn, false));
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.op_timeout * 4))
+            .set_response_timeout(Some(self.op_timeout));
+        let conn = self.client.get_multiplexed_async_connection_with_config(&config).await?;
+        self.readers.with(|reader| *reader = Some(conn.clone()));
+        Ok((conn, true))
     }
 
     /// Stores `value` under `key` soon, without waiting for Redis: the
     /// writer ([`RedisTier::spawn_writer`]) sends what has gathered
     /// meanwhile in one pipeline, one round trip (and, for Redis, one
     /// read) for many values.
-    pub fn store_later(&self, key: String, value: Vec<u8>, ttl_secs: Option<u64>) {
+    ///
+    /// `changes` is the count of changes (see [`RedisTier::spawn_writer`])
+    /// read before the value was: a value read before a change is not
+    /// stored after it.
+    pub fn store_later(&self, key: String, value: Vec<u8>, ttl_secs: Option<u64>, changes: u64) {
         if !self.available() {
             return;
         }
         let ttl_secs = ttl_secs.unwrap_or(self.ttl_secs);
         // Full: the writer is behind, and this value waits for a later miss.
-        let _ = self.stores.try_send(Store { key, value, ttl_secs });
+        let _ = self.stores.try_send(Store { key, value, ttl_secs, changes });
     }
 
     /// Starts the writer of [`RedisTier::store_later`] on this runtime,
     /// which must outlive the lookups (the service's main one). Call once.
-    pub fn spawn_writer(self: &Arc<Self>) {
+    /// `changes` counts the changes seen so far; it moves before the
+    /// changed keys are deleted.
+    pub fn spawn_writer(self: &Arc<Self>, changes: impl Fn() -> u64 + Send + 'static) {
         if let Some(waiting) = self.stores_waiting.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            tokio::spawn(Arc::clone(self).write_stores(waiting));
+            tokio::spawn(Arc::clone(self).write_stores(waiting, changes));
         }
     }
 
-    /// Sends the stores as they come, each pipeline once the one before
-    /// it is answered.
-    async fn write_stores(self: Arc<Self>, mut waiting: mpsc::Receiver<Store>) {
+    /// Sends the stores in pipelines, each once the one before it is
+    /// answered, with what came within [`GATHER_STORES`] of its first:
+    /// taking each store as it comes would wake this task, and a thread,
+    /// once per lookup that missed.
+    ///
+    /// A store read before the latest change is dropped. A change that
+    /// comes while a pipeline is on its way may delete its keys before the
+    /// pipeline stores them: then they are deleted once more after it.
+    async fn write_stores(self: Arc<Self>, mut waiting: mpsc::Receiver<Store>, changes: impl Fn() -> u64) {
         let mut batch = Vec::with_capacity(STORES_AT_ONCE);
         while waiting.recv_many(&mut batch, STORES_AT_ONCE).await > 0 {
+            if batch.len() < STORES_AT_ONCE {
+                tokio::time::sleep(GATHER_STORES).await;
+                while batch.len() < STORES_AT_ONCE
+                    && let Ok(store) = waiting.try_recv()
+                {
+                    batch.push(store);
+                }
+            }
+            let sent_at = changes();
             let mut pipe = redis::pipe();
-            for Store { key, value, ttl_secs } in batch.drain(..) {
-                pipe.set_ex(self.prefixed(&key), value, ttl_secs).ignore();
+            let mut keys = Vec::with_capacity(batch.len());
+            for Store { key, value, ttl_secs, .. } in batch.drain(..).filter(|store| store.changes == sent_at) {
+                let key = self.prefixed(&key);
+                pipe.set_ex(&key, value, ttl_secs).ignore();
+                keys.push(key);
+            }
+            if keys.is_empty() {
+                continue;
             }
             let mut conn = self.manager.clone();
-            self.run("set", async move { pipe.query_async::<()>(&mut conn).await }).await;
+            self.run("set", async { pipe.query_async::<()>(&mut conn).await }).await;
+            if changes() != sent_at {
+                self.run("del", async { conn.del::<_, ()>(keys).await }).await;
+            }
         }
     }
 
