@@ -28,8 +28,7 @@ rounds="${BENCH_ROUNDS:-3}"
 row="${BENCH_ROW:-lookup}"
 # shellcheck source=apps/bench/lib.sh
 source apps/bench/lib.sh
-export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
-export SAFECERT_REDIS_PREFIX="safecert-bench:"
+use_redis
 case "$row" in
     lookup | verify) warm="$out/$row-hot.txt" asked=("$out/$row-hot.txt") warm_for=10s ;;
     lookup-cold | verify-cold) warm="$out/${row%-cold}-warm.txt" asked=("$out/${row%-cold}-all.txt" sequential) warm_for=3s ;;

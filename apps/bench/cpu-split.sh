@@ -19,8 +19,7 @@ duration="${BENCH_DURATION:-10s}"
 # shellcheck source=apps/bench/lib.sh
 source apps/bench/lib.sh
 cargo build --release --locked -q -p safecert-bench
-export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
-export SAFECERT_REDIS_PREFIX="safecert-bench:"
+use_redis
 [ -f "$out/lookup-warm.txt" ] || { echo "run apps/bench/run.sh first"; exit 1; }
 
 note "# CPU per request, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"

@@ -35,8 +35,7 @@ row="${BENCH_ROW:-lookup}"
 start_seconds=300
 # shellcheck source=apps/bench/lib.sh
 source apps/bench/lib.sh
-export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
-export SAFECERT_REDIS_PREFIX="safecert-bench:"
+use_redis
 case "$row" in
     lookup | verify) warm="$out/$row-hot.txt" asked="$out/$row-hot.txt" ;;
     lookup-cold | verify-cold) warm="$out/${row%-cold}-warm.txt" asked="$out/${row%-cold}-all.txt" ;;

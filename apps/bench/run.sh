@@ -32,8 +32,7 @@ bin=target/release
 
 export SAFECERT_DATABASE_URL="$pg/$db"
 export SAFECERT_KEY_FILE="$out/field-keys"
-export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
-export SAFECERT_REDIS_PREFIX="safecert-bench:"
+use_redis
 export SAFECERT_LOG="${SAFECERT_LOG:-warn}"
 [ -f "$SAFECERT_KEY_FILE" ] || printf 'key_id = 1\nsm4 = %s\nblind_index = %s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 32)" > "$SAFECERT_KEY_FILE"
 
