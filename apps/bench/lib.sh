@@ -22,6 +22,8 @@ note() { echo "$*" | tee -a "$summary"; }
 
 # shellcheck source=apps/bench/machine.sh
 source "$(dirname "${BASH_SOURCE[0]}")/machine.sh"
+# shellcheck source=apps/bench/redis.sh
+source "$(dirname "${BASH_SOURCE[0]}")/redis.sh"
 
 # A fresh database with the certificates, unless BENCH_KEEP_DB=1.
 seed_database() {
@@ -55,19 +57,6 @@ serve() {
     pid=$!
     trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
     wait_for "http://127.0.0.1:$1/healthz"
-}
-
-# The service's cache on the benchmark's Redis (BENCH_REDIS), under the
-# runs' own prefix.
-use_redis() {
-    export SAFECERT_REDIS_URL="${BENCH_REDIS:-redis://127.0.0.1:6379}"
-    export SAFECERT_REDIS_PREFIX="safecert-bench:"
-}
-
-# Deletes the run's keys from Redis (SAFECERT_REDIS_URL, SAFECERT_REDIS_PREFIX):
-# a service started next finds nothing cached there.
-forget_cached() {
-    redis-cli -u "$SAFECERT_REDIS_URL" --scan --pattern "$SAFECERT_REDIS_PREFIX*" | xargs -r -n 1000 redis-cli -u "$SAFECERT_REDIS_URL" del > /dev/null
 }
 
 # A new platform operator, signed in on 127.0.0.1:$1: its session token.

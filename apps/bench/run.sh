@@ -32,6 +32,8 @@ bin=target/release
 
 export SAFECERT_DATABASE_URL="$pg/$db"
 export SAFECERT_KEY_FILE="$out/field-keys"
+# shellcheck source=apps/bench/redis.sh
+source apps/bench/redis.sh
 use_redis
 export SAFECERT_LOG="${SAFECERT_LOG:-warn}"
 [ -f "$SAFECERT_KEY_FILE" ] || printf 'key_id = 1\nsm4 = %s\nblind_index = %s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 32)" > "$SAFECERT_KEY_FILE"
@@ -123,7 +125,7 @@ run bare-sqlx-lookup 1000 http://127.0.0.1:8091 "$out/lookup-all.txt" sequential
 stop
 
 serve() {
-    redis-cli -u "$SAFECERT_REDIS_URL" --scan --pattern 'safecert-bench:*' | xargs -r -n 1000 redis-cli -u "$SAFECERT_REDIS_URL" del > /dev/null
+    forget_cached
     SAFECERT_LISTEN=127.0.0.1:8092 SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
         "$bin/safecert" serve >> "$out/serve.log" 2>&1 & pid=$!
     wait_port 8092 healthz
