@@ -269,7 +269,7 @@ impl Platform {
         if let Some(body) = kept {
             return Ok(body);
         }
-        let reached = self.reach(caller, tenant, no).await?;
+        let reached = self.reach(caller, config, no).await?;
         if reached.personal {
             let view = self.personal_view(&reached, stamp.today, locale).await?;
             return Ok(to_json(&view)?.into());
@@ -291,7 +291,8 @@ impl Platform {
         no: &CertNo,
         locale: Locale,
     ) -> Result<Seen<'_>, LookupError> {
-        let reached = self.reach(caller, tenant, no).await?;
+        let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
+        let reached = self.reach(caller, config, no).await?;
         let today = self.today();
         let view = if reached.personal {
             self.personal_view(&reached, today, locale).await?
@@ -302,15 +303,14 @@ impl Platform {
         Ok(Seen { view, record, rules, tenant })
     }
 
-    /// A certificate the caller may read, and whether it may see the
-    /// personal data in it.
+    /// A certificate of the province `config` describes that the caller
+    /// may read, and whether it may see the personal data in it.
     async fn reach<'a, 'n>(
         &'a self,
         caller: &Caller,
-        tenant: &str,
+        config: &'a TenantConfig,
         no: &'n CertNo,
     ) -> Result<Reached<'a, 'n>, LookupError> {
-        let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
         let rules = self.rules.get(&config.slug).ok_or(LookupError::UnknownTenant)?;
         let no = province_number(&rules, no)?;
         let record = self.store.get(&config.slug, &no).await?.ok_or(LookupError::NotFound)?;
