@@ -16,6 +16,8 @@
 # never measured, then the shuffled file of all numbers in order, the
 # same numbers for every build). Every build runs on the one database, so
 # builds that change its schema need it set back between them by hand.
+# A build named `bare` is run.sh's bare sqlx lookup (lookup rows only):
+# the service and its floor measured in the same minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ $# -ge 2 ] || { echo "usage: bash apps/bench/alternate.sh BINARY BINARY [...]"; exit 1; }
@@ -35,6 +37,18 @@ case "$row" in
     *) echo "BENCH_ROW is lookup, verify, lookup-cold or verify-cold"; exit 1 ;;
 esac
 [ -f "${asked[0]}" ] || { echo "run apps/bench/run.sh first (no ${asked[0]})"; exit 1; }
+if [[ " $* " == *" bare "* ]]; then
+    [ "${row%-cold}" = lookup ] || { echo "the bare build answers tenant lookups only (BENCH_ROW lookup or lookup-cold)"; exit 1; }
+    cargo build --release --locked -q -p safecert-bench
+fi
+
+# The bare sqlx lookup on 127.0.0.1:$1 (pid in $pid, stopped on exit).
+serve_bare() {
+    BENCH_LISTEN="127.0.0.1:$1" "$bin/baseline-sqlx" > /dev/null 2>&1 &
+    pid=$!
+    trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+    wait_for "http://127.0.0.1:$1/api/v1/t/gd/certificates/x"
+}
 
 note "# Builds taking turns, $row, 64 connections, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"
 note ""
@@ -53,10 +67,14 @@ for round in $(seq 1 "$rounds"); do
     for build in "$@"; do
         i=$((i + 1))
         forget_cached
-        serve 8092 "$build"
-        # One operator for the whole run: sessions outlive restarts.
-        if [ "${row%-cold}" = lookup ] && [ ${#auth[@]} -eq 0 ]; then
-            auth=(-H "Authorization: Bearer $(operator_token 8092)")
+        if [ "$build" = bare ]; then
+            serve_bare 8092
+        else
+            serve 8092 "$build"
+            # One operator for the whole run: sessions outlive restarts.
+            if [ "${row%-cold}" = lookup ] && [ ${#auth[@]} -eq 0 ]; then
+                auth=(-H "Authorization: Bearer $(operator_token 8092)")
+            fi
         fi
         wrk -t2 -c64 -d"$warm_for" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$warm" sequential > /dev/null
         split "round-$round-build-$i" "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "${asked[@]}"
