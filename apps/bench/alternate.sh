@@ -42,14 +42,6 @@ if [[ " $* " == *" bare "* ]]; then
     cargo build --release --locked -q -p safecert-bench
 fi
 
-# The bare sqlx lookup on 127.0.0.1:$1 (pid in $pid, stopped on exit).
-serve_bare() {
-    BENCH_LISTEN="127.0.0.1:$1" "$bin/baseline-sqlx" > /dev/null 2>&1 &
-    pid=$!
-    trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
-    wait_for "http://127.0.0.1:$1/api/v1/t/gd/certificates/x"
-}
-
 note "# Builds taking turns, $row, 64 connections, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"
 note ""
 i=0

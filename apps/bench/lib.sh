@@ -54,9 +54,22 @@ wait_for() {
 serve() {
     SAFECERT_LISTEN="127.0.0.1:$1" SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
         "${2:-$bin/safecert}" serve > "$out/serve.log" 2>&1 &
-    pid=$!
+    started $! "http://127.0.0.1:$1/healthz"
+}
+
+# Starts run.sh's bare sqlx lookup on 127.0.0.1:$1 (pid in $pid, stopped
+# on exit); it needs `cargo build --release -p safecert-bench`.
+serve_bare() {
+    BENCH_LISTEN="127.0.0.1:$1" "$bin/baseline-sqlx" > /dev/null 2>&1 &
+    started $! "http://127.0.0.1:$1/api/v1/t/gd/certificates/x"
+}
+
+# The server just started as process $1 becomes $pid, stopped when the
+# script exits; waits until $2 answers.
+started() {
+    pid=$1
     trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
-    wait_for "http://127.0.0.1:$1/healthz"
+    wait_for "$2"
 }
 
 # A new platform operator, signed in on 127.0.0.1:$1: its session token.
