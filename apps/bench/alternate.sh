@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Two or more builds of the service taking turns on lookups, for a
 # change smaller than this machine's drift between runs: each build in
-# turn is started, warmed, and measured at 64 connections, round after
-# round, so the builds share the machine's mood within minutes. One row per build and round: requests/s, p99, and CPU
-# per request of the server, wrk, PostgreSQL and Redis (see cpu-split.sh).
+# turn is started, warmed, and measured at BENCH_CONNECTIONS connections
+# (64), round after round, so the builds share the machine's mood within
+# minutes. One row per build and round: requests/s, p99, and CPU per
+# request of the server, wrk, PostgreSQL and Redis (see cpu-split.sh).
 #
 #   bash apps/bench/alternate.sh BINARY BINARY [...]
 #
@@ -17,7 +18,9 @@
 # same numbers for every build). Every build runs on the one database, so
 # builds that change its schema need it set back between them by hand.
 # A build named `bare` is run.sh's bare sqlx lookup (lookup rows only):
-# the service and its floor measured in the same minutes.
+# the service and its floor measured in the same minutes. A build named
+# `hello` is run.sh's hello-world, sent the same requests (hot rows only):
+# the service and its ceiling in the same minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ $# -ge 2 ] || { echo "usage: bash apps/bench/alternate.sh BINARY BINARY [...]"; exit 1; }
@@ -28,6 +31,7 @@ summary="$out/alternate.md"
 duration="${BENCH_DURATION:-10s}"
 rounds="${BENCH_ROUNDS:-3}"
 row="${BENCH_ROW:-lookup}"
+connections="${BENCH_CONNECTIONS:-64}"
 # shellcheck source=apps/bench/lib.sh
 source apps/bench/lib.sh
 use_redis
@@ -39,10 +43,15 @@ esac
 [ -f "${asked[0]}" ] || { echo "run apps/bench/run.sh first (no ${asked[0]})"; exit 1; }
 if [[ " $* " == *" bare "* ]]; then
     [ "${row%-cold}" = lookup ] || { echo "the bare build answers tenant lookups only (BENCH_ROW lookup or lookup-cold)"; exit 1; }
+fi
+if [[ " $* " == *" hello "* ]]; then
+    [ "$row" = "${row%-cold}" ] || { echo "the hello build compares hot rows only (BENCH_ROW lookup or verify)"; exit 1; }
+fi
+if [[ " $* " == *" bare "* || " $* " == *" hello "* ]]; then
     cargo build --release --locked -q -p safecert-bench
 fi
 
-note "# Builds taking turns, $row, 64 connections, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"
+note "# Builds taking turns, $row, $connections connections, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"
 note ""
 i=0
 for build in "$@"; do
@@ -61,6 +70,8 @@ for round in $(seq 1 "$rounds"); do
         forget_cached
         if [ "$build" = bare ]; then
             serve_bare 8092
+        elif [ "$build" = hello ]; then
+            serve_hello 8092
         else
             serve 8092 "$build"
             # One operator for the whole run: sessions outlive restarts.
@@ -68,8 +79,13 @@ for round in $(seq 1 "$rounds"); do
                 auth=(-H "Authorization: Bearer $(operator_token 8092)")
             fi
         fi
-        wrk -t2 -c64 -d"$warm_for" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$warm" sequential > /dev/null
-        split "round-$round-build-$i" "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "${asked[@]}"
+        sent=("${auth[@]}")
+        # The hello-world before any signed-in service: a header as long.
+        if [ "$build" = hello ] && [ "$row" = lookup ] && [ ${#auth[@]} -eq 0 ]; then
+            sent=(-H "Authorization: Bearer $(printf '%064d' 0)")
+        fi
+        wrk -t2 -c"$connections" -d"$warm_for" "${sent[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$warm" sequential > /dev/null
+        split "round-$round-build-$i" "$pid" "${sent[@]}" "${script[@]}" http://127.0.0.1:8092 -- "${asked[@]}"
         kill "$pid"
         wait "$pid" 2>/dev/null || true
     done

@@ -27,27 +27,23 @@ note ""
 split_header
 
 script=(-s apps/bench/random-paths.lua)
-BENCH_LISTEN=127.0.0.1:8090 "$bin/baseline-hello" &
-hello=$!
-wait_for http://127.0.0.1:8090/
-split hello-world "$hello" http://127.0.0.1:8090/
+serve_hello 8090
+split hello-world "$pid" http://127.0.0.1:8090/
 # The lookups' own requests: their paths, their script, a session header
 # as long as a real one.
-split hello-world-lookup-requests "$hello" -H "Authorization: Bearer $(printf '%064d' 0)" "${script[@]}" http://127.0.0.1:8090 -- "$out/lookup-hot.txt"
-kill "$hello"
-wait "$hello" 2>/dev/null || true
+split hello-world-lookup-requests "$pid" -H "Authorization: Bearer $(printf '%064d' 0)" "${script[@]}" http://127.0.0.1:8090 -- "$out/lookup-hot.txt"
+kill "$pid"
+wait "$pid" 2>/dev/null || true
 
 # Cold: every number asked once (the shuffled file of all certificates,
 # in order), beside the bare sqlx lookup asked the same numbers.
-BENCH_LISTEN=127.0.0.1:8091 "$bin/baseline-sqlx" &
-sqlx=$!
-wait_for http://127.0.0.1:8091/api/v1/t/gd/certificates/x
+serve_bare 8091
 # Before each cold row, a warm-up on numbers it never asks (run.sh).
 warm() { wrk -t2 -c64 -d3s "$@" > /dev/null; }
 warm "${script[@]}" http://127.0.0.1:8091 -- "$out/lookup-warm.txt" sequential
-split bare-sqlx-lookup-cold "$sqlx" "${script[@]}" http://127.0.0.1:8091 -- "$out/lookup-all.txt" sequential
-kill "$sqlx"
-wait "$sqlx" 2>/dev/null || true
+split bare-sqlx-lookup-cold "$pid" "${script[@]}" http://127.0.0.1:8091 -- "$out/lookup-all.txt" sequential
+kill "$pid"
+wait "$pid" 2>/dev/null || true
 
 serve 8092
 token=$(operator_token 8092)

@@ -18,12 +18,15 @@ unset SAFECERT_REDIS_URL
 
 summary="${summary:-$out/summary.md}"
 : > "$summary"
+: > "$out/serve.log"
 note() { echo "$*" | tee -a "$summary"; }
 
 # shellcheck source=apps/bench/machine.sh
 source "$(dirname "${BASH_SOURCE[0]}")/machine.sh"
 # shellcheck source=apps/bench/redis.sh
 source "$(dirname "${BASH_SOURCE[0]}")/redis.sh"
+# shellcheck source=apps/bench/wait.sh
+source "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 
 # A fresh database with the certificates, unless BENCH_KEEP_DB=1.
 seed_database() {
@@ -34,26 +37,16 @@ seed_database() {
     start=$(date +%s.%N)
     "$bin/safecert" seed --certs-per-tenant "$per_tenant" --seed 1 --export "$out/certs.csv"
     end=$(date +%s.%N)
-    note "seed: $(wc -l < "$out/certs.csv" | awk '{print $1-1}') certificates in $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') s (search indexes included)"
+    note "seed: $(wc -l < "$out/certs.csv" | awk '{print $1-1}') certificates into PostgreSQL in $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') s (search indexes included)"
     psql "$pg/$db" -qc "VACUUM ANALYZE" > /dev/null
 }
 
-# Waits until $1 answers; stops the script if nothing does within
-# start_seconds (20 s unless set).
-wait_for() {
-    for _ in $(seq 1 $((${start_seconds:-20} * 5))); do
-        curl -s -o /dev/null "$1" && return 0
-        sleep 0.2
-    done
-    echo "nothing answers at $1"
-    exit 1
-}
-
 # Starts the service on 127.0.0.1:$1 (pid in $pid, stopped on exit); the
-# binary $2 if given, else this tree's release build.
+# binary $2 if given, else this tree's release build. Its log goes on
+# out/serve.log, after what the services before it logged.
 serve() {
     SAFECERT_LISTEN="127.0.0.1:$1" SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
-        "${2:-$bin/safecert}" serve > "$out/serve.log" 2>&1 &
+        "${2:-$bin/safecert}" serve >> "$out/serve.log" 2>&1 &
     started $! "http://127.0.0.1:$1/healthz"
 }
 
@@ -64,12 +57,11 @@ serve_bare() {
     started $! "http://127.0.0.1:$1/api/v1/t/gd/certificates/x"
 }
 
-# The server just started as process $1 becomes $pid, stopped when the
-# script exits; waits until $2 answers.
-started() {
-    pid=$1
-    trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
-    wait_for "$2"
+# Starts run.sh's hello-world on 127.0.0.1:$1 (pid in $pid, stopped on
+# exit); it needs `cargo build --release -p safecert-bench`.
+serve_hello() {
+    BENCH_LISTEN="127.0.0.1:$1" "$bin/baseline-hello" > /dev/null 2>&1 &
+    started $! "http://127.0.0.1:$1/"
 }
 
 # A new platform operator, signed in on 127.0.0.1:$1: its session token.
@@ -90,15 +82,15 @@ split_header() {
     note "|---|---|---|---|---|---|---|---|"
 }
 
-# split NAME SERVER_PID WRK_ARGS...: one wrk run (2 threads, 64
-# connections, $duration) and a row of split's table: what the server, wrk,
+# split NAME SERVER_PID WRK_ARGS...: one wrk run (2 threads, $connections
+# or 64 connections, $duration) and a row of split's table: what the server, wrk,
 # PostgreSQL and Redis spent per request, from /proc before and after.
 split() {
     local name="$1" server="$2"
     shift 2
     local s0 p0 r0 log="$out/split-$name.txt"
     s0=$(ticks "$server") p0=$(sum_ticks postgres) r0=$(sum_ticks redis-server)
-    /usr/bin/time -f "%U %S" -o "$out/split-wrk-time" wrk -t2 -c64 -d"$duration" --latency "$@" > "$log"
+    /usr/bin/time -f "%U %S" -o "$out/split-wrk-time" wrk -t2 -c"${connections:-64}" -d"$duration" --latency "$@" > "$log"
     local s1 p1 r1
     s1=$(ticks "$server") p1=$(sum_ticks postgres) r1=$(sum_ticks redis-server)
     local hz n

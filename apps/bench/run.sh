@@ -13,10 +13,8 @@ cd "$(dirname "$0")/../.."
 
 per_tenant="${1:-31250}"
 duration="${BENCH_DURATION:-15s}"
-pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 db="${BENCH_DB:-safecert_bench}"
 out="${BENCH_OUT:-/tmp/safecert-bench}"
-mkdir -p "$out"
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
 [ "$(ulimit -n)" -ge 4096 ] || ulimit -n 65535 2>/dev/null || true
 # A server left running on a port would answer in place of the one measured.
@@ -27,53 +25,22 @@ for port in 8090 8091 8092; do
     fi
 done
 
-cargo build --release --locked -q -p safecert -p safecert-bench
-bin=target/release
-
-export SAFECERT_DATABASE_URL="$pg/$db"
-export SAFECERT_KEY_FILE="$out/field-keys"
-# shellcheck source=apps/bench/redis.sh
-source apps/bench/redis.sh
-use_redis
-export SAFECERT_LOG="${SAFECERT_LOG:-warn}"
-[ -f "$SAFECERT_KEY_FILE" ] || printf 'key_id = 1\nsm4 = %s\nblind_index = %s\n' "$(openssl rand -hex 16)" "$(openssl rand -hex 32)" > "$SAFECERT_KEY_FILE"
-
-# shellcheck source=apps/bench/machine.sh
-source apps/bench/machine.sh
 summary="$out/summary.md"
-: > "$summary"
-note() { echo "$*" | tee -a "$summary"; }
+# shellcheck source=apps/bench/lib.sh
+source apps/bench/lib.sh
+cargo build --release --locked -q -p safecert-bench
+use_redis
 
 note "# SafeCert benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
 note ""
 note "machine: $(machine); wrk on the same machine"
 note ""
 
-: > "$out/serve.log"
-
-if [ "${BENCH_KEEP_DB:-0}" != 1 ]; then
-    psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-    "$bin/safecert" migrate > /dev/null
-    start=$(date +%s.%N)
-    "$bin/safecert" seed --certs-per-tenant "$per_tenant" --seed 1 --export "$out/certs.csv"
-    end=$(date +%s.%N)
-    note "seed: $(wc -l < "$out/certs.csv" | awk '{print $1-1}') certificates into PostgreSQL in $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') s"
-    psql "$pg/$db" -qc "VACUUM ANALYZE" >/dev/null
-fi
+seed_database
 python3 apps/bench/make-paths.py "$out/certs.csv" "$out" "${BENCH_HOT:-20000}"
 note ""
 
-pid=""
-stop() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
-trap stop EXIT
-
-wait_port() {
-    for _ in $(seq 1 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$1/$2" && return 0
-        sleep 0.2
-    done
-    echo "nothing answers on port $1"; exit 1
-}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
 
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
@@ -81,7 +48,6 @@ hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 # Tenant lookups answer signed-in callers: a platform administrator's
 # session (made once, kept in the database across restarts).
 token=""
-operator_password="Bench-Operator-2026!"
 
 # run NAME CONNECTIONS URL [PATHS [sequential]]
 run() {
@@ -106,8 +72,7 @@ run() {
 note "| run | connections | requests/s | p50 | p99 | errors + non-2xx |"
 note "|---|---|---|---|---|---|"
 
-BENCH_LISTEN=127.0.0.1:8090 "$bin/baseline-hello" & pid=$!
-wait_port 8090 ""
+serve_hello 8090
 run hello-world 64 http://127.0.0.1:8090/
 run hello-world 1000 http://127.0.0.1:8090/
 stop
@@ -117,38 +82,32 @@ stop
 # the baseline as for the service, before anything is measured.
 warm() { duration=3s run warm-up 64 "$1" "$2" sequential; }
 
-BENCH_LISTEN=127.0.0.1:8091 "$bin/baseline-sqlx" & pid=$!
-wait_port 8091 "api/v1/t/gd/certificates/x"
+serve_bare 8091
 warm http://127.0.0.1:8091 "$out/lookup-warm.txt"
 run bare-sqlx-lookup 64 http://127.0.0.1:8091 "$out/lookup-all.txt" sequential
 run bare-sqlx-lookup 1000 http://127.0.0.1:8091 "$out/lookup-all.txt" sequential
 stop
 
-serve() {
+# The service on 8092, nothing of an earlier run cached in Redis.
+serve_fresh() {
     forget_cached
-    SAFECERT_LISTEN=127.0.0.1:8092 SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000 \
-        "$bin/safecert" serve >> "$out/serve.log" 2>&1 & pid=$!
-    wait_port 8092 healthz
-    if [ -z "$token" ]; then
-        local login="bench.op.$(date +%s)" secret
-        secret=$(echo "$operator_password" | "$bin/safecert" accounts create-admin --login "$login" | awk '/authenticator key/ {print $NF}')
-        token=$(python3 apps/bench/sign_in.py http://127.0.0.1:8092 "$login" "$operator_password" "$secret")
-    fi
+    serve 8092
+    [ -n "$token" ] || token=$(operator_token 8092)
 }
 
-serve
+serve_fresh
 sleep 2
 idle=$(rss_mb "$pid")
 warm http://127.0.0.1:8092 "$out/lookup-warm.txt"
 run lookup-cold 64 http://127.0.0.1:8092 "$out/lookup-all.txt" sequential
 stop
-serve
+serve_fresh
 warm http://127.0.0.1:8092 "$out/verify-warm.txt"
 run verify-cold 64 http://127.0.0.1:8092 "$out/verify-all.txt" sequential
 run lookup-cold 1000 http://127.0.0.1:8092 "$out/lookup-all.txt" sequential
 stop
 
-serve
+serve_fresh
 # Warm the caches with every hot number, in order, before measuring.
 duration=20s run warm-up 64 http://127.0.0.1:8092 "$out/lookup-hot.txt" sequential
 duration=20s run warm-up 64 http://127.0.0.1:8092 "$out/verify-hot.txt" sequential
@@ -164,8 +123,7 @@ stop
 # against every figure: the same hello-world, sent the lookups' own
 # requests (script, paths and session header), shows the ceiling with the
 # client's share held equal.
-BENCH_LISTEN=127.0.0.1:8090 "$bin/baseline-hello" & pid=$!
-wait_port 8090 ""
+serve_hello 8090
 run hello-world-lookup-requests 64 http://127.0.0.1:8090 "$out/lookup-hot.txt"
 run hello-world-lookup-requests 1000 http://127.0.0.1:8090 "$out/lookup-hot.txt"
 run hello-world-verify-requests 64 http://127.0.0.1:8090 "$out/verify-hot.txt"

@@ -15,6 +15,8 @@ rm -rf "$out" && mkdir -p "$out"
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
 # shellcheck source=apps/bench/machine.sh
 source apps/bench/machine.sh
+# shellcheck source=apps/bench/wait.sh
+source apps/bench/wait.sh
 
 cargo build --release --locked -q -p safecert
 bin="$PWD/target/release/safecert"
@@ -23,9 +25,8 @@ export SAFECERT_VERIFY_RATE_PER_MINUTE=100000000 SAFECERT_VERIFY_BURST=100000000
 password="Bench-Pass-2026!"
 
 secret=$(echo "$password" | "$bin" accounts create-admin --login bench.operator 2>/dev/null | awk '/authenticator key/ {print $NF}')
-"$bin" serve > "$out/serve.log" 2>&1 & pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-for _ in $(seq 1 150); do curl -s -o /dev/null http://127.0.0.1:8093/healthz && break; sleep 0.2; done
+"$bin" serve > "$out/serve.log" 2>&1 &
+start_seconds=30 started $! http://127.0.0.1:8093/healthz
 
 token=$(python3 apps/bench/sign_in.py http://127.0.0.1:8093 bench.operator "$password" "$secret")
 cert=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select cert_no from certificates limit 1').fetchone()[0])" "$out/data/tenants/gd.sqlite")
