@@ -107,17 +107,24 @@ enum TenantsCommand {
 }
 
 async fn open() -> anyhow::Result<Platform> {
-    let config = Config::from_env().context("reading the configuration")?;
-    Platform::start(config).await.context("starting the platform")
+    open_with(|_| {}).await
 }
 
 /// The platform for a command that runs its statements one after another:
 /// one database connection, none opened ahead for a server's worker
 /// threads (a new connection waits about 0.1 s over TCP with TLS).
 async fn open_for_one_task() -> anyhow::Result<Platform> {
+    open_with(|config| {
+        config.workers = 1;
+        config.db_max_connections = 1;
+    })
+    .await
+}
+
+/// The platform on the environment's configuration, as `adjust` leaves it.
+async fn open_with(adjust: impl FnOnce(&mut Config)) -> anyhow::Result<Platform> {
     let mut config = Config::from_env().context("reading the configuration")?;
-    config.workers = 1;
-    config.db_max_connections = 1;
+    adjust(&mut config);
     Platform::start(config).await.context("starting the platform")
 }
 

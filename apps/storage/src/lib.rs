@@ -42,7 +42,7 @@ pub use error::StorageError;
 pub use institutions::{InstitutionRow, NewInstitution};
 pub use issued_reports::{IssuedReportRow, issued_now};
 pub use keys::{FieldKeys, KeyFileError};
-pub use queries::{FavoriteRow, LoggedQuery, QueryLogRow, SavedQueryRow};
+pub use queries::{FavoriteRow, LoggedQuery, QueryLogRow, SavedQueryRow, address_text};
 pub use record::CertificateRecord;
 pub use redis_cache::RedisConfig;
 pub use rule_store::{ActivateError, ActivationRow, RuleVersionRow};

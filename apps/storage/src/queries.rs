@@ -133,11 +133,11 @@ fn text_columns(q: &LoggedQuery) -> [(&str, usize); 3] {
     [(q.tenant.as_str(), 16), (q.kind, 16), (q.query.as_str(), 600)]
 }
 
-/// An address as the log keeps it: its usual text (45 characters at most,
-/// within its column), or empty when unknown.
-/// An address as text; IPv4 written octet by octet, as every logged
-/// query has one (through the formatter it was a fifth of writing a row).
-fn address_text(ip: Option<IpAddr>) -> String {
+/// An address as the logs keep it: its usual text (45 characters at most,
+/// within its column), or empty when unknown. IPv4 is written octet by
+/// octet, as every logged query has one (through the formatter it was a
+/// fifth of writing a row).
+pub fn address_text(ip: Option<IpAddr>) -> String {
     match ip {
         None => String::new(),
         Some(IpAddr::V4(v4)) => {

@@ -144,7 +144,7 @@ pub(super) fn removed_session_cookie() -> Cookie<'static> {
 
 /// The caller's address as the logs keep it (empty when unknown).
 pub(super) fn address_of(req: &HttpRequest, lang: &Lang) -> String {
-    super::client_addr(req, lang.app()).map_or_else(String::new, |a| a.to_string())
+    safecert_storage::address_text(super::client_addr(req, lang.app()))
 }
 
 /// The caller's address and browser, for the login log.
