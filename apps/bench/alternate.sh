@@ -41,15 +41,16 @@ case "$row" in
     *) echo "BENCH_ROW is lookup, verify, lookup-cold or verify-cold"; exit 1 ;;
 esac
 [ -f "${asked[0]}" ] || { echo "run apps/bench/run.sh first (no ${asked[0]})"; exit 1; }
-if [[ " $* " == *" bare "* ]]; then
-    [ "${row%-cold}" = lookup ] || { echo "the bare build answers tenant lookups only (BENCH_ROW lookup or lookup-cold)"; exit 1; }
-fi
-if [[ " $* " == *" hello "* ]]; then
-    [ "$row" = "${row%-cold}" ] || { echo "the hello build compares hot rows only (BENCH_ROW lookup or verify)"; exit 1; }
-fi
-if [[ " $* " == *" bare "* || " $* " == *" hello "* ]]; then
-    cargo build --release --locked -q -p safecert-bench
-fi
+baselines=0
+for build in "$@"; do
+    case "$build" in
+        bare) [ "${row%-cold}" = lookup ] || { echo "the bare build answers tenant lookups only (BENCH_ROW lookup or lookup-cold)"; exit 1; } ;;
+        hello) [ "$row" = "${row%-cold}" ] || { echo "the hello build compares hot rows only (BENCH_ROW lookup or verify)"; exit 1; } ;;
+        *) continue ;;
+    esac
+    baselines=1
+done
+[ "$baselines" = 0 ] || cargo build --release --locked -q -p safecert-bench
 
 note "# Builds taking turns, $row, $connections connections, $(date -u +%Y-%m-%dT%H:%MZ), $(machine), wrk on the same machine"
 note ""
@@ -82,12 +83,11 @@ for round in $(seq 1 "$rounds"); do
         sent=("${auth[@]}")
         # The hello-world before any signed-in service: a header as long.
         if [ "$build" = hello ] && [ "$row" = lookup ] && [ ${#auth[@]} -eq 0 ]; then
-            sent=(-H "Authorization: Bearer $(printf '%064d' 0)")
+            sent=("${stand_in_session[@]}")
         fi
         wrk -t2 -c"$connections" -d"$warm_for" "${sent[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$warm" sequential > /dev/null
         split "round-$round-build-$i" "$pid" "${sent[@]}" "${script[@]}" http://127.0.0.1:8092 -- "${asked[@]}"
-        kill "$pid"
-        wait "$pid" 2>/dev/null || true
+        stop
     done
 done
 echo "results in $summary"

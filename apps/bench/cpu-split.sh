@@ -31,9 +31,8 @@ serve_hello 8090
 split hello-world "$pid" http://127.0.0.1:8090/
 # The lookups' own requests: their paths, their script, a session header
 # as long as a real one.
-split hello-world-lookup-requests "$pid" -H "Authorization: Bearer $(printf '%064d' 0)" "${script[@]}" http://127.0.0.1:8090 -- "$out/lookup-hot.txt"
-kill "$pid"
-wait "$pid" 2>/dev/null || true
+split hello-world-lookup-requests "$pid" "${stand_in_session[@]}" "${script[@]}" http://127.0.0.1:8090 -- "$out/lookup-hot.txt"
+stop
 
 # Cold: every number asked once (the shuffled file of all certificates,
 # in order), beside the bare sqlx lookup asked the same numbers.
@@ -42,8 +41,7 @@ serve_bare 8091
 warm() { wrk -t2 -c64 -d3s "$@" > /dev/null; }
 warm "${script[@]}" http://127.0.0.1:8091 -- "$out/lookup-warm.txt" sequential
 split bare-sqlx-lookup-cold "$pid" "${script[@]}" http://127.0.0.1:8091 -- "$out/lookup-all.txt" sequential
-kill "$pid"
-wait "$pid" 2>/dev/null || true
+stop
 
 serve 8092
 token=$(operator_token 8092)
@@ -58,8 +56,7 @@ split lookup-hot "$pid" "${auth[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$o
 # The service again, its caches empty: the in-process one by a restart,
 # Redis by deleting the run's keys.
 restart() {
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
+    stop
     forget_cached
     serve 8092
 }

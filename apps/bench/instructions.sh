@@ -66,8 +66,7 @@ for build in "$@"; do
     callgrind_control --zero "$pid" > /dev/null 2>&1
     python3 apps/bench/asks.py 8092 "$asked" "$asks" "${token[@]}"
     callgrind_control --dump "$pid" > /dev/null 2>&1
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
+    stop
     total=$(awk '/^summary:/ {print $2}' "$counts.1")
     note "| $i: $build | $asks | $total | $(awk -v t="$total" -v n="$asks" 'BEGIN {printf "%.0f", t / n}') |"
 done

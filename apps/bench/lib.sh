@@ -64,6 +64,10 @@ serve_hello() {
     started $! "http://127.0.0.1:$1/"
 }
 
+# A session header as long as a real one, for a server that signs no one
+# in (the hello-world sent the lookups' requests).
+stand_in_session=(-H "Authorization: Bearer $(printf '%064d' 0)")
+
 # A new platform operator, signed in on 127.0.0.1:$1: its session token.
 operator_token() {
     local password="Bench-Operator-2026!" login secret

@@ -40,8 +40,6 @@ seed_database
 python3 apps/bench/make-paths.py "$out/certs.csv" "$out" "${BENCH_HOT:-20000}"
 note ""
 
-stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
-
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 

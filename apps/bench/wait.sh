@@ -18,3 +18,9 @@ started() {
     trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
     wait_for "$2"
 }
+
+# Stops the server started last ($pid) and waits until it has ended.
+stop() {
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+}
