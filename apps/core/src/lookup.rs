@@ -269,6 +269,22 @@ impl Platform {
         if let Some(body) = kept {
             return Ok(body);
         }
+        // In a box of its own: the future of a kept answer, made for every
+        // lookup, does not carry the reads of a miss.
+        Box::pin(self.lookup_json_unkept(caller, config, no, asked, stamp, locale)).await
+    }
+
+    /// [`Platform::lookup_json_as`] without a kept answer: the full lookup,
+    /// its masked answer kept for the next caller.
+    async fn lookup_json_unkept(
+        &self,
+        caller: &Caller,
+        config: &TenantConfig,
+        no: &CertNo,
+        asked: Asked,
+        stamp: Stamp,
+        locale: Locale,
+    ) -> Result<bytes::Bytes, LookupError> {
         let reached = self.reach(caller, config, no).await?;
         if reached.personal {
             let view = self.personal_view(&reached, stamp.today, locale).await?;

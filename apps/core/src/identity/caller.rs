@@ -50,20 +50,25 @@ impl Identity {
     /// The caller behind a session token, if the session is live.
     pub async fn caller(&self, token: &str) -> Result<Arc<Caller>, IdentityError> {
         if token.starts_with(super::api_clients::KEY_PREFIX) {
-            return self.api_caller(token).await;
+            return Box::pin(self.api_caller(token)).await;
         }
         let digest = TokenDigest::of(token);
-        self.remembered_or_read(digest, async || {
-            let session = self.dbs.session(&digest.hex()).await?.ok_or(IdentityError::Unauthenticated)?;
-            let expires_at = session.expires_at.to_utc();
-            if session.revoked_at.is_some() || expires_at < chrono::Utc::now() {
-                return Err(IdentityError::Unauthenticated);
-            }
-            let mut caller = self.caller_of_account(session.account_id, expires_at).await?;
-            caller.private_until = session.private_until.map(|u| u.to_utc());
-            Ok(caller)
-        })
-        .await
+        // The reads in a box of their own: the future of a remembered
+        // caller, made on every request, does not carry them.
+        self.remembered_or_read(digest, async || Box::pin(self.session_caller(digest)).await).await
+    }
+
+    /// The caller of the session whose token has `digest`, read from the
+    /// database.
+    async fn session_caller(&self, digest: TokenDigest) -> Result<Caller, IdentityError> {
+        let session = self.dbs.session(&digest.hex()).await?.ok_or(IdentityError::Unauthenticated)?;
+        let expires_at = session.expires_at.to_utc();
+        if session.revoked_at.is_some() || expires_at < chrono::Utc::now() {
+            return Err(IdentityError::Unauthenticated);
+        }
+        let mut caller = self.caller_of_account(session.account_id, expires_at).await?;
+        caller.private_until = session.private_until.map(|u| u.to_utc());
+        Ok(caller)
     }
 
     /// Signed-in callers (sessions and API keys) read from the database

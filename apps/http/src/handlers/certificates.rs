@@ -53,17 +53,19 @@ pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> 
         }
         return Err(lang.error(ErrorKind::NotFound));
     }
+    // The other routes wait in boxes of their own: this handler's future,
+    // made and moved for every lookup, stays the size a lookup needs.
     let segments: Vec<&str> = rest.strip_prefix('/').unwrap_or_default().split('/').collect();
     match (segments.as_slice(), req.method() == Method::GET) {
-        ([tenant, "certificates"], true) => return search(&req, &lang, tenant).await,
-        ([tenant, "autocomplete"], true) => return autocomplete(&req, &lang, tenant).await,
+        ([tenant, "certificates"], true) => return Box::pin(search(&req, &lang, tenant)).await,
+        ([tenant, "autocomplete"], true) => return Box::pin(autocomplete(&req, &lang, tenant)).await,
         _ => {}
     }
     if let [tenant, "rules", more @ ..] = segments.as_slice()
         && let Some(route) = super::rules::Route::parse(more, req.method())
     {
         let tenant = lang.app().platform.tenants.find(tenant).ok_or_else(|| lang.error(ErrorKind::UnknownTenant))?;
-        return super::rules::handle(&req, payload, &lang, tenant, route).await;
+        return Box::pin(super::rules::handle(&req, payload, &lang, tenant, route)).await;
     }
     Err(lang.error(ErrorKind::NotFound))
 }
@@ -104,7 +106,11 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
         return Err(lang.error(ErrorKind::UnknownTenant));
     }
     let cert_no = super::parse_cert_no(raw_no, lang)?;
-    let detailed = match web::Query::<LookupParams>::from_query(req.query_string()).ok().and_then(|q| q.view.clone()) {
+    let asked_view = match req.query_string() {
+        "" => None,
+        query => web::Query::<LookupParams>::from_query(query).ok().and_then(|q| q.view.clone()),
+    };
+    let detailed = match asked_view {
         None => false,
         Some(view) if view == "quick" => false,
         Some(view) if view == "detailed" => true,
@@ -123,8 +129,7 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
     }
     log_query(req, lang, &caller, tenant, if detailed { "detail" } else { "lookup" }, query).await;
     let found = if detailed {
-        platform
-            .lookup_detailed_as(&caller, tenant, &cert_no, lang.locale)
+        Box::pin(platform.lookup_detailed_as(&caller, tenant, &cert_no, lang.locale))
             .await
             .map(|view| super::not_stored().json(view))
     } else {

@@ -41,7 +41,8 @@ pub fn not_stored() -> HttpResponseBuilder {
 /// `response`, marked so that no cache between the caller and the service
 /// may keep it.
 pub fn no_store(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
-    response.insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+    response.insert_header((CACHE_CONTROL, NO_STORE));
     response
 }
 
