@@ -1,7 +1,7 @@
 //! The running platform: configuration, tenants, storage, cache and
 //! messages, opened once at start and shared by every request.
 
-use std::{cell::Cell, sync::Arc};
+use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeDelta, Utc};
 use safecert_domain::TenantSlug;
@@ -15,10 +15,6 @@ use safecert_notify::{Mailer, SmsSender};
 use safecert_policy::{Action, ObjectKind, PolicyFiles};
 
 use crate::{Config, RuleBook, RulesStartError, TenantError, TenantRegistry, identity::Identity};
-
-/// China's time (UTC+8), in which certificate dates are written.
-const CHINA_OFFSET: TimeDelta = TimeDelta::hours(8);
-const SECONDS_A_DAY: i64 = 86_400;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -173,21 +169,7 @@ impl Platform {
     /// Today's date in China (UTC+8), in which certificate dates are
     /// written.
     pub fn today(&self) -> NaiveDate {
-        // Asked on every lookup: each thread keeps the day it last worked
-        // out, by its number, and turns a new number into a date.
-        thread_local! {
-            static LAST: Cell<Option<(i64, NaiveDate)>> = const { Cell::new(None) };
-        }
-        let now = Utc::now() + CHINA_OFFSET;
-        let day = now.timestamp().div_euclid(SECONDS_A_DAY);
-        LAST.with(|last| match last.get() {
-            Some((known, date)) if known == day => date,
-            _ => {
-                let date = now.date_naive();
-                last.set(Some((day, date)));
-                date
-            }
-        })
+        (Utc::now() + TimeDelta::hours(8)).date_naive()
     }
 
     pub async fn shutdown(&self) {
