@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::{NaiveTime, TimeDelta, Utc};
+use chrono::{NaiveTime, TimeDelta};
 
 use safecert_storage::Databases;
 
@@ -20,7 +20,7 @@ const SCAN_AT: NaiveTime = match NaiveTime::from_hms_opt(2, 30, 0) {
 };
 
 fn until_next_scan() -> Duration {
-    let now = Utc::now().naive_utc() + TimeDelta::hours(8);
+    let now = safecert_domain::china_now().naive_local();
     let mut next = now.date().and_time(SCAN_AT);
     if next <= now {
         next += TimeDelta::days(1);

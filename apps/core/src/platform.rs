@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeDelta, Utc};
+use chrono::NaiveDate;
 use safecert_domain::TenantSlug;
 use safecert_i18n::{I18nError, Localizer};
 use safecert_storage::{
@@ -169,7 +169,7 @@ impl Platform {
     /// Today's date in China (UTC+8), in which certificate dates are
     /// written.
     pub fn today(&self) -> NaiveDate {
-        (Utc::now() + TimeDelta::hours(8)).date_naive()
+        safecert_domain::china_today()
     }
 
     pub async fn shutdown(&self) {

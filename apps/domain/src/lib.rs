@@ -5,6 +5,7 @@
 
 mod cert_no;
 mod certificate;
+mod china_time;
 mod holder_name;
 mod id_number;
 pub mod iso_date;
@@ -18,6 +19,7 @@ mod uscc;
 
 pub use cert_no::{CertNo, CertNoError, MAX_CERT_NO_LEN};
 pub use certificate::{Certificate, Review, Revocation, RevocationKind, TrainingRecord};
+pub use china_time::{CHINA_OFFSET, china_now, china_today};
 pub use holder_name::{HolderName, HolderNameError};
 pub use id_number::{IdNumber, IdNumberError};
 pub use locale::Locale;

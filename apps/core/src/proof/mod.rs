@@ -202,7 +202,7 @@ impl Platform {
         let font = self.font()?;
         let code = new_code()?;
         let at = issued_now();
-        let china = at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(*at.offset()));
+        let china = at.with_timezone(&safecert_domain::CHINA_OFFSET);
         let issued = china.format("%Y-%m-%d %H:%M (UTC+8)").to_string();
         let pages: Vec<_> = views
             .iter()
