@@ -140,9 +140,10 @@ async fn a_saved_search_runs_again_and_names_are_the_accounts_own() {
     assert_eq!(error_of(delete(fav).await).await, (404, "not_saved".into()));
 }
 
-/// The account's logged queries, once the writer has caught up.
+/// The account's logged queries, once the writer has caught up: it
+/// writes a second after the first entry it gathers.
 async fn settled_history(app: &TestApp, token: &str) -> Vec<Value> {
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let history: Value = app.get_as(token, "/api/v1/me/queries").await.json().await.unwrap();
     history.as_array().unwrap().clone()
 }

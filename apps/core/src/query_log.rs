@@ -1,10 +1,9 @@
 //! Every certificate query is logged: who (account, API client), what
 //! (with personal numbers masked), when, from where. Requests hand their
 //! entry to a channel and go on; one writer, on a connection of its own,
-//! gathers a quarter of a second's entries, folds repeats of the same
-//! query by the same caller into one row with a count, and stores them
-//! (PostgreSQL: one COPY): logging adds no database round trip to a
-//! lookup. No entry is dropped to keep up: when the writer falls behind by
+//! gathers a second's entries, folds repeats of the same query by the same
+//! caller into one row with a count, and stores them (PostgreSQL: one
+//! COPY): logging adds no database round trip to a lookup. No entry is dropped to keep up: when the writer falls behind by
 //! a full backlog, requests wait for room, so the log slows queries down
 //! rather than lose them.
 
@@ -24,9 +23,14 @@ use crate::identity::Caller;
 
 /// Entries waiting to be written at most; past it, requests wait.
 const BACKLOG: usize = 100_000;
-/// Entries gathered before a write at most.
+/// Distinct rows gathered before a write at most.
 const BATCH: usize = 20_000;
-const GATHER: std::time::Duration = std::time::Duration::from_millis(250);
+/// How long after its first entry a batch is written: repeats within it
+/// fold into one row, so at a busy moment the database takes a row per
+/// distinct query a second, not one per query.
+const GATHER: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often the gathering takes what waits in the channel.
+const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 pub struct QueryLog {
     tx: mpsc::Sender<LoggedQuery>,
@@ -122,7 +126,7 @@ impl QueryLog {
         let next = tokio::sync::Mutex::new(next);
         let gather = async move {
             while let Some(gathered) = gather(rx).await {
-                if batches.send(fold(gathered)).await.is_err() {
+                if batches.send(gathered).await.is_err() {
                     break;
                 }
             }
@@ -160,64 +164,105 @@ impl QueryLog {
     }
 }
 
-/// The next entries to write: what comes within the gathering time after
-/// the first, up to a batch. Sleeps through the gathering time and then
-/// takes what came: waiting for each entry would wake this task, and a
-/// thread, once per query. `None` once the service stops.
+/// The next rows to write: the entries that come within the gathering
+/// time after the first, folded, up to a batch of distinct rows. Takes
+/// what waits in the channel every [`DRAIN_EVERY`] rather than waiting for
+/// each entry, which would wake this task, and a thread, once per query.
+/// `None` once the service stops.
 async fn gather(rx: &mut mpsc::Receiver<LoggedQuery>) -> Option<Vec<LoggedQuery>> {
     let first = rx.recv().await?;
-    let mut gathered = vec![first];
     let until = tokio::time::Instant::now() + GATHER;
-    drain(rx, &mut gathered);
-    if gathered.len() < BATCH {
-        tokio::time::sleep_until(until).await;
-        drain(rx, &mut gathered);
+    let mut gathered = Folded::default();
+    gathered.add(first);
+    while drain(rx, &mut gathered) && !gathered.is_full() {
+        let now = tokio::time::Instant::now();
+        if now >= until {
+            break;
+        }
+        tokio::time::sleep_until((now + DRAIN_EVERY).min(until)).await;
     }
-    Some(gathered)
+    Some(gathered.into_rows())
 }
 
-/// Moves what waits in the channel into `gathered`, up to a batch.
-fn drain(rx: &mut mpsc::Receiver<LoggedQuery>, gathered: &mut Vec<LoggedQuery>) {
-    while gathered.len() < BATCH {
+/// Folds what waits in the channel into `gathered`, until it holds a
+/// batch; false once the service has stopped and the channel is empty.
+fn drain(rx: &mut mpsc::Receiver<LoggedQuery>, gathered: &mut Folded) -> bool {
+    while !gathered.is_full() {
         match rx.try_recv() {
-            Ok(entry) => gathered.push(entry),
-            Err(_) => break,
+            Ok(entry) => gathered.add(entry),
+            Err(mpsc::error::TryRecvError::Empty) => return true,
+            Err(mpsc::error::TryRecvError::Disconnected) => return false,
         }
     }
+    true
 }
 
-/// Caller, API client, tenant, kind, query and address.
-type SameQuery<'a> = (i32, Option<i32>, &'a str, &'static str, &'a str, Option<IpAddr>);
+/// Who asked what, from where: the same query by the same caller from the
+/// same address is one row.
+#[derive(PartialEq, Eq, Hash)]
+struct SameQuery {
+    account_id: i32,
+    api_client_id: Option<i32>,
+    tenant: String,
+    kind: &'static str,
+    query: String,
+    ip: Option<IpAddr>,
+}
 
-/// The same query by the same caller from the same address, once, with
-/// how many times it came (at its first time, in the order first seen).
-fn fold(entries: Vec<LoggedQuery>) -> Vec<LoggedQuery> {
-    // Hashed with a seeded fast hash: a batch holds up to 20,000 entries,
-    // and the writer hashes each once.
-    let mut first: std::collections::HashMap<SameQuery<'_>, usize, foldhash::fast::RandomState> =
-        std::collections::HashMap::with_capacity_and_hasher(entries.len(), Default::default());
-    let mut counts = vec![0; entries.len()];
-    for (i, e) in entries.iter().enumerate() {
-        let at = *first.entry((e.account_id, e.api_client_id, &e.tenant, e.kind, &e.query, e.ip)).or_insert(i);
-        counts[at] += e.count;
+/// When a query was first asked in the gathering, how many times, and
+/// where it stands among the rows.
+struct Asked {
+    first_at: chrono::DateTime<chrono::Utc>,
+    count: i32,
+    order: usize,
+}
+
+/// Entries folded as they come: each distinct query once, with how many
+/// times it came, at its first time. Hashed with a seeded fast hash, as
+/// the writer hashes every entry.
+#[derive(Default)]
+struct Folded {
+    rows: std::collections::HashMap<SameQuery, Asked, foldhash::fast::RandomState>,
+}
+
+impl Folded {
+    fn add(&mut self, entry: LoggedQuery) {
+        let LoggedQuery { at, account_id, api_client_id, tenant, kind, query, ip, count } = entry;
+        let order = self.rows.len();
+        self.rows
+            .entry(SameQuery { account_id, api_client_id, tenant, kind, query, ip })
+            .and_modify(|asked| asked.count = asked.count.saturating_add(count))
+            .or_insert(Asked { first_at: at, count, order });
     }
-    drop(first);
-    entries
-        .into_iter()
-        .zip(counts)
-        .filter(|(_, count)| *count > 0)
-        .map(|(mut e, count)| {
-            e.count = count;
-            e
-        })
-        .collect()
+
+    fn is_full(&self) -> bool {
+        self.rows.len() >= BATCH
+    }
+
+    /// The rows, in the order first seen.
+    fn into_rows(self) -> Vec<LoggedQuery> {
+        let mut rows: Vec<_> = self.rows.into_iter().collect();
+        rows.sort_unstable_by_key(|(_, asked)| asked.order);
+        rows.into_iter()
+            .map(|(same, asked)| LoggedQuery {
+                at: asked.first_at,
+                account_id: same.account_id,
+                api_client_id: same.api_client_id,
+                tenant: same.tenant,
+                kind: same.kind,
+                query: same.query,
+                ip: same.ip,
+                count: asked.count,
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use safecert_storage::LoggedQuery;
 
-    use super::{fold, loggable};
+    use super::{Folded, loggable};
 
     fn entry(account_id: i32, query: &str, count: i32) -> LoggedQuery {
         let once = LoggedQuery::asked(
@@ -233,15 +278,20 @@ mod tests {
 
     #[test]
     fn repeats_of_a_query_by_one_caller_fold_into_its_first_entry_with_a_count() {
-        let folded = fold(vec![
+        let entries = [
             entry(1, "cert_no=A", 1),
             entry(2, "cert_no=A", 1),
             entry(1, "cert_no=B", 1),
             entry(1, "cert_no=A", 2),
             entry(2, "cert_no=A", 1),
-        ]);
+        ];
+        let first_at = entries[0].at;
+        let mut gathered = Folded::default();
+        entries.into_iter().for_each(|e| gathered.add(e));
+        let folded = gathered.into_rows();
         let seen: Vec<(i32, &str, i32)> = folded.iter().map(|e| (e.account_id, e.query.as_str(), e.count)).collect();
         assert_eq!(seen, [(1, "cert_no=A", 3), (2, "cert_no=A", 2), (1, "cert_no=B", 1)]);
+        assert_eq!(folded[0].at, first_at, "a folded row keeps the time it was first asked");
     }
 
     #[test]
