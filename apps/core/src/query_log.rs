@@ -3,9 +3,10 @@
 //! entry to a channel and go on; one writer, on a connection of its own,
 //! gathers a second's entries, folds repeats of the same query by the same
 //! caller into one row with a count, and stores them (PostgreSQL: one
-//! COPY): logging adds no database round trip to a lookup. No entry is dropped to keep up: when the writer falls behind by
-//! a full backlog, requests wait for room, so the log slows queries down
-//! rather than lose them.
+//! COPY): logging adds no database round trip to a lookup. No entry is
+//! dropped to keep up: when the writer falls behind by a full backlog,
+//! requests wait for room, so the log slows queries down rather than lose
+//! them.
 
 use std::{
     net::IpAddr,
