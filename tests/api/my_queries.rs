@@ -81,6 +81,27 @@ async fn history_lists_queries_by_when_they_were_asked_not_by_when_they_were_sto
     assert!(off < 30, "kept at the moment it was asked, not {at}");
 }
 
+#[tokio::test]
+async fn a_stopping_service_writes_the_queries_it_has_gathered_before_it_stops() {
+    let app = spawn_app().await;
+    let rows = app.seed(20, 59).await;
+    let (boss, own) = enterprise_admin(&app, &rows).await;
+    let me: Value = app.get_as(&boss, "/api/v1/me").await.json().await.unwrap();
+    let account_id = i32::try_from(me["account_id"].as_i64().unwrap()).unwrap();
+    let lookup = format!("/api/v1/t/gd/certificates/{}", own.cert_no);
+    for _ in 0..3 {
+        assert_eq!(app.get_as(&boss, &lookup).await.status(), 200);
+    }
+    // Well within the writer's gathering second.
+    let started = Instant::now();
+    app.platform.query_log.finish(Duration::from_secs(5)).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "the writer stopped of itself");
+    let logged = app.platform.store.databases().query_history(account_id, 10).await.unwrap();
+    let seen: Vec<(&str, i32)> = logged.iter().map(|r| (r.query.as_str(), r.count)).collect();
+    assert_eq!(seen, [(format!("cert_no={}", own.cert_no).as_str(), 3)], "written, the repeats folded");
+    assert_eq!(app.platform.query_log.dropped(), 0);
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

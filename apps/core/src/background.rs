@@ -75,7 +75,12 @@ impl Platform {
         loop {
             let changed = self.store.cache().rules_changed();
             let _ = tokio::time::timeout(RULES_POLL, changed.notified()).await;
-            if let Err(e) = self.sync_rules(&dbs).await {
+            if self.is_stopping() {
+                return;
+            }
+            if let Err(e) = self.sync_rules(&dbs).await
+                && !self.is_stopping()
+            {
                 tracing::warn!(error = %e, "cannot read rule activations; retrying");
             }
         }
@@ -86,10 +91,20 @@ impl Platform {
     async fn follow_grants(self: Arc<Self>, dbs: Arc<Databases>) {
         loop {
             tokio::time::sleep(RULES_POLL).await;
+            if self.is_stopping() {
+                return;
+            }
             let ended = self.identity.authorizer().has_ended_grants();
-            if let Err(e) = self.identity.follow_grants(&dbs, ended).await {
+            if let Err(e) = self.identity.follow_grants(&dbs, ended).await
+                && !self.is_stopping()
+            {
                 tracing::warn!(error = %e, "cannot read grants; retrying");
             }
         }
+    }
+
+    /// Whether the service is stopping (see [`Platform::shutdown`]).
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::Acquire)
     }
 }

@@ -53,6 +53,9 @@ pub struct Platform {
     pub(crate) masked_answers: crate::masked_answers::MaskedAnswers,
     pub(crate) batch_queue: crate::batch::BatchQueue,
     pub(crate) proofs: crate::proof::Proofs,
+    /// Set when the service stops: the background loops end quietly
+    /// instead of reading closed databases.
+    pub(crate) stopping: std::sync::atomic::AtomicBool,
 }
 
 fn load_keys(config: &Config) -> Result<FieldKeys, StartError> {
@@ -136,6 +139,7 @@ impl Platform {
             masked_answers: Default::default(),
             batch_queue: Default::default(),
             proofs,
+            stopping: Default::default(),
         };
         platform.sync_tenants().await?;
         // Versions activated through the API replace the baseline files.
@@ -172,7 +176,11 @@ impl Platform {
         safecert_domain::china_today()
     }
 
+    /// After the last request: the query log written, the databases
+    /// closed.
     pub async fn shutdown(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::Release);
+        self.query_log.finish(std::time::Duration::from_secs(10)).await;
         self.store.databases().close().await;
     }
 }

@@ -6,19 +6,20 @@
 //! COPY): logging adds no database round trip to a lookup. No entry is
 //! dropped to keep up: when the writer falls behind by a full backlog,
 //! requests wait for room, so the log slows queries down rather than lose
-//! them.
+//! them; and a service that stops writes what it has gathered first.
 
 use std::{
     net::IpAddr,
     sync::{
         Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
+    time::Duration,
 };
 
 use safecert_domain::IdNumber;
 use safecert_storage::{Databases, LoggedQuery};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use crate::identity::Caller;
 
@@ -29,21 +30,35 @@ const BATCH: usize = 20_000;
 /// How long after its first entry a batch is written: repeats within it
 /// fold into one row, so at a busy moment the database takes a row per
 /// distinct query a second, not one per query.
-const GATHER: std::time::Duration = std::time::Duration::from_secs(1);
+const GATHER: Duration = Duration::from_secs(1);
 /// How often the gathering takes what waits in the channel.
-const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+const DRAIN_EVERY: Duration = Duration::from_millis(50);
 
 pub struct QueryLog {
     tx: mpsc::Sender<LoggedQuery>,
     rx: Mutex<Option<mpsc::Receiver<LoggedQuery>>>,
     dropped: AtomicU64,
     waited: AtomicU64,
+    /// Whether the writer runs (and has not stopped).
+    writing: AtomicBool,
+    /// Told to the writer when the service stops.
+    stopping: Notify,
+    /// Told by the writer once it has written everything and stopped.
+    stopped: Notify,
 }
 
 impl Default for QueryLog {
     fn default() -> Self {
         let (tx, rx) = mpsc::channel(BACKLOG);
-        Self { tx, rx: Mutex::new(Some(rx)), dropped: AtomicU64::new(0), waited: AtomicU64::new(0) }
+        Self {
+            tx,
+            rx: Mutex::new(Some(rx)),
+            dropped: AtomicU64::new(0),
+            waited: AtomicU64::new(0),
+            writing: AtomicBool::new(false),
+            stopping: Notify::new(),
+            stopped: Notify::new(),
+        }
     }
 }
 
@@ -115,7 +130,24 @@ impl QueryLog {
     /// once; runs until the service stops. Call once.
     pub async fn run_writer(&self, dbs: &Databases, writers: usize) {
         let Some(mut rx) = self.rx.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
+        self.writing.store(true, Ordering::Release);
         self.write_loop(&mut rx, dbs, writers).await;
+        self.writing.store(false, Ordering::Release);
+        self.stopped.notify_one();
+    }
+
+    /// For a service that stops, after its last request: takes no more
+    /// entries, writes what was gathered and waits for the writer to be
+    /// done, at most `within`. Without it, a stop would lose up to the
+    /// gathering second's queries.
+    pub async fn finish(&self, within: Duration) {
+        if !self.writing.load(Ordering::Acquire) {
+            return;
+        }
+        self.stopping.notify_one();
+        if tokio::time::timeout(within, self.stopped.notified()).await.is_err() {
+            tracing::warn!(seconds = within.as_secs(), "the query log's last entries were not written in time");
+        }
     }
 
     /// Gathers entries into folded batches and writes them, up to
@@ -125,8 +157,9 @@ impl QueryLog {
     async fn write_loop(&self, rx: &mut mpsc::Receiver<LoggedQuery>, dbs: &Databases, writers: usize) {
         let (batches, next) = mpsc::channel::<Vec<LoggedQuery>>(1);
         let next = tokio::sync::Mutex::new(next);
+        let stopping = &self.stopping;
         let gather = async move {
-            while let Some(gathered) = gather(rx).await {
+            while let Some(gathered) = gather(rx, stopping).await {
                 if batches.send(gathered).await.is_err() {
                     break;
                 }
@@ -154,7 +187,7 @@ impl QueryLog {
                 }
                 Err(e) if attempt < 3 => {
                     tracing::warn!(error = %e, "cannot write the query log; retrying");
-                    tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
                 }
                 Err(e) => {
                     tracing::error!(error = %e, entries = batch.len(), "query log entries lost");
@@ -169,9 +202,16 @@ impl QueryLog {
 /// time after the first, folded, up to a batch of distinct rows. Takes
 /// what waits in the channel every [`DRAIN_EVERY`] rather than waiting for
 /// each entry, which would wake this task, and a thread, once per query.
-/// `None` once the service stops.
-async fn gather(rx: &mut mpsc::Receiver<LoggedQuery>) -> Option<Vec<LoggedQuery>> {
-    let first = rx.recv().await?;
+/// Told to stop, it closes the channel and hands over what it holds at
+/// once. `None` once the channel is closed and empty.
+async fn gather(rx: &mut mpsc::Receiver<LoggedQuery>, stopping: &Notify) -> Option<Vec<LoggedQuery>> {
+    let first = tokio::select! {
+        first = rx.recv() => first?,
+        () = stopping.notified() => {
+            rx.close();
+            rx.recv().await?
+        }
+    };
     let until = tokio::time::Instant::now() + GATHER;
     let mut gathered = Folded::default();
     gathered.add(first);
@@ -180,7 +220,10 @@ async fn gather(rx: &mut mpsc::Receiver<LoggedQuery>) -> Option<Vec<LoggedQuery>
         if now >= until {
             break;
         }
-        tokio::time::sleep_until((now + DRAIN_EVERY).min(until)).await;
+        tokio::select! {
+            () = tokio::time::sleep_until((now + DRAIN_EVERY).min(until)) => {}
+            () = stopping.notified() => rx.close(),
+        }
     }
     Some(gathered.into_rows())
 }
