@@ -58,13 +58,18 @@ async fn every_query_is_logged_with_personal_numbers_masked_and_shown_as_history
     assert_eq!(app.get_as(&key, "/api/v1/me/queries").await.status(), 403);
 }
 
+/// The signed-in account's id, as `/api/v1/me` gives it.
+async fn account_id_of(app: &TestApp, token: &str) -> i32 {
+    let me: Value = app.get_as(token, "/api/v1/me").await.json().await.unwrap();
+    i32::try_from(me["account_id"].as_i64().unwrap()).unwrap()
+}
+
 #[tokio::test]
 async fn history_lists_queries_by_when_they_were_asked_not_by_when_they_were_stored() {
     let app = spawn_app().await;
     let rows = app.seed(20, 47).await;
     let (boss, _) = enterprise_admin(&app, &rows).await;
-    let me: Value = app.get_as(&boss, "/api/v1/me").await.json().await.unwrap();
-    let account_id = i32::try_from(me["account_id"].as_i64().unwrap()).unwrap();
+    let account_id = account_id_of(&app, &boss).await;
     let asked = |seconds_ago: i64, query: &str| {
         let at = chrono::Utc::now() - chrono::Duration::seconds(seconds_ago);
         LoggedQuery::asked(at, (account_id, None), "gd", "lookup", query.into(), "127.0.0.1".parse().ok())
@@ -86,8 +91,7 @@ async fn a_stopping_service_writes_the_queries_it_has_gathered_before_it_stops()
     let app = spawn_app().await;
     let rows = app.seed(20, 59).await;
     let (boss, own) = enterprise_admin(&app, &rows).await;
-    let me: Value = app.get_as(&boss, "/api/v1/me").await.json().await.unwrap();
-    let account_id = i32::try_from(me["account_id"].as_i64().unwrap()).unwrap();
+    let account_id = account_id_of(&app, &boss).await;
     let lookup = format!("/api/v1/t/gd/certificates/{}", own.cert_no);
     for _ in 0..3 {
         assert_eq!(app.get_as(&boss, &lookup).await.status(), 200);
