@@ -8,7 +8,7 @@ use std::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use safecert_domain::{CertNo, TenantSlug};
@@ -62,6 +62,7 @@ pub struct LookupCache {
 struct Before {
     changes: u64,
     local_removals: u64,
+    at: Instant,
 }
 
 pub(crate) fn cert_key(tenant: &TenantSlug, no: &CertNo) -> String {
@@ -110,9 +111,8 @@ impl LookupCache {
     /// writer that stores what lookups loaded. Call once, inside the
     /// runtime, after wrapping the cache in an `Arc`.
     pub fn start_listener(self: &Arc<Self>) {
+        self.start_writer();
         let Some(redis) = &self.redis else { return };
-        let changes = Arc::clone(self);
-        redis.spawn_writer(move || changes.changes());
         let on_keys = Arc::clone(self);
         let on_gap = Arc::clone(self);
         redis.spawn_listener(
@@ -125,6 +125,14 @@ impl LookupCache {
         );
     }
 
+    /// Starts the writer that stores what lookups loaded in Redis.
+    fn start_writer(self: &Arc<Self>) {
+        if let Some(redis) = &self.redis {
+            let changes = Arc::clone(self);
+            redis.spawn_writer(move || changes.changes());
+        }
+    }
+
     /// Wakes whoever waits for rule changes announced by any replica.
     pub fn rules_changed(&self) -> &tokio::sync::Notify {
         &self.rules_changed
@@ -135,7 +143,7 @@ impl LookupCache {
     pub async fn announce_rules_change(&self, tenant: &str) {
         self.rules_changed.notify_one();
         if let Some(redis) = &self.redis {
-            redis.invalidate(&[format!("{RULES_KEY}{tenant}")]).await;
+            redis.announce(&format!("{RULES_KEY}{tenant}")).await;
         }
     }
 
@@ -169,12 +177,14 @@ impl LookupCache {
             self.local_hits.add(1);
             return Some(hit);
         }
-        if let Some(redis) = &self.redis
-            && let Some(bytes) = redis.get(key).await
+        let Some(redis) = &self.redis else { return None };
+        // A change heard of while Redis answers may have come after it.
+        let mark = local.removal_mark();
+        if let Some(bytes) = redis.get(key).await
             && let Ok(entry) = serde_json::from_slice::<Entry<T>>(&bytes)
         {
             self.redis_hits.add(1);
-            local.insert(key.clone(), entry.clone());
+            local.insert_unless_removed_since(mark, key.clone(), entry.clone());
             return Some(entry);
         }
         None
@@ -215,7 +225,7 @@ impl LookupCache {
             return Ok(found(hit));
         }
         self.misses.add(1);
-        let before = Before { changes: self.changes(), local_removals: local.removal_mark() };
+        let before = Before { changes: self.changes(), local_removals: local.removal_mark(), at: Instant::now() };
         let loaded = load().await?;
         self.put(local, key, loaded.clone().map_or(Entry::Missing, Entry::Found), before);
         drop(turn);
@@ -233,7 +243,7 @@ impl LookupCache {
         {
             // The answer does not wait for Redis to store it.
             let ttl = matches!(entry, Entry::Missing).then_some(MISSING_TTL_SECS);
-            redis.store_later(key.clone(), bytes, ttl, before.changes);
+            redis.store_later(key.clone(), bytes, ttl, before.changes, before.at);
         }
         local.insert_unless_removed_since(before.local_removals, key, entry);
     }
@@ -267,5 +277,147 @@ impl LookupCache {
         if let Some(redis) = &self.redis {
             redis.invalidate(&keys).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        process::{Child, Command, Stdio},
+        sync::Arc,
+        time::Duration,
+    };
+
+    use chrono::{NaiveDate, Utc};
+    use safecert_domain::{CertNo, RevocationKind, TenantSlug};
+
+    use super::LookupCache;
+    use crate::{CertificateRecord, redis_cache::RedisConfig};
+
+    /// A Redis of the test's own, on a free port.
+    struct RedisServer {
+        child: Child,
+        port: u16,
+    }
+
+    impl RedisServer {
+        fn start() -> Self {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("redis-server must be installed for this test (README: set-up)");
+            for _ in 0..100 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Self { child, port }
+        }
+
+        /// A replica's cache on this Redis, all replicas under one prefix.
+        fn replica(&self) -> Arc<LookupCache> {
+            let config = RedisConfig {
+                url: format!("redis://127.0.0.1:{}", self.port),
+                prefix: "replicas:".into(),
+                ttl: Duration::from_secs(600),
+                op_timeout: Duration::from_secs(2),
+            };
+            Arc::new(LookupCache::with_redis(&config).unwrap())
+        }
+
+        fn holds(&self, key: &str) -> bool {
+            use std::io::{Read, Write};
+            let mut conn = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+            conn.write_all(format!("EXISTS replicas:{key}\r\n").as_bytes()).unwrap();
+            let mut reply = [0; 16];
+            let n = conn.read(&mut reply).unwrap();
+            &reply[..n] == b":1\r\n"
+        }
+    }
+
+    impl Drop for RedisServer {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn record(no: &str, revoked: bool) -> Arc<CertificateRecord> {
+        let day = |d| NaiveDate::from_ymd_opt(2025, 3, d).unwrap();
+        Arc::new(CertificateRecord {
+            cert_no: no.into(),
+            holder_name: "张三".into(),
+            id_masked: "110105********002X".into(),
+            id_index: "index".into(),
+            employer_uscc: "91440300MA5FXXXX0X".into(),
+            employer_name: "某某安全有限公司".into(),
+            department: "安全部".into(),
+            region_code: "440300".into(),
+            position: "安全员".into(),
+            industry: "建筑业".into(),
+            cert_type: "安全生产管理人员".into(),
+            issuing_authority: "广东省应急管理厅".into(),
+            issue_date: day(1),
+            expiry_date: day(31),
+            revocation_kind: revoked.then_some(RevocationKind::Revoked),
+            revocation_on: revoked.then(|| day(15)),
+            revocation_reason: revoked.then(|| "test".into()),
+            reviewed_on: None,
+            updated_at: Utc::now().fixed_offset(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_certificate_read_before_another_replica_changed_it_is_not_put_back_in_redis_after_the_change() {
+        let redis = RedisServer::start();
+        let tenant = TenantSlug::parse("gd").unwrap();
+        let (no, other) = (CertNo::parse("GD20250000001").unwrap(), CertNo::parse("GD20250000002").unwrap());
+        // Replica A has not heard of the change yet: its writer runs, but
+        // no invalidation message has reached it.
+        let a = redis.replica();
+        a.start_writer();
+        let b = redis.replica();
+        b.start_listener();
+
+        let (reading, read_began) = tokio::sync::oneshot::channel();
+        let (answer, database) = tokio::sync::oneshot::channel::<Arc<CertificateRecord>>();
+        let a_reads = tokio::spawn({
+            let (a, tenant, no) = (Arc::clone(&a), tenant.clone(), no.clone());
+            async move {
+                let load = || async move {
+                    let _ = reading.send(());
+                    Ok::<_, ()>(database.await.ok())
+                };
+                a.cert_or_load(&tenant, &no, load).await
+            }
+        });
+        read_began.await.unwrap();
+        b.invalidate(&tenant, &no).await;
+        answer.send(record(no.as_str(), false)).unwrap();
+        let read = a_reads.await.unwrap().unwrap().unwrap();
+        assert!(read.revocation_kind.is_none(), "A answered with what it read before the change");
+
+        // A's writer sends stores in order: once a later one is in Redis,
+        // it has sent the old certificate's too.
+        let later = a.cert_or_load(&tenant, &other, || async { Ok::<_, ()>(Some(record(other.as_str(), false))) });
+        later.await.unwrap();
+        let mut stored = false;
+        for _ in 0..200 {
+            stored = redis.holds(&super::cert_key(&tenant, &other));
+            if stored {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(stored, "A's writer stores what it loads");
+
+        // A replica that starts now reads the changed certificate.
+        let c = redis.replica();
+        let seen = c.cert_or_load(&tenant, &no, || async { Ok::<_, ()>(Some(record(no.as_str(), true))) });
+        let seen = seen.await.unwrap().unwrap();
+        assert_eq!(seen.revocation_kind, Some(RevocationKind::Revoked), "not the certificate from before the change");
     }
 }

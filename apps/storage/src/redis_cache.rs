@@ -2,6 +2,13 @@
 //! after a failure Redis is left alone for a moment: a lookup never waits
 //! on, or fails because of, the cache.
 //!
+//! A change leaves a tombstone under each key it touched, for a minute,
+//! and values are stored only under keys that hold nothing: a replica
+//! that read a certificate just before another replica changed it cannot
+//! put the old one back in Redis, whenever its store arrives. A value
+//! read before a change and stored after it would otherwise be served by
+//! every replica for the rest of its TTL (an hour by default).
+//!
 //! Reads go through a connection of the reading thread's own, made on that
 //! thread, so the task that sends and receives for it runs there too: a
 //! read wakes no other thread. Through one shared connection, each read
@@ -18,7 +25,7 @@ use std::{
 
 use futures_util::StreamExt;
 use redis::{
-    AsyncCommands, AsyncConnectionConfig, RedisResult,
+    AsyncCommands, AsyncConnectionConfig, ExistenceCheck, RedisResult, SetExpiry, SetOptions,
     aio::{ConnectionManager, MultiplexedConnection},
 };
 use safecert_memo::Scratch;
@@ -55,13 +62,23 @@ pub(crate) struct RedisTier {
 }
 
 /// A value to store under a key (without the prefix) for `ttl_secs`,
-/// read while the count of changes was `changes`.
+/// read while the count of changes was `changes`, from a read that began
+/// at `read_from`.
 struct Store {
     key: String,
     value: Vec<u8>,
     ttl_secs: u64,
     changes: u64,
+    read_from: Instant,
 }
+
+/// What a changed key holds for [`TOMBSTONE_SECS`]: no value is stored
+/// under it meanwhile, and a read of it is a miss.
+const TOMBSTONE: &[u8] = b"changed";
+const TOMBSTONE_SECS: u64 = 60;
+/// A value whose read began this long ago is not stored: a tombstone laid
+/// since may have expired by the time it arrives.
+const STORE_WITHIN: Duration = Duration::from_secs(10);
 
 /// Stores waiting for the writer at most; past it a value is not stored
 /// (a later miss stores it).
@@ -149,6 +166,14 @@ impl RedisTier {
         if !self.available() {
             return None;
         }
+        self.attempt(what, op).await
+    }
+
+    /// [`RedisTier::run`], even while Redis rests.
+    async fn attempt<T, F>(&self, what: &str, op: F) -> Option<T>
+    where
+        F: std::future::Future<Output = redis::RedisResult<T>>,
+    {
         match tokio::time::timeout(self.op_timeout, op).await {
             Ok(Ok(v)) => {
                 self.succeeded();
@@ -169,7 +194,7 @@ impl RedisTier {
         let full = self.prefixed(key);
         self.run("get", async {
             let (mut conn, fresh) = self.reader().await?;
-            match conn.get::<_, Option<Vec<u8>>>(&full).await {
+            match conn.get::<_, Option<Vec<u8>>>(&full).await.map(alive) {
                 Ok(value) => Ok(value),
                 Err(e) => {
                     self.readers.with(|reader| *reader = None);
@@ -180,7 +205,7 @@ impl RedisTier {
                         return Err(e);
                     }
                     let (mut conn, _) = self.reader().await?;
-                    conn.get::<_, Option<Vec<u8>>>(&full).await
+                    conn.get::<_, Option<Vec<u8>>>(&full).await.map(alive)
                 }
             }
         })
@@ -208,15 +233,17 @@ impl RedisTier {
     /// read) for many values.
     ///
     /// `changes` is the count of changes (see [`RedisTier::spawn_writer`])
-    /// read before the value was: a value read before a change is not
-    /// stored after it.
-    pub fn store_later(&self, key: String, value: Vec<u8>, ttl_secs: Option<u64>, changes: u64) {
+    /// read before the value was, and `read_from` when its read began: a
+    /// value read before a change this replica has heard of is not stored
+    /// after it, nor one read too long ago. Changes it has not heard of
+    /// yet left tombstones that keep the value out.
+    pub fn store_later(&self, key: String, value: Vec<u8>, ttl_secs: Option<u64>, changes: u64, read_from: Instant) {
         if !self.available() {
             return;
         }
         let ttl_secs = ttl_secs.unwrap_or(self.ttl_secs);
         // Full: the writer is behind, and this value waits for a later miss.
-        let _ = self.stores.try_send(Store { key, value, ttl_secs, changes });
+        let _ = self.stores.try_send(Store { key, value, ttl_secs, changes, read_from });
     }
 
     /// Starts the writer of [`RedisTier::store_later`] on this runtime,
@@ -234,9 +261,9 @@ impl RedisTier {
     /// taking each store as it comes would wake this task, and a thread,
     /// once per lookup that missed.
     ///
-    /// A store read before the latest change is dropped. A change that
-    /// comes while a pipeline is on its way may delete its keys before the
-    /// pipeline stores them: then they are deleted once more after it.
+    /// A store read before the latest change heard of, or too long ago, is
+    /// dropped; the others go only where Redis holds nothing (`NX`), so
+    /// none lands on a tombstone.
     async fn write_stores(self: Arc<Self>, mut waiting: mpsc::Receiver<Store>, changes: impl Fn() -> u64) {
         let mut batch = Vec::with_capacity(STORES_AT_ONCE);
         while waiting.recv_many(&mut batch, STORES_AT_ONCE).await > 0 {
@@ -250,35 +277,52 @@ impl RedisTier {
             }
             let sent_at = changes();
             let mut pipe = redis::pipe();
-            let mut keys = Vec::with_capacity(batch.len());
-            for Store { key, value, ttl_secs, .. } in batch.drain(..).filter(|store| store.changes == sent_at) {
-                let key = self.prefixed(&key);
-                pipe.set_ex(&key, value, ttl_secs).ignore();
-                keys.push(key);
+            let mut sending = false;
+            for Store { key, value, ttl_secs, .. } in
+                batch.drain(..).filter(|store| store.changes == sent_at && store.read_from.elapsed() < STORE_WITHIN)
+            {
+                let unless_there =
+                    SetOptions::default().conditional_set(ExistenceCheck::NX).with_expiration(SetExpiry::EX(ttl_secs));
+                pipe.set_options(self.prefixed(&key), value, unless_there).ignore();
+                sending = true;
             }
-            if keys.is_empty() {
-                continue;
-            }
-            let mut conn = self.manager.clone();
-            self.run("set", async { pipe.query_async::<()>(&mut conn).await }).await;
-            if changes() != sent_at {
-                self.run("del", async { conn.del::<_, ()>(keys).await }).await;
+            if sending {
+                let mut conn = self.manager.clone();
+                self.run("set", async { pipe.query_async::<()>(&mut conn).await }).await;
             }
         }
     }
 
-    /// Deletes the keys and tells every replica to drop its own copies.
+    /// Lays a tombstone on each key and tells every replica to drop its
+    /// own copies. Tried even while Redis rests for lookups: a change
+    /// other replicas do not hear of is served old until its TTL ends.
     pub async fn invalidate(&self, keys: &[String]) {
+        let mut pipe = redis::pipe();
+        for key in keys {
+            pipe.set_ex(self.prefixed(key), TOMBSTONE, TOMBSTONE_SECS).ignore();
+        }
+        pipe.publish(self.channel(), keys.join("\n")).ignore();
+        if !self.send("invalidate", pipe).await {
+            tracing::warn!(
+                keys = keys.len(),
+                "cannot tell Redis of a changed certificate; other replicas may answer with the old one until \
+                 its cache TTL ends (SAFECERT_CACHE_TTL_SECS)"
+            );
+        }
+    }
+
+    /// Tells every replica `message` (one or more lines) on the
+    /// invalidation channel, touching no key.
+    pub async fn announce(&self, message: &str) {
+        let mut pipe = redis::pipe();
+        pipe.publish(self.channel(), message).ignore();
+        self.send("announce", pipe).await;
+    }
+
+    /// Sends a pipeline whether or not Redis rests; whether it went through.
+    async fn send(&self, what: &str, pipe: redis::Pipeline) -> bool {
         let mut conn = self.manager.clone();
-        let full: Vec<String> = keys.iter().map(|k| self.prefixed(k)).collect();
-        let channel = self.channel();
-        let message = keys.join("\n");
-        self.run("invalidate", async move {
-            let mut pipe = redis::pipe();
-            pipe.del(full).ignore().publish(channel, message).ignore();
-            pipe.query_async::<()>(&mut conn).await
-        })
-        .await;
+        self.attempt(what, async move { pipe.query_async::<()>(&mut conn).await }).await.is_some()
     }
 
     /// The key as Redis holds it, after the deployment's prefix.
@@ -320,6 +364,11 @@ impl RedisTier {
             }
         });
     }
+}
+
+/// A value read, unless it is a tombstone.
+fn alive(value: Option<Vec<u8>>) -> Option<Vec<u8>> {
+    value.filter(|v| v != TOMBSTONE)
 }
 
 #[cfg(test)]
