@@ -9,10 +9,10 @@ error-invalid-parameter = 参数 { $name } 格式不正确。
 error-unknown-tenant = 不存在该省份或查询单位。可查询的省份列表请见 /api/v1/tenants。
 error-certificate-not-found = 在本省份未查询到该编号的证书。
 error-not-found = 您访问的地址不存在。
+error-method-not-allowed = 该地址不支持此请求方法，可用的方法见响应头 Allow。
 error-rate-limited = 您所在网络地址的查询过于频繁，请 { $seconds } 秒后再试。
 error-bad-request = 无法识别该请求，请检查参数及其编码（应为 UTF-8）。
 error-payload-too-large = 请求内容过大。
-error-method-not-allowed = 该地址不支持此请求方式。
 error-unavailable = 服务暂时不可用，请稍后再试。
 error-internal = 系统内部错误，请稍后再试；如问题持续存在，请提供请求编号 { $request_id }。
 

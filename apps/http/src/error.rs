@@ -13,6 +13,8 @@ pub enum ErrorKind {
     UnknownTenant,
     CertificateNotFound,
     NotFound,
+    /// A known address asked with a method it does not take.
+    MethodNotAllowed,
     RateLimited {
         retry_after: u64,
     },
@@ -94,6 +96,7 @@ impl ErrorKind {
                 StatusCode::BAD_REQUEST
             }
             Self::UnknownTenant | Self::CertificateNotFound | Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InvalidBody => StatusCode::BAD_REQUEST,
@@ -140,6 +143,7 @@ impl ErrorKind {
             Self::UnknownTenant => "unknown_tenant",
             Self::CertificateNotFound => "certificate_not_found",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::RateLimited { .. } => "rate_limited",
             Self::BadRequest => "bad_request",
             Self::PayloadTooLarge => "payload_too_large",
@@ -196,6 +200,7 @@ impl ErrorKind {
             Self::UnknownTenant => "error-unknown-tenant",
             Self::CertificateNotFound => "error-certificate-not-found",
             Self::NotFound => "error-not-found",
+            Self::MethodNotAllowed => "error-method-not-allowed",
             Self::RateLimited { .. } => "error-rate-limited",
             Self::BadRequest => "error-bad-request",
             Self::PayloadTooLarge => "error-payload-too-large",

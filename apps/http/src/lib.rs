@@ -4,6 +4,7 @@
 mod app;
 mod error;
 mod handlers;
+mod known_routes;
 mod lang;
 mod metrics;
 mod middleware;

@@ -33,7 +33,8 @@ pub struct NewGrantBody {
 /// enterprise.
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/grants", tag = "accounts", request_body = NewGrantBody,
     params(("tenant" = String, Path)),
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/grants")]
 pub async fn create_grant(
     req: HttpRequest,
@@ -64,7 +65,8 @@ pub struct Reason {
 /// Ends a grant at once.
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/grants/{id}/revoke", tag = "accounts", request_body = Reason,
     params(("tenant" = String, Path), ("id" = i32, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/grants/{id}/revoke")]
 pub async fn revoke_grant(
     req: HttpRequest,
@@ -96,7 +98,8 @@ pub struct NewStaffBody {
 /// Creates a regulator or a provincial administrator of a tenant.
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/staff", tag = "accounts", request_body = NewStaffBody,
     params(("tenant" = String, Path)),
-    responses((status = 201, body = AccountCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = AccountCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/staff")]
 pub async fn create_staff(
     req: HttpRequest,
@@ -157,7 +160,8 @@ pub struct RegionRequestBody {
 /// A regulator asks to see another region of the province.
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/region-access", tag = "accounts", request_body = RegionRequestBody,
     params(("tenant" = String, Path)),
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/region-access")]
 pub async fn request_region(
     req: HttpRequest,
@@ -180,7 +184,8 @@ pub async fn request_region(
 
 /// Requests the caller made or may decide.
 #[utoipa::path(get, path = "/api/v1/t/{tenant}/region-access", tag = "accounts", params(("tenant" = String, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/t/{tenant}/region-access")]
 pub async fn list_region_requests(
     req: HttpRequest,
@@ -196,7 +201,8 @@ pub async fn list_region_requests(
 /// Approves or rejects a request (`decision` is `approve` or `reject`).
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/region-access/{id}/{decision}", tag = "accounts", request_body = Reason,
     params(("tenant" = String, Path), ("id" = i32, Path), ("decision" = String, Path)),
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/region-access/{id}/{decision}")]
 pub async fn decide_region_request(
     req: HttpRequest,
@@ -225,7 +231,8 @@ pub async fn decide_region_request(
 /// The newest 200 access changes of a tenant (provincial and platform
 /// administrators).
 #[utoipa::path(get, path = "/api/v1/t/{tenant}/audit", tag = "accounts", params(("tenant" = String, Path)),
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/t/{tenant}/audit")]
 pub async fn audit_log(req: HttpRequest, lang: Lang, tenant: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;

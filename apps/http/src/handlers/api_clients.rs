@@ -27,7 +27,8 @@ pub struct NewClientBody {
 /// Makes an API client acting for the signed-in account; the key is shown
 /// this once.
 #[utoipa::path(post, path = "/api/v1/api-clients", tag = "accounts", request_body = NewClientBody,
-    responses((status = 201, body = IssuedKey), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = IssuedKey), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/api-clients")]
 pub async fn create(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -41,7 +42,8 @@ pub async fn create(req: HttpRequest, lang: Lang, payload: web::Payload) -> Resu
 /// The signed-in account's API clients and the keys that work now (by
 /// prefix; keys themselves are never shown again).
 #[utoipa::path(get, path = "/api/v1/api-clients", tag = "accounts",
-    responses((status = 200, body = Vec<ApiClientView>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ApiClientView>), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/api-clients")]
 pub async fn list(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -59,7 +61,8 @@ pub struct RotateBody {
 /// A new key for a client; the old one keeps working through the overlap.
 #[utoipa::path(post, path = "/api/v1/api-clients/{id}/rotate", tag = "accounts", request_body = RotateBody,
     params(("id" = i32, Path)),
-    responses((status = 200, body = IssuedKey), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = IssuedKey), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/api-clients/{id}/rotate")]
 pub async fn rotate(
     req: HttpRequest,
@@ -81,7 +84,8 @@ pub async fn rotate(
 
 /// Ends a client and every key of it at once.
 #[utoipa::path(post, path = "/api/v1/api-clients/{id}/revoke", tag = "accounts", params(("id" = i32, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/api-clients/{id}/revoke")]
 pub async fn revoke(req: HttpRequest, lang: Lang, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;

@@ -62,7 +62,8 @@ fn job_id(raw: &str, lang: &Lang) -> Result<i32, ApiError> {
     params(("file_name" = Option<String>, Query, description = "The file's name, for the report")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 202, body = BatchJobView), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/batch-verifications")]
 pub async fn upload(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -89,7 +90,8 @@ pub(crate) async fn start(
 
 /// The caller's newest 50 batch verifications.
 #[utoipa::path(get, path = "/api/v1/batch-verifications", tag = "batch",
-    responses((status = 200, body = [BatchJobView]), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = [BatchJobView]), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/batch-verifications")]
 pub async fn list(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -101,7 +103,8 @@ pub async fn list(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError
 /// and, when done, the summary.
 #[utoipa::path(get, path = "/api/v1/batch-verifications/{id}", tag = "batch",
     params(("id" = i32, Path)),
-    responses((status = 200, body = BatchJobView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = BatchJobView), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/batch-verifications/{id}")]
 pub async fn show(req: HttpRequest, lang: Lang, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -114,7 +117,8 @@ pub async fn show(req: HttpRequest, lang: Lang, path: web::Path<String>) -> Resu
 /// job whose headers were not recognized; starts it.
 #[utoipa::path(post, path = "/api/v1/batch-verifications/{id}/mapping", tag = "batch",
     params(("id" = i32, Path)), request_body = ColumnMapping,
-    responses((status = 202, body = BatchJobView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = BatchJobView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/batch-verifications/{id}/mapping")]
 pub async fn map(
     req: HttpRequest,
@@ -135,7 +139,8 @@ pub async fn map(
 #[utoipa::path(get, path = "/api/v1/batch-verifications/{id}/{report}", tag = "batch",
     params(("id" = i32, Path), ("report" = String, Path, description = "`report.xlsx` or `report.csv`")),
     responses((status = 200, description = "The report file"), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+        (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/batch-verifications/{id}/{report}")]
 pub async fn report(req: HttpRequest, lang: Lang, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;

@@ -51,7 +51,7 @@ pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> 
         if req.method() == Method::GET {
             return lookup(&req, &lang, tenant, no).await;
         }
-        return Err(lang.error(ErrorKind::NotFound));
+        return Ok(super::health::unrouted(&req, &lang));
     }
     // The other routes wait in boxes of their own: this handler's future,
     // made and moved for every lookup, stays the size a lookup needs.
@@ -67,7 +67,7 @@ pub async fn tenant_api(req: HttpRequest, payload: web::Payload, lang: Lang) -> 
         let tenant = lang.app().platform.tenants.find(tenant).ok_or_else(|| lang.error(ErrorKind::UnknownTenant))?;
         return Box::pin(super::rules::handle(&req, payload, &lang, tenant, route)).await;
     }
-    Err(lang.error(ErrorKind::NotFound))
+    Ok(super::health::unrouted(&req, &lang))
 }
 
 /// The query string of a lookup.
@@ -88,7 +88,7 @@ pub struct LookupParams {
     tag = "tenant",
     params(
         ("tenant" = String, Path, description = "Tenant slug, e.g. gd (see /api/v1/tenants)"),
-        ("cert_no" = String, Path, description = "Certificate number"),
+        ("cert_no" = String, Path, description = "Certificate number", pattern = r"^\s*(?:[0-9A-Za-z-]\s*){4,32}$"),
         LookupParams,
     ),
     responses(
@@ -98,6 +98,8 @@ pub struct LookupParams {
         (status = 404, description = "Unknown tenant or certificate, or one the caller's role does not cover", body = ErrorBody),
         (status = 429, description = "Too many requests from this address", body = ErrorBody),
     )
+,
+    security(("bearer" = []))
 )]
 async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> Result<HttpResponse, ApiError> {
     super::rate_limit(req, lang)?;
@@ -218,6 +220,8 @@ pub(super) fn search_error(e: SearchError, lang: &Lang) -> ApiError {
         (status = 403, description = "The caller reads no certificates here", body = ErrorBody),
         (status = 422, description = "A filter is malformed; details say which", body = ErrorBody),
     )
+,
+    security(("bearer" = []))
 )]
 async fn search(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResponse, ApiError> {
     super::rate_limit(req, lang)?;
@@ -252,6 +256,7 @@ async fn search(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResp
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct AutocompleteParams {
     /// What has been typed: the start of a holder name or a number.
+    #[param(min_length = 1)]
     q: String,
 }
 
@@ -267,6 +272,8 @@ pub struct AutocompleteParams {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 422, description = "Not the start of a name or number", body = ErrorBody),
     )
+,
+    security(("bearer" = []))
 )]
 async fn autocomplete(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResponse, ApiError> {
     let p = web::Query::<AutocompleteParams>::from_query(req.query_string())

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 
 use crate::{
@@ -50,7 +50,22 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }
 
-/// Any address that matches no route.
-pub async fn not_found(lang: Lang) -> HttpResponse {
-    actix_web::ResponseError::error_response(&lang.error(ErrorKind::NotFound))
+/// Any request that matches no route: 405 with `Allow` for an address of
+/// the API asked with a method it does not take, 404 otherwise.
+pub async fn not_found(req: HttpRequest, lang: Lang) -> HttpResponse {
+    unrouted(&req, &lang)
+}
+
+/// The answer to a request no handler takes (see [`not_found`]).
+pub fn unrouted(req: &HttpRequest, lang: &Lang) -> HttpResponse {
+    match crate::known_routes::allowed_at(req.path()) {
+        Some(allowed) => {
+            let mut response = actix_web::ResponseError::error_response(&lang.error(ErrorKind::MethodNotAllowed));
+            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed) {
+                response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+            }
+            response
+        }
+        None => actix_web::ResponseError::error_response(&lang.error(ErrorKind::NotFound)),
+    }
 }

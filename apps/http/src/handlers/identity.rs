@@ -338,7 +338,7 @@ pub struct ScopeView {
 }
 
 /// The signed-in account and what it may see.
-#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = Me), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 #[get("/api/v1/me")]
 pub async fn me(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -383,7 +383,8 @@ pub async fn me(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> 
 /// The signed-in account's last 50 sign-in attempts: time, address,
 /// browser, result.
 #[utoipa::path(get, path = "/api/v1/me/sign-ins", tag = "accounts",
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/me/sign-ins")]
 pub async fn my_sign_ins(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -455,7 +456,8 @@ pub(super) async fn enterprise_caller(
 /// manages it).
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/departments", tag = "accounts", request_body = NewDepartment,
     params(("tenant" = String, Path), EnterpriseQuery),
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/departments")]
 pub async fn create_department(
     req: HttpRequest,
@@ -479,7 +481,8 @@ pub async fn create_department(
 /// An enterprise's departments.
 #[utoipa::path(get, path = "/api/v1/t/{tenant}/departments", tag = "accounts",
     params(("tenant" = String, Path), EnterpriseQuery),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/t/{tenant}/departments")]
 pub async fn list_departments(
     req: HttpRequest,
@@ -510,7 +513,8 @@ pub struct SubAccount {
 /// Adds a sub-account in one of an enterprise's departments.
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/accounts", tag = "accounts", request_body = SubAccount,
     params(("tenant" = String, Path), EnterpriseQuery),
-    responses((status = 201, body = AccountCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = AccountCreated), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/accounts")]
 pub async fn create_account(
     req: HttpRequest,

@@ -78,7 +78,8 @@ pub async fn apply(req: HttpRequest, lang: Lang, payload: web::Payload) -> Resul
 
 /// The signed-in institution's application and its state.
 #[utoipa::path(get, path = "/api/v1/institution", tag = "accounts",
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/institution")]
 pub async fn mine(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -95,7 +96,8 @@ pub struct StatusQuery {
 /// A province's applications (provincial admins).
 #[utoipa::path(get, path = "/api/v1/t/{tenant}/institutions", tag = "accounts",
     params(("tenant" = String, Path), StatusQuery),
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/t/{tenant}/institutions")]
 pub async fn list(
     req: HttpRequest,
@@ -124,7 +126,8 @@ pub struct ReviewBody {
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/institutions/{id}/{decision}", tag = "accounts",
     request_body = ReviewBody,
     params(("tenant" = String, Path), ("id" = i32, Path), ("decision" = String, Path)),
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/institutions/{id}/{decision}")]
 pub async fn review(
     req: HttpRequest,

@@ -25,7 +25,8 @@ fn my_error(e: MyQueriesError, lang: &Lang) -> ApiError {
 /// The signed-in account's newest 100 certificate queries (ID numbers
 /// masked).
 #[utoipa::path(get, path = "/api/v1/me/queries", tag = "queries",
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/me/queries")]
 pub async fn history(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -59,7 +60,8 @@ pub struct SaveQueryBody {
 
 /// Saves a search under a name.
 #[utoipa::path(post, path = "/api/v1/me/saved-queries", tag = "queries", request_body = SaveQueryBody,
-    responses((status = 201, body = SavedQueryView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = SavedQueryView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/me/saved-queries")]
 pub async fn save(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -85,7 +87,8 @@ pub async fn save(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result
 
 /// The account's saved searches, by name.
 #[utoipa::path(get, path = "/api/v1/me/saved-queries", tag = "queries",
-    responses((status = 200, body = Vec<SavedQueryView>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<SavedQueryView>), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/me/saved-queries")]
 pub async fn list_saved(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -94,7 +97,8 @@ pub async fn list_saved(req: HttpRequest, lang: Lang) -> Result<HttpResponse, Ap
 }
 
 #[utoipa::path(delete, path = "/api/v1/me/saved-queries/{id}", tag = "queries", params(("id" = i32, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[delete("/api/v1/me/saved-queries/{id}")]
 pub async fn forget(req: HttpRequest, lang: Lang, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -104,7 +108,8 @@ pub async fn forget(req: HttpRequest, lang: Lang, id: web::Path<i32>) -> Result<
 
 /// The account's favorite certificates, each as it may see it today.
 #[utoipa::path(get, path = "/api/v1/me/favorites", tag = "queries",
-    responses((status = 200, body = Vec<FavoriteView>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<FavoriteView>), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/me/favorites")]
 pub async fn favorites(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -115,7 +120,8 @@ pub async fn favorites(req: HttpRequest, lang: Lang) -> Result<HttpResponse, Api
 /// Marks a certificate the account may read as a favorite.
 #[utoipa::path(put, path = "/api/v1/me/favorites/{tenant}/{cert_no}", tag = "queries",
     params(("tenant" = String, Path), ("cert_no" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[put("/api/v1/me/favorites/{tenant}/{cert_no}")]
 pub async fn mark(req: HttpRequest, lang: Lang, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (tenant, raw) = path.into_inner();
@@ -127,7 +133,8 @@ pub async fn mark(req: HttpRequest, lang: Lang, path: web::Path<(String, String)
 
 #[utoipa::path(delete, path = "/api/v1/me/favorites/{tenant}/{cert_no}", tag = "queries",
     params(("tenant" = String, Path), ("cert_no" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[delete("/api/v1/me/favorites/{tenant}/{cert_no}")]
 pub async fn unmark(req: HttpRequest, lang: Lang, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (tenant, raw) = path.into_inner();

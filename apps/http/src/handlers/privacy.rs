@@ -15,7 +15,8 @@ use crate::{
 /// Sends a code to the account's second factor (holders and enterprises;
 /// regulators' and administrators' queries are always logged).
 #[utoipa::path(post, path = "/api/v1/me/private-queries", tag = "queries",
-    responses((status = 200, body = super::identity::SignInChallenge), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = super::identity::SignInChallenge), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/me/private-queries")]
 pub async fn start(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -31,7 +32,8 @@ pub struct PrivacyCode {
 
 /// The code: privacy mode until the time answered.
 #[utoipa::path(post, path = "/api/v1/me/private-queries/verify", tag = "queries", request_body = PrivacyCode,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/me/private-queries/verify")]
 pub async fn verify(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -50,7 +52,8 @@ pub async fn verify(req: HttpRequest, lang: Lang, payload: web::Payload) -> Resu
 
 /// Ends privacy mode now.
 #[utoipa::path(post, path = "/api/v1/me/private-queries/end", tag = "queries",
-    responses((status = 204), (status = 401, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/me/private-queries/end")]
 pub async fn end(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;

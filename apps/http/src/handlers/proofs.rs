@@ -50,9 +50,10 @@ fn pdf_response(pdf: IssuedPdf) -> HttpResponse {
 /// A PDF report of one certificate, each field as the caller may see it,
 /// with a verification code and a signed QR code.
 #[utoipa::path(get, path = "/api/v1/t/{tenant}/certificates/{cert_no}/report.pdf", tag = "proof",
-    params(("tenant" = String, Path), ("cert_no" = String, Path)),
+    params(("tenant" = String, Path), ("cert_no" = String, Path, pattern = r"^\s*(?:[0-9A-Za-z-]\s*){4,32}$")),
     responses((status = 200, description = "The PDF; its code in X-Verification-Code", content_type = "application/pdf"),
-        (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+        (status = 400, description = "Malformed certificate number", body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/t/{tenant}/certificates/{cert_no}/report.pdf")]
 pub async fn certificate_report(
     req: HttpRequest,
@@ -77,9 +78,10 @@ async fn report_of(req: &HttpRequest, lang: &Lang, tenant: &str, numbers: &[Cert
 /// A PDF report of several certificates of one province (`?cert_nos=A,B,…`,
 /// at most 100), one page each.
 #[utoipa::path(get, path = "/api/v1/t/{tenant}/report.pdf", tag = "proof",
-    params(("tenant" = String, Path), ("cert_nos" = String, Query, description = "Certificate numbers, comma-separated")),
+    params(("tenant" = String, Path), ("cert_nos" = String, Query, description = "Certificate numbers, comma-separated", min_length = 1)),
     responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 400, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/t/{tenant}/report.pdf")]
 pub async fn many_report(req: HttpRequest, lang: Lang, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let params = super::query_params(&req, &lang)?;
@@ -95,8 +97,9 @@ pub async fn many_report(req: HttpRequest, lang: Lang, path: web::Path<String>) 
 
 /// The holder's electronic certificate (电子证照): only for the holder.
 #[utoipa::path(get, path = "/api/v1/me/certificates/{tenant}/{cert_no}/e-certificate.pdf", tag = "proof",
-    params(("tenant" = String, Path), ("cert_no" = String, Path)),
-    responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 404, body = ErrorBody)))]
+    params(("tenant" = String, Path), ("cert_no" = String, Path, pattern = r"^\s*(?:[0-9A-Za-z-]\s*){4,32}$")),
+    responses((status = 200, description = "The PDF", content_type = "application/pdf"), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/me/certificates/{tenant}/{cert_no}/e-certificate.pdf")]
 pub async fn e_certificate(
     req: HttpRequest,
@@ -121,7 +124,7 @@ pub async fn platform_key(lang: Lang) -> HttpResponse {
 /// Checks a verification code (`?code=`): was it issued, and what do its
 /// certificates show now.
 #[utoipa::path(get, path = "/api/v1/verify-report", tag = "proof",
-    params(("code" = String, Query, description = "The code printed on the PDF")),
+    params(("code" = String, Query, description = "The code printed on the PDF", min_length = 1)),
     responses((status = 200, body = ReportCheck), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[get("/api/v1/verify-report")]
 pub async fn check_code(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {

@@ -29,7 +29,8 @@ pub struct SubscriberRegistration {
 /// Opens an SME subscription: one account that will manage several
 /// enterprises.
 #[utoipa::path(post, path = "/api/v1/subscribers", tag = "accounts", request_body = SubscriberRegistration,
-    responses((status = 201, body = AccountCreated), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = AccountCreated), (status = 404, description = "Unknown tenant", body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/api/v1/subscribers")]
 pub async fn register(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     super::rate_limit(&req, &lang)?;
@@ -55,7 +56,8 @@ pub async fn register(req: HttpRequest, lang: Lang, payload: web::Payload) -> Re
 
 /// The enterprises the signed-in subscriber manages.
 #[utoipa::path(get, path = "/api/v1/subscription/enterprises", tag = "accounts",
-    responses((status = 200, body = Vec<SubscriptionLink>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<SubscriptionLink>), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/subscription/enterprises")]
 pub async fn enterprises(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiError> {
     let caller = caller(&req, &lang).await?;
@@ -72,7 +74,8 @@ pub struct NewEnterpriseBody {
 
 /// The subscriber registers an enterprise it will manage.
 #[utoipa::path(post, path = "/api/v1/subscription/enterprises", tag = "accounts", request_body = NewEnterpriseBody,
-    responses((status = 201, body = SubscriptionLink), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = SubscriptionLink), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/subscription/enterprises")]
 pub async fn register_enterprise(
     req: HttpRequest,
@@ -94,7 +97,8 @@ pub async fn register_enterprise(
 /// The subscriber stops managing an enterprise.
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/subscription/leave", tag = "accounts",
     params(("tenant" = String, Path), EnterpriseQuery),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/subscription/leave")]
 pub async fn leave(
     req: HttpRequest,
@@ -110,7 +114,8 @@ pub async fn leave(
 
 /// The subscribers managing the caller's enterprise.
 #[utoipa::path(get, path = "/api/v1/t/{tenant}/subscribers", tag = "accounts", params(("tenant" = String, Path)),
-    responses((status = 200, body = Vec<SubscriptionLink>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<SubscriptionLink>), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[get("/api/v1/t/{tenant}/subscribers")]
 pub async fn subscribers(req: HttpRequest, lang: Lang, tenant: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (caller, enterprise) = enterprise_caller(&req, &lang, &tenant, &EnterpriseQuery::own()).await?;
@@ -128,7 +133,8 @@ pub struct AddSubscriberBody {
 /// An enterprise's admin lets a subscriber manage the enterprise.
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/subscribers", tag = "accounts", request_body = AddSubscriberBody,
     params(("tenant" = String, Path)),
-    responses((status = 201, body = SubscriptionLink), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = SubscriptionLink), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/subscribers")]
 pub async fn add(
     req: HttpRequest,
@@ -151,7 +157,8 @@ pub async fn add(
 /// An enterprise's admin removes a subscriber.
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/subscribers/{id}/remove", tag = "accounts",
     params(("tenant" = String, Path), ("id" = i32, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/subscribers/{id}/remove")]
 pub async fn remove(req: HttpRequest, lang: Lang, path: web::Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
     let (tenant, subscriber) = path.into_inner();

@@ -23,8 +23,8 @@ pub struct VerifyBody {
 #[utoipa::path(
     tag = "public",
     params(
-        ("cert_no" = String, Query, description = "Certificate number as printed, e.g. GD20230000123"),
-        ("name" = String, Query, description = "Holder's full name as printed"),
+        ("cert_no" = String, Query, description = "Certificate number as printed, e.g. GD20230000123", pattern = r"^\s*(?:[0-9A-Za-z-]\s*){4,32}$"),
+        ("name" = String, Query, description = "Holder's full name as printed", max_length = 40, pattern = r"\S"),
     ),
     responses(
         (status = 200, body = VerifyBody),

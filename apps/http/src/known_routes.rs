@@ -1,0 +1,86 @@
+//! The API's addresses and the methods each takes, read from the OpenAPI
+//! document: a request for a known address with a method it does not
+//! take is answered 405 with `Allow`, not 404.
+
+use std::sync::LazyLock;
+
+use actix_web::http::Method;
+use utoipa::OpenApi;
+
+use crate::ApiDoc;
+
+/// One address of the document, `/api/v1/t/{tenant}/rules` say.
+struct Route {
+    /// Its segments; `None` stands for a parameter, any one segment.
+    segments: Vec<Option<String>>,
+    methods: Vec<Method>,
+}
+
+static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
+    let doc = ApiDoc::openapi();
+    doc.paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let segments =
+                path.split('/').map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_owned())).collect();
+            let operations = [
+                (Method::GET, item.get.is_some()),
+                (Method::POST, item.post.is_some()),
+                (Method::PUT, item.put.is_some()),
+                (Method::DELETE, item.delete.is_some()),
+                (Method::PATCH, item.patch.is_some()),
+            ];
+            let methods = operations.into_iter().filter_map(|(m, has)| has.then_some(m)).collect();
+            Route { segments, methods }
+        })
+        .collect()
+});
+
+/// The methods the API takes at `path` (`GET, POST`), if it is one of its
+/// addresses; `None` for an address it does not have.
+pub fn allowed_at(path: &str) -> Option<String> {
+    let asked: Vec<&str> = path.split('/').collect();
+    let matching: Vec<&Route> = ROUTES
+        .iter()
+        .filter(|route| {
+            route.segments.len() == asked.len()
+                && route.segments.iter().zip(&asked).all(|(segment, asked)| match segment {
+                    Some(literal) => literal == asked,
+                    None => !asked.is_empty(),
+                })
+        })
+        .collect();
+    // `rules/dry-run` is its own address, not the version `dry-run`.
+    let literals = |route: &Route| route.segments.iter().filter(|s| s.is_some()).count();
+    let most = matching.iter().map(|route| literals(route)).max()?;
+    let mut allowed: Vec<&Method> =
+        matching.into_iter().filter(|route| literals(route) == most).flat_map(|route| &route.methods).collect();
+    if allowed.is_empty() {
+        return None;
+    }
+    allowed.sort_by_key(|m| m.as_str());
+    allowed.dedup();
+    Some(allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed_at;
+
+    #[test]
+    fn a_known_address_lists_the_methods_it_takes() {
+        assert_eq!(allowed_at("/api/v1/verify").as_deref(), Some("GET"));
+        assert_eq!(allowed_at("/api/v1/t/gd/rules").as_deref(), Some("GET, POST"));
+        assert_eq!(allowed_at("/api/v1/t/gd/certificates/GD20260000003").as_deref(), Some("GET"));
+        assert_eq!(allowed_at("/api/v1/t/gd/rules/dry-run").as_deref(), Some("POST"), "not the version dry-run");
+        assert_eq!(allowed_at("/api/v1/t/gd/rules/v2").as_deref(), Some("GET"));
+    }
+
+    #[test]
+    fn an_unknown_address_or_an_empty_parameter_is_not_one() {
+        assert_eq!(allowed_at("/api/v1/nothing"), None);
+        assert_eq!(allowed_at("/api/v1/t//certificates/GD1"), None);
+        assert_eq!(allowed_at("/api/v1/verify/more"), None);
+    }
+}
