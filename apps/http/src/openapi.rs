@@ -121,6 +121,8 @@ pub struct ApiDoc;
 /// - An operation with parameters or a body answers 400 to one that
 ///   cannot be read (a number too large, a malformed query string or
 ///   body), whatever its own handler checks.
+/// - An operation of one province (a `tenant` in its path) answers 404
+///   to a province that does not exist.
 struct Shared;
 
 const BEARER: &str = "bearer";
@@ -169,6 +171,13 @@ fn share(operation: &mut Operation) {
     let takes_input = operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) || operation.request_body.is_some();
     if takes_input {
         answers(operation, "400", "A parameter or the body cannot be read");
+    }
+    let of_a_province = operation.parameters.iter().flatten().any(|p| match p {
+        RefOr::T(p) => p.name == "tenant" && p.parameter_in == openapi::path::ParameterIn::Path,
+        RefOr::Ref(_) => false,
+    });
+    if of_a_province {
+        answers(operation, "404", "Unknown tenant (see /api/v1/tenants)");
     }
 }
 

@@ -65,7 +65,8 @@ pub struct Reason {
 /// Ends a grant at once.
 #[utoipa::path(post, path = "/api/v1/t/{tenant}/grants/{id}/revoke", tag = "accounts", request_body = Reason,
     params(("tenant" = String, Path), ("id" = i32, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "No reason given", body = ErrorBody)),
     security(("bearer" = [])))]
 #[post("/api/v1/t/{tenant}/grants/{id}/revoke")]
 pub async fn revoke_grant(
@@ -184,7 +185,7 @@ pub async fn request_region(
 
 /// Requests the caller made or may decide.
 #[utoipa::path(get, path = "/api/v1/t/{tenant}/region-access", tag = "accounts", params(("tenant" = String, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 #[get("/api/v1/t/{tenant}/region-access")]
 pub async fn list_region_requests(

@@ -117,7 +117,8 @@ pub async fn show(req: HttpRequest, lang: Lang, path: web::Path<String>) -> Resu
 /// job whose headers were not recognized; starts it.
 #[utoipa::path(post, path = "/api/v1/batch-verifications/{id}/mapping", tag = "batch",
     params(("id" = i32, Path)), request_body = ColumnMapping,
-    responses((status = 202, body = BatchJobView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 202, body = BatchJobView), (status = 404, description = "Unknown batch", body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 #[post("/api/v1/batch-verifications/{id}/mapping")]
 pub async fn map(

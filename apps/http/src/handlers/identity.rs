@@ -481,7 +481,7 @@ pub async fn create_department(
 /// An enterprise's departments.
 #[utoipa::path(get, path = "/api/v1/t/{tenant}/departments", tag = "accounts",
     params(("tenant" = String, Path), EnterpriseQuery),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 #[get("/api/v1/t/{tenant}/departments")]
 pub async fn list_departments(

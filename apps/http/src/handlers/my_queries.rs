@@ -60,7 +60,8 @@ pub struct SaveQueryBody {
 
 /// Saves a search under a name.
 #[utoipa::path(post, path = "/api/v1/me/saved-queries", tag = "queries", request_body = SaveQueryBody,
-    responses((status = 201, body = SavedQueryView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = SavedQueryView), (status = 404, description = "Unknown tenant", body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 #[post("/api/v1/me/saved-queries")]
 pub async fn save(req: HttpRequest, lang: Lang, payload: web::Payload) -> Result<HttpResponse, ApiError> {

@@ -74,7 +74,8 @@ pub struct NewEnterpriseBody {
 
 /// The subscriber registers an enterprise it will manage.
 #[utoipa::path(post, path = "/api/v1/subscription/enterprises", tag = "accounts", request_body = NewEnterpriseBody,
-    responses((status = 201, body = SubscriptionLink), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = SubscriptionLink), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 #[post("/api/v1/subscription/enterprises")]
 pub async fn register_enterprise(
