@@ -15,9 +15,11 @@ if [ -z "$binary" ]; then
     cargo build --locked -q -p safecert
     binary=target/debug/safecert
 fi
-if ! command -v st >/dev/null; then
-    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "schemathesis==4.32.5"
-    command -v st >/dev/null || pyenv rehash 2>/dev/null || true
+# Schemathesis's command, where python3's pip puts scripts.
+st="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/st"
+if [ ! -x "$st" ] || ! "$st" --version 2>/dev/null | grep -q "4.32.5"; then
+    pip=(python3 -m pip install -q --disable-pip-version-check "schemathesis==4.32.5")
+    "${pip[@]}" 2>/dev/null || "${pip[@]}" --break-system-packages
 fi
 
 dir="$(mktemp -d)"
@@ -42,7 +44,7 @@ done
 # which schemathesis cannot make; the integration tests send it real and
 # altered PDFs.
 check() {
-    st run "http://127.0.0.1:$port/api/v1/openapi.json" --url "http://127.0.0.1:$port" "$@" \
+    "$st" run "http://127.0.0.1:$port/api/v1/openapi.json" --url "http://127.0.0.1:$port" "$@" \
         --checks not_a_server_error,status_code_conformance,content_type_conformance,negative_data_rejection,unsupported_method,allow_header_conformance \
         --exclude-name "POST /api/v1/verify-report" \
         --max-examples 20 --seed 1 --workers 2 --no-color
