@@ -97,8 +97,7 @@ pub struct LookupParams {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "Unknown tenant or certificate, or one the caller's role does not cover", body = ErrorBody),
         (status = 429, description = "Too many requests from this address", body = ErrorBody),
-    )
-,
+    ),
     security(("bearer" = []))
 )]
 async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> Result<HttpResponse, ApiError> {
@@ -219,8 +218,7 @@ pub(super) fn search_error(e: SearchError, lang: &Lang) -> ApiError {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The caller reads no certificates here", body = ErrorBody),
         (status = 422, description = "A filter is malformed; details say which", body = ErrorBody),
-    )
-,
+    ),
     security(("bearer" = []))
 )]
 async fn search(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResponse, ApiError> {
@@ -271,8 +269,7 @@ pub struct AutocompleteParams {
         (status = 200, body = Vec<Suggestion>),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 422, description = "Not the start of a name or number", body = ErrorBody),
-    )
-,
+    ),
     security(("bearer" = []))
 )]
 async fn autocomplete(req: &HttpRequest, lang: &Lang, tenant: &str) -> Result<HttpResponse, ApiError> {
