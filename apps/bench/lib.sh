@@ -7,10 +7,15 @@
 # note, and the functions below.
 
 pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+# Connection options for the service and the bare lookup alike, e.g.
+# BENCH_PG_OPTIONS=sslmode=disable (no TLS on loopback) or
+# BENCH_PG_OPTIONS=host=/var/run/postgresql (the Unix socket). Unset, a
+# plain URL: TLS whenever the server offers it.
+pg_options="${BENCH_PG_OPTIONS:+?$BENCH_PG_OPTIONS}"
 mkdir -p "$out"
 cargo build --release --locked -q -p safecert
 bin=target/release
-export SAFECERT_DATABASE_URL="$pg/$db"
+export SAFECERT_DATABASE_URL="$pg/$db$pg_options"
 export SAFECERT_KEY_FILE="$out/field-keys"
 export SAFECERT_LOG="${SAFECERT_LOG:-warn}"
 unset SAFECERT_REDIS_URL
