@@ -6,7 +6,7 @@ use std::{
     borrow::Cow,
     panic::AssertUnwindSafe,
     sync::{
-        Arc,
+        Arc, Weak,
         atomic::{AtomicBool, Ordering},
     },
 };
@@ -120,8 +120,8 @@ pub struct RuleSet {
     /// kept by its number, and none is looked for without.
     reads_number: AtomicBool,
     /// The same answers by the identity of a kept value they were read
-    /// from (see [`RuleSet::outcome_kept`]), holding that value alive.
-    kept_outcomes: Memo<(usize, INT), (Arc<dyn Any + Send + Sync>, Outcome)>,
+    /// from (see [`RuleSet::outcome_kept`]), with a weak reference to it.
+    kept_outcomes: Memo<(usize, INT), (Weak<dyn Any + Send + Sync>, Outcome)>,
     numbers: Memo<String, Option<String>>,
     /// Which registered function each operator and call resolves to,
     /// kept from one evaluation to the next on each thread (the engine
@@ -132,8 +132,12 @@ pub struct RuleSet {
 }
 
 /// Answers remembered per version for lookups, at most this many each
-/// (for each thread that serves lookups).
-const MEMO_ENTRIES: usize = 10_000;
+/// for each thread that serves lookups, in each of the 32 provinces: a
+/// scan of numbers nobody asked before fills them all.
+const MEMO_ENTRIES: usize = 2_000;
+/// Answers remembered by a kept value's identity, at most this many for
+/// each thread, in each province: each keeps its value's allocation.
+const KEPT_ENTRIES: usize = 1_000;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct OutcomeKey {
@@ -271,7 +275,7 @@ impl RuleSet {
             source,
             outcomes: Memo::per_thread(MEMO_ENTRIES),
             reads_number: AtomicBool::new(reads_number),
-            kept_outcomes: Memo::per_thread(MEMO_ENTRIES),
+            kept_outcomes: Memo::per_thread(KEPT_ENTRIES),
             numbers: Memo::per_thread(MEMO_ENTRIES),
             resolved: Scratch::default(),
         })
@@ -481,8 +485,10 @@ impl RuleSet {
     /// [`RuleSet::outcome_cached`] for a certificate the caller keeps,
     /// unchanging, in an `Arc` (a cached record): remembered by that value's
     /// identity, so a repeat is one lookup of two integers and the facts
-    /// are read only the first time. The memo holds the value alive, so no
-    /// other value can take its address while the answer is kept.
+    /// are read only the first time. The memo holds a weak reference: the
+    /// value's fields are freed once the caller's cache lets it go, and its
+    /// allocation stays until the answer does, so no other value can take
+    /// its address while the answer is kept.
     pub fn outcome_kept<T: Send + Sync + 'static>(
         &self,
         kept: &Arc<T>,
@@ -494,7 +500,7 @@ impl RuleSet {
             return Ok(outcome);
         }
         let outcome = self.outcome_cached(&facts(kept), today)?;
-        let holder: Arc<dyn Any + Send + Sync> = Arc::clone(kept) as _;
+        let holder: Weak<dyn Any + Send + Sync> = Arc::downgrade(kept) as _;
         self.kept_outcomes.insert(key, (holder, outcome));
         Ok(outcome)
     }

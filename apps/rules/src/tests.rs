@@ -255,6 +255,22 @@ fn remembered_answers_are_the_answers() {
 }
 
 #[test]
+fn an_answer_kept_by_a_certificate_s_identity_does_not_keep_the_certificate() {
+    let base = source::baseline(&tenants_dir(), "_default").unwrap();
+    let rules = RuleSet::compile(&engine(), "_default", "baseline", base.source, settings()).unwrap();
+    let today = day("2026-06-01");
+    let kept = std::sync::Arc::new(cert());
+    let first = rules.outcome_kept(&kept, CertFacts::clone, today).unwrap();
+    let again = rules.outcome_kept(&kept, |_| panic!("a repeat reads no facts"), today).unwrap();
+    assert_eq!(again, first);
+    assert_eq!(first, rules.outcome(&cert(), today).unwrap());
+    // Once the caller lets it go, nothing holds the certificate.
+    let gone = std::sync::Arc::downgrade(&kept);
+    drop(kept);
+    assert!(gone.upgrade().is_none(), "the remembered answer kept the certificate alive");
+}
+
+#[test]
 fn an_answer_reached_without_the_number_serves_every_number() {
     let base = source::baseline(&tenants_dir(), "_default").unwrap();
     let rules = RuleSet::compile(&engine(), "_default", "baseline", base.source, settings()).unwrap();

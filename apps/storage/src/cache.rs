@@ -27,8 +27,10 @@ pub(crate) enum Entry<T> {
     Missing,
 }
 
-/// Entries of each kind kept by each thread that serves lookups.
-const LOCAL_CAPACITY: usize = 100_000;
+/// Entries of each kind kept by each thread that serves lookups: about
+/// 50 MB of certificates per thread when full, as a scan of numbers nobody
+/// asked before leaves it.
+const LOCAL_CAPACITY: usize = 50_000;
 /// With Redis, other replicas' changes arrive by pub/sub, and a gap in it
 /// clears the local tier; the TTL only bounds what a lost message costs.
 const LOCAL_TTL: Duration = Duration::from_secs(300);
