@@ -11,8 +11,8 @@
 # Runs on the database and path files apps/bench/run.sh left (run that
 # first), on PostgreSQL + Redis. BENCH_ROUNDS rounds (3), BENCH_DURATION
 # each (10s), BENCH_ROW `lookup` (signed-in tenant lookups, logged) or
-# `verify` (the public verify), warmed with every hot number and asked
-# them at random; or `lookup-cold` or `verify-cold`, numbers in no cache
+# `verify` (the public verify), warmed with every hot number (see
+# `settle` in lib.sh) and asked them at random; or `lookup-cold` or `verify-cold`, numbers in no cache
 # as in run.sh (Redis's keys of the run deleted, a warm-up on numbers
 # never measured, then the shuffled file of all numbers in order, the
 # same numbers for every build). Every build runs on the one database, so
@@ -86,6 +86,9 @@ for round in $(seq 1 "$rounds"); do
             sent=("${stand_in_session[@]}")
         fi
         wrk -t2 -c"$connections" -d"$warm_for" "${sent[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$warm" sequential > /dev/null
+        if [ "$row" = "${row%-cold}" ] && [ "$build" != hello ]; then
+            settle 8092 "${sent[@]}" "${script[@]}" http://127.0.0.1:8092 -- "$warm" sequential
+        fi
         split "round-$round-build-$i" "$pid" "${sent[@]}" "${script[@]}" http://127.0.0.1:8092 -- "${asked[@]}"
         stop
     done

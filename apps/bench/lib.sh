@@ -81,6 +81,32 @@ operator_token() {
     python3 apps/bench/sign_in.py "http://127.0.0.1:$1" "$login" "$password" "$secret"
 }
 
+# Certificates and directory entries the service on 127.0.0.1:$1 has
+# loaded so far, from Redis or the database (its /metrics).
+loads() {
+    curl -s "http://127.0.0.1:$1/metrics" | awk '/^safecert_cache_lookups_total\{tier="(redis|miss)"\}/ {n += $2} END {print n + 0}'
+}
+
+# settle PORT WRK_ARGS...: hot rows measure numbers every worker already
+# holds. A warm-up leaves some unasked on one worker or the other (a
+# request goes to the worker that accepted its connection), and on a slow
+# machine a hundred such first loads inside a measured run, each waiting
+# on Redis or PostgreSQL, are enough to put wrk's p99 (which counts a
+# stalled request as the requests it held up) in the hundreds of
+# milliseconds. So the warm-up's requests are sent again, 3 s at a time,
+# until a pass loads nothing (five passes at most).
+settle() {
+    local port="$1" before after pass
+    shift
+    for pass in 1 2 3 4 5; do
+        before=$(loads "$port")
+        wrk -t2 -c64 -d3s "$@" > /dev/null
+        after=$(loads "$port")
+        [ "$after" = "$before" ] && return
+    done
+    echo "warm-up: still $((after - before)) loads in the fifth pass" >> "$out/serve.log"
+}
+
 # CPU time of a process, in clock ticks, and of every process of a name.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sum_ticks() { local t=0 p; for p in $(pgrep -x "$1"); do t=$((t + $(ticks "$p" 2>/dev/null || echo 0))); done; echo "$t"; }

@@ -109,6 +109,8 @@ serve_fresh
 # Warm the caches with every hot number, in order, before measuring.
 duration=20s run warm-up 64 http://127.0.0.1:8092 "$out/lookup-hot.txt" sequential
 duration=20s run warm-up 64 http://127.0.0.1:8092 "$out/verify-hot.txt" sequential
+settle 8092 -H "Authorization: Bearer $token" -s apps/bench/random-paths.lua http://127.0.0.1:8092 -- "$out/lookup-hot.txt" sequential
+settle 8092 -s apps/bench/random-paths.lua http://127.0.0.1:8092 -- "$out/verify-hot.txt" sequential
 run lookup-hot 64 http://127.0.0.1:8092 "$out/lookup-hot.txt"
 run verify-hot 64 http://127.0.0.1:8092 "$out/verify-hot.txt"
 run lookup-hot 1000 http://127.0.0.1:8092 "$out/lookup-hot.txt"
