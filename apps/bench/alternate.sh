@@ -11,11 +11,11 @@
 # Runs on the database and path files apps/bench/run.sh left (run that
 # first), on PostgreSQL + Redis. BENCH_ROUNDS rounds (3), BENCH_DURATION
 # each (10s), BENCH_ROW `lookup` (signed-in tenant lookups, logged) or
-# `verify` (the public verify), warmed with every hot number (see
-# `settle` in lib.sh) and asked them at random; or `lookup-cold` or `verify-cold`, numbers in no cache
-# as in run.sh (Redis's keys of the run deleted, a warm-up on numbers
-# never measured, then the shuffled file of all numbers in order, the
-# same numbers for every build). Every build runs on the one database, so
+# `verify` (the public verify), warmed with every hot number on every
+# worker (`settle` in lib.sh) and asked them at random; or `lookup-cold`
+# or `verify-cold`, numbers in no cache as in run.sh (Redis's keys of
+# the run deleted, a warm-up on numbers never measured, then the shuffled
+# file of all numbers in order, the same numbers for every build). Every build runs on the one database, so
 # builds that change its schema need it set back between them by hand.
 # A build named `bare` is run.sh's bare sqlx lookup (lookup rows only):
 # the service and its floor measured in the same minutes. A build named

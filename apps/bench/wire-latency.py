@@ -11,8 +11,8 @@ service:
     wrk ... http://127.0.0.1:8092 ...
     python3 apps/bench/wire-latency.py /tmp/run.pcap
 
-It prints percentiles of each request's time from its last byte in to
-its answer's first byte out, and the slowest requests. Where the capture
+It prints percentiles of each request's time from its first segment in
+to its answer's first segment out, and the slowest requests. Where the capture
 also holds the service's Redis GETs and, without TLS (BENCH_PG_OPTIONS=
 sslmode=disable), its PostgreSQL reads, a lookup's time is split at
 them: until Redis was asked, from then until PostgreSQL was asked,
