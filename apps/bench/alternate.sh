@@ -15,8 +15,9 @@
 # worker (`settle` in lib.sh) and asked them at random; or `lookup-cold`
 # or `verify-cold`, numbers in no cache as in run.sh (Redis's keys of
 # the run deleted, a warm-up on numbers never measured, then the shuffled
-# file of all numbers in order, the same numbers for every build). Every build runs on the one database, so
-# builds that change its schema need it set back between them by hand.
+# file of all numbers in order, the same numbers for every build).
+# Every build runs on the one database, so builds that change its schema
+# need it set back between them by hand.
 # A build named `bare` is run.sh's bare sqlx lookup (lookup rows only):
 # the service and its floor measured in the same minutes. A build named
 # `hello` is run.sh's hello-world, sent the same requests (hot rows only):
