@@ -13,6 +13,16 @@ pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 # plain URL: TLS whenever the server offers it.
 pg_options="${BENCH_PG_OPTIONS:+?$BENCH_PG_OPTIONS}"
 mkdir -p "$out"
+# BENCH_WRK_BATCH=1 runs wrk as a batch task (SCHED_BATCH), whose
+# wake-ups do not preempt the server it shares the cores with: what the
+# client's own scheduling costs the server (the seventh 2026-12-07 section
+# of docs/PERFORMANCE.md). The targets are judged without it.
+if [ "${BENCH_WRK_BATCH:-0}" = 1 ]; then
+    mkdir -p "$out/batch-wrk"
+    printf '#!/bin/sh\nexec chrt -b 0 %s "$@"\n' "$(command -v wrk)" > "$out/batch-wrk/wrk"
+    chmod +x "$out/batch-wrk/wrk"
+    PATH="$out/batch-wrk:$PATH"
+fi
 cargo build --release --locked -q -p safecert
 bin=target/release
 export SAFECERT_DATABASE_URL="$pg/$db$pg_options"
