@@ -128,6 +128,16 @@ run hello-world-lookup-requests 64 http://127.0.0.1:8090 "$out/lookup-hot.txt"
 run hello-world-lookup-requests 1000 http://127.0.0.1:8090 "$out/lookup-hot.txt"
 run hello-world-verify-requests 64 http://127.0.0.1:8090 "$out/verify-hot.txt"
 stop
+# The ratios the issue's targets are stated in, from the rows above.
+rps_of() { awk '/Requests\/sec/ {print $2}' "$out/$1-c$2.txt"; }
+ratio() { awk -v a="$(rps_of "$1" "$2")" -v b="$(rps_of "$3" "$4")" 'BEGIN {printf "%.2f", a / b}'; }
+note ""
+note "| ratio (target) | 64 connections | 1000 connections |"
+note "|---|---|---|"
+note "| hot tenant lookup, of the hello-world sent its requests (≥ 0.60) | $(ratio lookup-hot 64 hello-world-lookup-requests 64) | $(ratio lookup-hot 1000 hello-world-lookup-requests 1000) |"
+note "| hot public verify, of the hello-world sent its requests (≥ 0.60) | $(ratio verify-hot 64 hello-world-verify-requests 64) | |"
+note "| cold tenant lookup, of the bare sqlx lookup (≥ 1.00) | $(ratio lookup-cold 64 bare-sqlx-lookup 64) | $(ratio lookup-cold 1000 bare-sqlx-lookup 1000) |"
+note "| cold public verify, of the bare sqlx lookup (≥ 1.00) | $(ratio verify-cold 64 bare-sqlx-lookup 64) | |"
 note ""
 note "service resident memory: idle with $("$bin/safecert" tenants list 2>/dev/null | tail -n +2 | wc -l) tenants ${idle} MB; peak over the runs ${peak} MB"
 note "cache: $cache"
