@@ -159,7 +159,9 @@ impl QueryLog {
         let next = tokio::sync::Mutex::new(next);
         let stopping = &self.stopping;
         let gather = async move {
-            while let Some(gathered) = gather(rx, stopping).await {
+            let mut rows = 0;
+            while let Some(gathered) = gather(rx, stopping, rows).await {
+                rows = gathered.len();
                 if batches.send(gathered).await.is_err() {
                     break;
                 }
@@ -203,8 +205,10 @@ impl QueryLog {
 /// what waits in the channel every [`DRAIN_EVERY`] rather than waiting for
 /// each entry, which would wake this task, and a thread, once per query.
 /// Told to stop, it closes the channel and hands over what it holds at
-/// once. `None` once the channel is closed and empty.
-async fn gather(rx: &mut mpsc::Receiver<LoggedQuery>, stopping: &Notify) -> Option<Vec<LoggedQuery>> {
+/// once. `None` once the channel is closed and empty. Room is made for as
+/// many rows as the batch before held (`rows`): a busy second's table is
+/// not grown step by step, each step hashing every row again.
+async fn gather(rx: &mut mpsc::Receiver<LoggedQuery>, stopping: &Notify, rows: usize) -> Option<Vec<LoggedQuery>> {
     let first = tokio::select! {
         first = rx.recv() => first?,
         () = stopping.notified() => {
@@ -213,7 +217,7 @@ async fn gather(rx: &mut mpsc::Receiver<LoggedQuery>, stopping: &Notify) -> Opti
         }
     };
     let until = tokio::time::Instant::now() + GATHER;
-    let mut gathered = Folded::default();
+    let mut gathered = Folded::with_room(rows);
     gathered.add(first);
     while drain(rx, &mut gathered) && !gathered.is_full() {
         let now = tokio::time::Instant::now();
@@ -270,6 +274,11 @@ struct Folded {
 }
 
 impl Folded {
+    /// Room for `rows` distinct rows (at most a batch).
+    fn with_room(rows: usize) -> Self {
+        Self { rows: std::collections::HashMap::with_capacity_and_hasher(rows.min(BATCH), Default::default()) }
+    }
+
     fn add(&mut self, entry: LoggedQuery) {
         let LoggedQuery { at, account_id, api_client_id, tenant, kind, query, ip, count } = entry;
         let order = self.rows.len();
