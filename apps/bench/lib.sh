@@ -18,10 +18,12 @@ mkdir -p "$out"
 # client's own scheduling costs the server (the seventh 2026-12-07 section
 # of docs/PERFORMANCE.md). The targets are judged without it.
 if [ "${BENCH_WRK_BATCH:-0}" = 1 ]; then
+    real_wrk=$(command -v wrk) || { echo "BENCH_WRK_BATCH=1 needs wrk (apt-get install wrk)"; exit 1; }
     mkdir -p "$out/batch-wrk"
-    printf '#!/bin/sh\nexec chrt -b 0 %s "$@"\n' "$(command -v wrk)" > "$out/batch-wrk/wrk"
+    printf '#!/bin/sh\nexec chrt -b 0 %s "$@"\n' "$real_wrk" > "$out/batch-wrk/wrk"
     chmod +x "$out/batch-wrk/wrk"
     PATH="$out/batch-wrk:$PATH"
+    wrk_scheduling="wrk as a batch task (SCHED_BATCH)"
 fi
 cargo build --release --locked -q -p safecert
 bin=target/release
