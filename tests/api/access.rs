@@ -238,3 +238,81 @@ async fn another_replica_applies_an_approval_within_five_seconds() {
     assert_eq!(log[0]["result"], "ok");
     assert!(log.iter().any(|l| l["result"] == "password_ok"));
 }
+
+/// What the service logs on this thread while the guard lives.
+#[derive(Clone, Default)]
+struct Logged(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logged {
+    fn start(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt().with_writer(self.clone()).with_ansi(false).finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logged {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logged {
+    type Writer = Logged;
+
+    fn make_writer(&'a self) -> Logged {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn a_masked_answer_is_not_logged_as_a_refusal() {
+    use safecert_core::SearchRequest;
+    use safecert_domain::{CertNo, Locale};
+    use safecert_policy::{Action, ObjectKind, Resource};
+
+    let app = spawn_app().await;
+    let rows = app.seed(10, 5).await;
+    let cert = rows.iter().find(|r| r.tenant == "gd").unwrap();
+    let platform = &app.platform;
+    // The platform operator reads every certificate but no one's personal data.
+    let operator = platform.identity.caller(&app.operator).await.unwrap();
+    let no = CertNo::parse(&cert.cert_no).unwrap();
+    let by_name = SearchRequest { name: Some(cert.holder_name.clone()), ..Default::default() };
+
+    let logged = Logged::default();
+    let guard = logged.start();
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let kept = platform.lookup_json_as(&operator, "gd", &no, Locale::ZhCn).await.unwrap();
+        answers.push(String::from_utf8(kept.to_vec()).unwrap());
+    }
+    let view = platform.lookup_as(&operator, "gd", &no, Locale::En).await.unwrap();
+    answers.push(serde_json::to_string(&view).unwrap());
+    let found = platform.search_as(&operator, "gd", &by_name, Locale::ZhCn).await.unwrap();
+    answers.push(serde_json::to_string(&found).unwrap());
+    let suggested = platform.suggest_as(&operator, "gd", &cert.cert_no[..6]).await.unwrap();
+    answers.push(serde_json::to_string(&suggested).unwrap());
+    let quiet = logged.text();
+    // The same decision guarding an action is a refusal, and is logged.
+    let personal = Resource::new(ObjectKind::Certificate, "gd");
+    assert!(!platform.identity.authorize(&operator, Action::ReadPersonal, &personal));
+    drop(guard);
+
+    assert!(answers[3].contains(&cert.cert_no), "the search finds the certificate: {}", answers[3]);
+    for answer in &answers {
+        assert!(!answer.contains(&cert.holder_name), "the holder's name is masked: {answer}");
+        assert!(!answer.contains(&cert.id_number), "the ID number is masked: {answer}");
+    }
+    assert!(!quiet.contains("denied"), "lookups, searches and suggestions log no refusal: {quiet}");
+    let refused = logged.text();
+    assert!(refused.contains("denied") && refused.contains("read_personal"), "{refused}");
+}

@@ -264,7 +264,7 @@ impl Platform {
         let kept = self.masked_answers.get(&asked, stamp, |resource| {
             !works_for(caller, &resource.enterprise)
                 && self.identity.permits(caller, Action::Read, resource)
-                && !self.identity.authorize(caller, Action::ReadPersonal, resource)
+                && !self.identity.shows_personal(caller, resource)
         });
         if let Some(body) = kept {
             return Ok(body);
@@ -334,7 +334,7 @@ impl Platform {
         if !self.identity.authorize(caller, Action::Read, &resource) {
             return Err(LookupError::Forbidden);
         }
-        let personal = self.identity.authorize(caller, Action::ReadPersonal, &resource);
+        let personal = self.identity.shows_personal(caller, &resource);
         Ok(Reached { tenant: config, rules, record, no, personal, resource })
     }
 

@@ -289,7 +289,7 @@ impl Platform {
         let mut out = Vec::with_capacity(records.len());
         for record in &records {
             let resource = self.resource_of(caller, record, config.slug.as_str(), &mut paths).await?;
-            let holder_name = if self.identity.authorize(caller, Action::ReadPersonal, &resource) {
+            let holder_name = if self.identity.shows_personal(caller, &resource) {
                 record.holder_name.clone()
             } else {
                 safecert_domain::mask_name(&record.holder_name)
@@ -341,7 +341,7 @@ impl Platform {
         let rules = self.rules.get(&config.slug).ok_or(SearchError::UnknownTenant)?;
         let resource = self.resource_of(caller, record, config.slug.as_str(), paths).await?;
         let mut view = CertificateView::masked(record, config, &rules, self.today(), locale)?;
-        if self.identity.authorize(caller, Action::ReadPersonal, &resource) {
+        if self.identity.shows_personal(caller, &resource) {
             view.holder_name = record.holder_name.clone();
             if let Ok(no) = CertNo::parse(&record.cert_no)
                 && let Some(id) = self.store.reveal_id_number(&config.slug, &no).await?

@@ -171,6 +171,13 @@ impl Identity {
         self.authorizer.decide(&caller.subject, &resource.tenant, resource, action).is_allowed()
     }
 
+    /// Whether an answer shows this caller the personal data of `resource`
+    /// (the holder's name and ID number) rather than masking them. A
+    /// masked answer is not a refusal, so nothing is logged either way.
+    pub fn shows_personal(&self, caller: &Caller, resource: &safecert_policy::Resource) -> bool {
+        self.permits(caller, Action::ReadPersonal, resource)
+    }
+
     /// The part of a tenant a query by this caller may cover.
     pub fn scope(&self, caller: &Caller, tenant: &str, kind: ObjectKind, action: Action) -> safecert_policy::Scope {
         self.authorizer.scope(&caller.subject, tenant, kind, action)
