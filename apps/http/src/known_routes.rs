@@ -1,6 +1,7 @@
 //! The API's addresses and the methods each takes, read from the OpenAPI
 //! document: a request for a known address with a method it does not
-//! take is answered 405 with `Allow`, not 404.
+//! take is answered 405 with `Allow`, not 404, and the request log names
+//! the address a path is one of where no route pattern of actix's does.
 
 use std::sync::LazyLock;
 
@@ -11,6 +12,8 @@ use crate::ApiDoc;
 
 /// One address of the document, `/api/v1/t/{tenant}/rules` say.
 struct Route {
+    /// As the document writes it.
+    path: String,
     /// Its segments; `None` stands for a parameter, any one segment.
     segments: Vec<Option<String>>,
     methods: Vec<Method>,
@@ -32,14 +35,15 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
                 (Method::PATCH, item.patch.is_some()),
             ];
             let methods = operations.into_iter().filter_map(|(m, has)| has.then_some(m)).collect();
-            Route { segments, methods }
+            Route { path: path.clone(), segments, methods }
         })
         .collect()
 });
 
-/// The methods the API takes at `path` (`GET, POST`), if it is one of its
-/// addresses; `None` for an address it does not have.
-pub fn allowed_at(path: &str) -> Option<String> {
+/// The addresses of the document `path` is one of: of those that match,
+/// the ones with the most literal segments (`rules/dry-run` is its own
+/// address, not the version `dry-run`).
+fn routes_at(path: &str) -> Vec<&'static Route> {
     let asked: Vec<&str> = path.split('/').collect();
     let matching: Vec<&Route> = ROUTES
         .iter()
@@ -51,11 +55,15 @@ pub fn allowed_at(path: &str) -> Option<String> {
                 })
         })
         .collect();
-    // `rules/dry-run` is its own address, not the version `dry-run`.
     let literals = |route: &Route| route.segments.iter().filter(|s| s.is_some()).count();
-    let most = matching.iter().map(|route| literals(route)).max()?;
-    let mut allowed: Vec<&Method> =
-        matching.into_iter().filter(|route| literals(route) == most).flat_map(|route| &route.methods).collect();
+    let most = matching.iter().map(|route| literals(route)).max().unwrap_or_default();
+    matching.into_iter().filter(|route| literals(route) == most).collect()
+}
+
+/// The methods the API takes at `path` (`GET, POST`), if it is one of its
+/// addresses; `None` for an address it does not have.
+pub fn allowed_at(path: &str) -> Option<String> {
+    let mut allowed: Vec<&Method> = routes_at(path).into_iter().flat_map(|route| &route.methods).collect();
     if allowed.is_empty() {
         return None;
     }
@@ -64,9 +72,16 @@ pub fn allowed_at(path: &str) -> Option<String> {
     Some(allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "))
 }
 
+/// The address `path` is one of, as the document writes it
+/// (`/api/v1/t/{tenant}/certificates/{cert_no}`): never the path itself,
+/// which can carry names and numbers.
+pub fn pattern_at(path: &str) -> Option<&'static str> {
+    routes_at(path).first().map(|route| route.path.as_str())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::allowed_at;
+    use super::{allowed_at, pattern_at};
 
     #[test]
     fn a_known_address_lists_the_methods_it_takes() {
@@ -82,5 +97,15 @@ mod tests {
         assert_eq!(allowed_at("/api/v1/nothing"), None);
         assert_eq!(allowed_at("/api/v1/t//certificates/GD1"), None);
         assert_eq!(allowed_at("/api/v1/verify/more"), None);
+    }
+
+    #[test]
+    fn a_path_is_named_by_its_address_never_by_what_it_carries() {
+        let lookup = pattern_at("/api/v1/t/gd/certificates/GD20260000003");
+        assert_eq!(lookup, Some("/api/v1/t/{tenant}/certificates/{cert_no}"));
+        assert_eq!(pattern_at("/api/v1/t/gd/certificates"), Some("/api/v1/t/{tenant}/certificates"));
+        assert_eq!(pattern_at("/api/v1/t/gd/rules/dry-run"), Some("/api/v1/t/{tenant}/rules/dry-run"));
+        assert_eq!(pattern_at("/api/v1/t/gd/rules/v2"), Some("/api/v1/t/{tenant}/rules/{version}"));
+        assert_eq!(pattern_at("/api/v1/t//certificates/GD1"), None);
     }
 }

@@ -120,8 +120,12 @@ pub async fn request_log(
     let started = Instant::now();
     let method = req.method().clone();
     // Finding the route pattern walks the routes again: only when logged.
+    // The tenant API routes itself (see handlers::certificates), so its
+    // addresses come from the API's document.
     let route = if tracing::enabled!(tracing::Level::INFO) {
-        req.match_pattern().unwrap_or_else(|| "unmatched".to_owned())
+        req.match_pattern()
+            .or_else(|| crate::known_routes::pattern_at(req.path()).map(str::to_owned))
+            .unwrap_or_else(|| "unmatched".to_owned())
     } else {
         String::new()
     };
