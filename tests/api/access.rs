@@ -292,7 +292,8 @@ async fn a_masked_answer_is_not_logged_as_a_refusal() {
     let guard = logged.start();
     let mut answers = Vec::new();
     for _ in 0..2 {
-        let kept = platform.lookup_json_as(&operator, "gd", &no, Locale::ZhCn).await.unwrap();
+        let gd = platform.tenants.find("gd").unwrap();
+        let kept = platform.lookup_json_as(&operator, gd, &no, Locale::ZhCn).await.unwrap();
         answers.push(String::from_utf8(kept.to_vec()).unwrap());
     }
     let view = platform.lookup_as(&operator, "gd", &no, Locale::En).await.unwrap();

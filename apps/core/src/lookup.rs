@@ -248,15 +248,15 @@ impl Platform {
 
     /// [`Platform::lookup_as`] written as JSON. The masked view most
     /// callers see is written once and kept (see `masked_answers`); a view
-    /// with personal data is written for each request and never kept.
+    /// with personal data is written for each request and never kept. The
+    /// province is the one the caller named, already found.
     pub async fn lookup_json_as(
         &self,
         caller: &Caller,
-        tenant: &str,
+        config: &TenantConfig,
         no: &CertNo,
         locale: Locale,
     ) -> Result<bytes::Bytes, LookupError> {
-        let config = self.tenants.find(tenant).ok_or(LookupError::UnknownTenant)?;
         let stamp = self.stamp();
         let asked = Asked::new(&config.slug, no, locale);
         // Its department matters to callers of its own enterprise; a

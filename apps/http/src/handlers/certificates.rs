@@ -1,8 +1,4 @@
-use actix_web::{
-    HttpRequest, HttpResponse,
-    http::{Method, header::ContentType},
-    web,
-};
+use actix_web::{HttpRequest, HttpResponse, http::Method, web};
 use safecert_core::{
     CertificateDetail, LookupError, SearchError, SearchPage, SearchRequest, Suggestion,
     identity::Caller,
@@ -103,9 +99,7 @@ pub struct LookupParams {
 async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> Result<HttpResponse, ApiError> {
     super::rate_limit(req, lang)?;
     let platform = &lang.app().platform;
-    if platform.tenants.find(tenant).is_none() {
-        return Err(lang.error(ErrorKind::UnknownTenant));
-    }
+    let province = platform.tenants.find(tenant).ok_or_else(|| lang.error(ErrorKind::UnknownTenant))?;
     let cert_no = super::parse_cert_no(raw_no, lang)?;
     let asked_view = match req.query_string() {
         "" => None,
@@ -135,8 +129,8 @@ async fn lookup(req: &HttpRequest, lang: &Lang, tenant: &str, raw_no: &str) -> R
             .map(|view| super::not_stored().json(view))
     } else {
         // The same JSON `.json(view)` writes, kept written for most callers.
-        let body = platform.lookup_json_as(&caller, tenant, &cert_no, lang.locale).await;
-        body.map(|body| super::not_stored().content_type(ContentType::json()).body(body))
+        let body = platform.lookup_json_as(&caller, province, &cert_no, lang.locale).await;
+        body.map(super::not_stored_json)
     };
     found.map_err(|e| lookup_error(e, lang))
 }

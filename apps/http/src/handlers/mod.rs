@@ -23,7 +23,7 @@ use std::{collections::HashMap, net::IpAddr};
 
 use actix_web::{
     HttpRequest, HttpResponse, HttpResponseBuilder,
-    http::header::{CACHE_CONTROL, HeaderValue},
+    http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue},
 };
 use safecert_domain::{CertNo, HolderName};
 
@@ -36,6 +36,14 @@ use crate::{
 /// A 200 that no cache between the caller and the service may keep.
 pub fn not_stored() -> HttpResponseBuilder {
     no_store(HttpResponse::Ok())
+}
+
+/// A 200 of JSON already written, that no cache between the caller and
+/// the service may keep. The header is a constant: nothing is parsed or
+/// allocated for it.
+pub fn not_stored_json(body: impl Into<actix_web::web::Bytes>) -> HttpResponse {
+    const JSON: HeaderValue = HeaderValue::from_static("application/json");
+    not_stored().insert_header((CONTENT_TYPE, JSON)).body(body.into())
 }
 
 /// `response`, marked so that no cache between the caller and the service

@@ -1,4 +1,4 @@
-use actix_web::{HttpRequest, HttpResponse, get, http::header::ContentType};
+use actix_web::{HttpRequest, HttpResponse, get};
 use safecert_core::CertificateView;
 use serde::Serialize;
 
@@ -50,7 +50,7 @@ pub async fn verify(req: HttpRequest, lang: Lang) -> Result<HttpResponse, ApiErr
     match written {
         Some(body) => {
             app.metrics.verify_genuine.add(1);
-            Ok(super::not_stored().content_type(ContentType::json()).body(body))
+            Ok(super::not_stored_json(body))
         }
         None => {
             app.metrics.verify_no_match.add(1);
