@@ -15,8 +15,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = cli::Args::parse();
-    logging::init();
-    match cli::run(args).await {
+    let outcome = {
+        let _logging = logging::init();
+        cli::run(args).await
+    };
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("safecert: {e:#}");
