@@ -16,8 +16,25 @@ struct Route {
     path: String,
     /// Its segments; `None` stands for a parameter, any one segment.
     segments: Vec<Option<String>>,
+    /// How many of them are not parameters.
+    literals: usize,
     methods: Vec<Method>,
 }
+
+impl Route {
+    /// Whether the segments `asked` are this address. Compared from the
+    /// end, where addresses differ: most start `/api/v1/t/{tenant}`.
+    fn matches(&self, asked: &[&str]) -> bool {
+        self.segments.len() == asked.len()
+            && self.segments.iter().zip(asked).rev().all(|(segment, asked)| match segment {
+                Some(literal) => literal == asked,
+                None => !asked.is_empty(),
+            })
+    }
+}
+
+/// More segments than any address of the document has.
+const MAX_SEGMENTS: usize = 16;
 
 static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
     let doc = ApiDoc::openapi();
@@ -25,8 +42,9 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
         .paths
         .iter()
         .map(|(path, item)| {
-            let segments =
+            let segments: Vec<Option<String>> =
                 path.split('/').map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_owned())).collect();
+            let literals = segments.iter().filter(|s| s.is_some()).count();
             let operations = [
                 (Method::GET, item.get.is_some()),
                 (Method::POST, item.post.is_some()),
@@ -35,35 +53,33 @@ static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
                 (Method::PATCH, item.patch.is_some()),
             ];
             let methods = operations.into_iter().filter_map(|(m, has)| has.then_some(m)).collect();
-            Route { path: path.clone(), segments, methods }
+            Route { path: path.clone(), segments, literals, methods }
         })
         .collect()
 });
 
 /// The addresses of the document `path` is one of: of those that match,
 /// the ones with the most literal segments (`rules/dry-run` is its own
-/// address, not the version `dry-run`).
-fn routes_at(path: &str) -> Vec<&'static Route> {
-    let asked: Vec<&str> = path.split('/').collect();
-    let matching: Vec<&Route> = ROUTES
-        .iter()
-        .filter(|route| {
-            route.segments.len() == asked.len()
-                && route.segments.iter().zip(&asked).all(|(segment, asked)| match segment {
-                    Some(literal) => literal == asked,
-                    None => !asked.is_empty(),
-                })
-        })
-        .collect();
-    let literals = |route: &Route| route.segments.iter().filter(|s| s.is_some()).count();
-    let most = matching.iter().map(|route| literals(route)).max().unwrap_or_default();
-    matching.into_iter().filter(|route| literals(route) == most).collect()
+/// address, not the version `dry-run`). Nothing is allocated: the request
+/// log asks this for every request.
+fn routes_at(path: &str) -> impl Iterator<Item = &'static Route> {
+    let mut asked = [""; MAX_SEGMENTS];
+    let mut count = 0;
+    for segment in path.split('/') {
+        // A path this long is none of the addresses: nothing will match.
+        let Some(slot) = asked.get_mut(count) else { return None.into_iter().flatten() };
+        *slot = segment;
+        count += 1;
+    }
+    let matching = move || ROUTES.iter().filter(move |route| route.matches(&asked[..count]));
+    let most = matching().map(|route| route.literals).max().unwrap_or_default();
+    Some(matching().filter(move |route| route.literals == most)).into_iter().flatten()
 }
 
 /// The methods the API takes at `path` (`GET, POST`), if it is one of its
 /// addresses; `None` for an address it does not have.
 pub fn allowed_at(path: &str) -> Option<String> {
-    let mut allowed: Vec<&Method> = routes_at(path).into_iter().flat_map(|route| &route.methods).collect();
+    let mut allowed: Vec<&Method> = routes_at(path).flat_map(|route| &route.methods).collect();
     if allowed.is_empty() {
         return None;
     }
@@ -76,7 +92,7 @@ pub fn allowed_at(path: &str) -> Option<String> {
 /// (`/api/v1/t/{tenant}/certificates/{cert_no}`): never the path itself,
 /// which can carry names and numbers.
 pub fn pattern_at(path: &str) -> Option<&'static str> {
-    routes_at(path).first().map(|route| route.path.as_str())
+    routes_at(path).next().map(|route| route.path.as_str())
 }
 
 #[cfg(test)]
@@ -97,6 +113,13 @@ mod tests {
         assert_eq!(allowed_at("/api/v1/nothing"), None);
         assert_eq!(allowed_at("/api/v1/t//certificates/GD1"), None);
         assert_eq!(allowed_at("/api/v1/verify/more"), None);
+    }
+
+    #[test]
+    fn a_path_of_more_segments_than_any_address_is_none() {
+        let long = format!("/api/v1/t/gd/certificates/GD1{}", "/x".repeat(super::MAX_SEGMENTS));
+        assert_eq!(pattern_at(&long), None);
+        assert_eq!(allowed_at(&long), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Logs: JSON lines when not on a terminal (or with SAFECERT_LOG_FORMAT=json),
 //! readable text on a terminal. The filter comes from SAFECERT_LOG.
 //!
-//! JSON lines, the form a deployed service writes, leave through a writer
+//! JSON lines, the form a deployed service writes (see `json_lines`),
+//! leave through a writer
 //! thread of their own: a request hands its line over instead of writing
 //! to stderr itself (a pipe to a log collector can be slow), and lines
 //! that come together leave in one write instead of one write each.
@@ -10,6 +11,8 @@ use std::io::{BufWriter, IsTerminal};
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+
+use crate::json_lines::JsonLines;
 
 /// Library chatter (migration progress, PostgreSQL notices) is kept out of
 /// the service's own log unless asked for.
@@ -46,6 +49,6 @@ pub fn init() -> Logging {
         .buffered_lines_limit(QUEUED_LINES)
         .thread_name("log-writer")
         .finish(BufWriter::with_capacity(WRITE_BYTES, std::io::stderr()));
-    let _ = builder.with_writer(writer).json().flatten_event(true).with_current_span(false).try_init();
+    let _ = builder.with_writer(writer).event_format(JsonLines).try_init();
     Logging { _writer: Some(guard) }
 }

@@ -1,6 +1,7 @@
 //! `safecert`: the service and its administration commands.
 
 mod cli;
+mod json_lines;
 mod logging;
 mod rules_cmd;
 mod serve;
