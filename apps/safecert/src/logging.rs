@@ -2,10 +2,10 @@
 //! readable text on a terminal. The filter comes from SAFECERT_LOG.
 //!
 //! JSON lines, the form a deployed service writes (see `json_lines`),
-//! leave through a writer
-//! thread of their own: a request hands its line over instead of writing
-//! to stderr itself (a pipe to a log collector can be slow), and lines
-//! that come together leave in one write instead of one write each.
+//! leave through a writer thread of their own: a request hands its line
+//! over instead of writing to stderr itself (a pipe to a log collector can
+//! be slow), and lines that come together leave in one write instead of
+//! one write each.
 
 use std::io::{BufWriter, IsTerminal};
 
@@ -22,8 +22,10 @@ const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm_migration=warn";
 /// waits for room rather than losing the line.
 const QUEUED_LINES: usize = 100_000;
 
-/// What the writer thread gathers into one write.
-const WRITE_BYTES: usize = 64 * 1024;
+/// What the writer thread gathers into one write: whole lines, at most
+/// what a pipe takes whole (PIPE_BUF, 4 KiB on Linux), so a line never
+/// interleaves with what anything else writes to the same pipe.
+const WRITE_BYTES: usize = 4096;
 
 /// Keep it until the process ends: dropping it writes the lines still
 /// queued.
