@@ -47,13 +47,20 @@ where
 fn write_now(out: &mut impl Write) -> fmt::Result {
     let now = Utc::now();
     let year = u32::try_from(now.year()).unwrap_or_default();
-    let parts = [(year, 4, '-'), (now.month(), 2, '-'), (now.day(), 2, 'T'), (now.hour(), 2, ':')];
-    let parts = parts.into_iter().chain([(now.minute(), 2, ':'), (now.second(), 2, '.')]);
+    let parts = [
+        (year, 4, '-'),
+        (now.month(), 2, '-'),
+        (now.day(), 2, 'T'),
+        (now.hour(), 2, ':'),
+        (now.minute(), 2, ':'),
+        (now.second(), 2, '.'),
+    ];
     for (value, digits, then) in parts {
         write_digits(out, value, digits)?;
         out.write_char(then)?;
     }
-    // A leap second shows as 60 seconds' worth of nanoseconds past 59.
+    // chrono counts a leap second as a billion nanoseconds and more past
+    // second 59: it is written as part of second 59.
     write_digits(out, now.nanosecond() % 1_000_000_000 / 1_000, 6)?;
     out.write_char('Z')
 }
@@ -71,6 +78,13 @@ fn write_digits(out: &mut impl Write, value: u32, digits: u32) -> fmt::Result {
 fn write_string(out: &mut impl Write, text: &str) -> fmt::Result {
     out.write_char('"')?;
     Escaped(out).write_str(text)?;
+    out.write_char('"')
+}
+
+/// What `args` format, as a JSON string, quotes included.
+fn write_formatted(out: &mut impl Write, args: fmt::Arguments<'_>) -> fmt::Result {
+    out.write_char('"')?;
+    Escaped(out).write_fmt(args)?;
     out.write_char('"')
 }
 
@@ -113,25 +127,24 @@ struct Fields<'w, W: Write> {
 }
 
 impl<W: Write> Fields<'_, W> {
+    /// Writes the field unless an earlier one failed.
     fn field(&mut self, field: &Field, value: impl FnOnce(&mut W) -> fmt::Result) {
         if self.result.is_ok() {
-            self.result = (|| {
-                self.out.write_char(',')?;
-                write_string(self.out, field.name())?;
-                self.out.write_char(':')?;
-                value(self.out)
-            })();
+            self.result = write_field(self.out, field, value);
         }
     }
 }
 
+fn write_field<W: Write>(out: &mut W, field: &Field, value: impl FnOnce(&mut W) -> fmt::Result) -> fmt::Result {
+    out.write_char(',')?;
+    write_string(out, field.name())?;
+    out.write_char(':')?;
+    value(out)
+}
+
 impl<W: Write> Visit for Fields<'_, W> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.field(field, |out| {
-            out.write_char('"')?;
-            write!(Escaped(out), "{value:?}")?;
-            out.write_char('"')
-        });
+        self.field(field, |out| write_formatted(out, format_args!("{value:?}")));
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
@@ -139,11 +152,7 @@ impl<W: Write> Visit for Fields<'_, W> {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.field(field, |out| {
-            out.write_char('"')?;
-            write!(Escaped(out), "{value}")?;
-            out.write_char('"')
-        });
+        self.field(field, |out| write_formatted(out, format_args!("{value}")));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -168,8 +177,6 @@ impl<W: Write> Visit for Fields<'_, W> {
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use tracing_subscriber::fmt::MakeWriter;
-
     use super::JsonLines;
 
     #[derive(Clone, Default)]
@@ -186,18 +193,11 @@ mod tests {
         }
     }
 
-    impl<'a> MakeWriter<'a> for Lines {
-        type Writer = Lines;
-
-        fn make_writer(&'a self) -> Lines {
-            self.clone()
-        }
-    }
-
     /// What `log` writes, line by line, each parsed as JSON.
     fn logged(log: impl FnOnce()) -> Vec<serde_json::Value> {
         let lines = Lines::default();
-        let subscriber = tracing_subscriber::fmt().with_writer(lines.clone()).event_format(JsonLines).finish();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).event_format(JsonLines).finish();
         tracing::subscriber::with_default(subscriber, log);
         let text = String::from_utf8(lines.0.lock().unwrap_or_else(|p| p.into_inner()).clone()).unwrap_or_default();
         assert!(text.ends_with('\n'), "{text}");
