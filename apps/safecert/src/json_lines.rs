@@ -6,6 +6,10 @@
 //! nothing is gathered into a map first, and the time is written digit by
 //! digit. At the default level the service writes one such line for every
 //! request.
+//!
+//! Libraries that log through the `log` crate (rustls, reqwest, actix-web)
+//! reach the same lines: their records come as events carrying `log.*`
+//! fields, and are written with the record's own level and target instead.
 
 use std::fmt::{self, Write};
 
@@ -14,6 +18,7 @@ use tracing::{
     Event, Subscriber,
     field::{Field, Visit},
 };
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::{
     fmt::{FmtContext, FormatEvent, FormatFields, format::Writer},
     registry::LookupSpan,
@@ -28,13 +33,14 @@ where
     N: for<'a> FormatFields<'a> + 'static,
 {
     fn format_event(&self, _: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
-        let meta = event.metadata();
+        let from_log = event.normalized_metadata();
+        let meta = from_log.as_ref().unwrap_or_else(|| event.metadata());
         writer.write_str("{\"timestamp\":\"")?;
         write_now(&mut writer)?;
         writer.write_str("\",\"level\":\"")?;
         writer.write_str(meta.level().as_str())?;
         writer.write_char('"')?;
-        let mut fields = Fields { out: &mut writer, result: Ok(()) };
+        let mut fields = Fields { out: &mut writer, result: Ok(()), from_log: from_log.is_some() };
         event.record(&mut fields);
         fields.result?;
         writer.write_str(",\"target\":")?;
@@ -124,11 +130,17 @@ impl<W: Write> Write for Escaped<'_, W> {
 struct Fields<'w, W: Write> {
     out: &'w mut W,
     result: fmt::Result,
+    /// A `log` record: its `log.target`, `log.file` and such are the
+    /// record's metadata, written as the line's own.
+    from_log: bool,
 }
 
 impl<W: Write> Fields<'_, W> {
     /// Writes the field unless an earlier one failed.
     fn field(&mut self, field: &Field, value: impl FnOnce(&mut W) -> fmt::Result) {
+        if self.from_log && field.name().starts_with("log.") {
+            return;
+        }
         if self.result.is_ok() {
             self.result = write_field(self.out, field, value);
         }
@@ -242,5 +254,18 @@ mod tests {
         assert_eq!(line["debug"], format!("{awkward:?}"));
         assert_eq!(line["ratio"], "NaN");
         assert_eq!(line["below"], -3);
+    }
+
+    #[test]
+    fn a_library_logging_through_the_log_crate_gets_the_same_line_with_its_own_level_and_target() {
+        let _ = tracing_log::LogTracer::init();
+        let lines = logged(|| log::warn!(target: "rustls::client", "peer sent {} alerts", 2));
+        assert_eq!(lines.len(), 1);
+        let line = &lines[0];
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["message"], "peer sent 2 alerts");
+        assert_eq!(line["target"], "rustls::client");
+        let keys = line.as_object().map(|o| o.len()).unwrap_or_default();
+        assert_eq!(keys, 4, "the time, the level, the message and the target, no log.* fields: {line}");
     }
 }
