@@ -1,7 +1,7 @@
 //! Request ids, access logs without personal data, response counting and
 //! security headers.
 
-use std::{cell::Cell, time::Instant};
+use std::{borrow::Cow, cell::Cell, time::Instant};
 
 use actix_web::{
     Error,
@@ -122,12 +122,13 @@ pub async fn request_log(
     // Finding the route pattern walks the routes again: only when logged.
     // The tenant API routes itself (see handlers::certificates), so its
     // addresses come from the API's document.
-    let route = if tracing::enabled!(tracing::Level::INFO) {
-        req.match_pattern()
-            .or_else(|| crate::known_routes::pattern_at(req.path()).map(str::to_owned))
-            .unwrap_or_else(|| "unmatched".to_owned())
+    let route: Cow<'static, str> = if tracing::enabled!(tracing::Level::INFO) {
+        match req.match_pattern() {
+            Some(pattern) => Cow::Owned(pattern),
+            None => Cow::Borrowed(crate::known_routes::pattern_at(req.path()).unwrap_or("unmatched")),
+        }
     } else {
-        String::new()
+        Cow::Borrowed("")
     };
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let mut res = CURRENT.scope(id, next.call(req)).await?;
@@ -142,10 +143,12 @@ pub async fn request_log(
     headers.insert(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
     headers.insert(REFERRER_POLICY, NO_REFERRER);
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Plain strings, not formatted values: each line is written for less.
+    let (request_id, method, route) = (id.as_str(), method.as_str(), route.as_ref());
     if status >= 500 {
-        tracing::error!(request_id = %id, %method, route, status, elapsed_ms, "request failed");
+        tracing::error!(request_id, method, route, status, elapsed_ms, "request failed");
     } else {
-        tracing::info!(request_id = %id, %method, route, status, elapsed_ms, "request");
+        tracing::info!(request_id, method, route, status, elapsed_ms, "request");
     }
     Ok(res)
 }

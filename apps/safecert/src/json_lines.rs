@@ -49,35 +49,36 @@ where
     }
 }
 
-/// The current UTC time to the microsecond, `2026-12-07T19:39:59.991601Z`.
+/// The current UTC time to the microsecond, `2026-12-07T19:39:59.991601Z`,
+/// put together digit by digit and written at once.
 fn write_now(out: &mut impl Write) -> fmt::Result {
     let now = Utc::now();
+    let mut text = *b"0000-00-00T00:00:00.000000Z";
     let year = u32::try_from(now.year()).unwrap_or_default();
-    let parts = [
-        (year, 4, '-'),
-        (now.month(), 2, '-'),
-        (now.day(), 2, 'T'),
-        (now.hour(), 2, ':'),
-        (now.minute(), 2, ':'),
-        (now.second(), 2, '.'),
-    ];
-    for (value, digits, then) in parts {
-        write_digits(out, value, digits)?;
-        out.write_char(then)?;
-    }
     // chrono counts a leap second as a billion nanoseconds and more past
     // second 59: it is written as part of second 59.
-    write_digits(out, now.nanosecond() % 1_000_000_000 / 1_000, 6)?;
-    out.write_char('Z')
+    let micros = now.nanosecond() % 1_000_000_000 / 1_000;
+    let parts = [
+        (year, 0..4),
+        (now.month(), 5..7),
+        (now.day(), 8..10),
+        (now.hour(), 11..13),
+        (now.minute(), 14..16),
+        (now.second(), 17..19),
+        (micros, 20..26),
+    ];
+    for (value, at) in parts {
+        put_digits(&mut text[at], value);
+    }
+    out.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
 }
 
-/// `value` in exactly `digits` decimal digits, zeros in front.
-fn write_digits(out: &mut impl Write, value: u32, digits: u32) -> fmt::Result {
-    for place in (0..digits).rev() {
-        let digit = value / 10u32.pow(place) % 10;
-        out.write_char(char::from(b'0' + digit as u8))?;
+/// `value`'s last decimal digits into `digits`, zeros in front.
+fn put_digits(digits: &mut [u8], mut value: u32) {
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
     }
-    Ok(())
 }
 
 /// `text` as a JSON string, quotes included.
@@ -228,7 +229,9 @@ mod tests {
         assert_eq!(lines.len(), 1);
         let line = &lines[0];
         let time = line["timestamp"].as_str().unwrap_or_default();
-        assert!(chrono::DateTime::parse_from_rfc3339(time).is_ok(), "{time}");
+        let written = chrono::DateTime::parse_from_rfc3339(time).map(|t| t.to_utc()).unwrap_or_default();
+        let ago = chrono::Utc::now() - written;
+        assert!(ago >= chrono::TimeDelta::zero() && ago < chrono::TimeDelta::seconds(5), "{time} is not now");
         assert_eq!((time.len(), &time[time.len() - 1..]), (27, "Z"), "{time}");
         assert_eq!(line["level"], "INFO");
         assert_eq!(line["message"], "request");
