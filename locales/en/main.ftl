@@ -10,7 +10,11 @@ error-unknown-tenant = There is no such province or tenant. See /api/v1/tenants 
 error-certificate-not-found = No certificate with this number was found in this province.
 error-not-found = The requested address does not exist.
 error-method-not-allowed = This address does not take this method; the Allow header lists the methods it takes.
-error-rate-limited = Too many queries from your address. Please try again in { $seconds } seconds.
+error-rate-limited =
+    Too many queries from your address. Please try again in { $seconds ->
+        [one] { $seconds } second
+       *[other] { $seconds } seconds
+    }.
 error-bad-request = The request could not be understood. Check the parameters and their encoding (UTF-8).
 error-payload-too-large = The request is too large.
 error-unavailable = The service is temporarily unavailable. Please try again shortly.

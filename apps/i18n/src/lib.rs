@@ -166,6 +166,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_count_of_one_reads_in_the_singular_in_english() {
+        let locales = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../locales");
+        let messages = Localizer::load(&locales).unwrap_or_else(|e| panic!("{e}"));
+        let wait = |seconds: u64| messages.message(Locale::En, "error-rate-limited", &[("seconds", seconds.into())]);
+        assert!(wait(1).ends_with("try again in 1 second."), "{}", wait(1));
+        assert!(wait(30).ends_with("try again in 30 seconds."), "{}", wait(30));
+        assert!(
+            messages.message(Locale::ZhCn, "error-rate-limited", &[("seconds", 1u64.into())]).contains("请 1 秒后再试")
+        );
+    }
+
+    #[test]
     fn accept_language_is_ordered_by_quality() {
         let ids = parse_accept_language("en;q=0.5, ug-CN, fr;q=0.9, *;q=0.1, bogus tag");
         let tags: Vec<String> = ids.iter().map(ToString::to_string).collect();
