@@ -3,7 +3,7 @@
 //! take is answered 405 with `Allow`, not 404, and the request log names
 //! the address a path is one of where no route pattern of actix's does.
 
-use std::sync::LazyLock;
+use std::{cmp::Reverse, sync::LazyLock};
 
 use actix_web::http::Method;
 use utoipa::OpenApi;
@@ -24,10 +24,10 @@ struct Route {
 impl Route {
     /// Whether the segments `asked` are this address. Compared from the
     /// end, where addresses differ: most start `/api/v1/t/{tenant}`.
-    fn matches(&self, asked: &[&str]) -> bool {
+    fn matches(&self, asked: &[&[u8]]) -> bool {
         self.segments.len() == asked.len()
             && self.segments.iter().zip(asked).rev().all(|(segment, asked)| match segment {
-                Some(literal) => literal == asked,
+                Some(literal) => literal.as_bytes() == *asked,
                 None => !asked.is_empty(),
             })
     }
@@ -62,23 +62,32 @@ static ROUTES: LazyLock<Vec<Vec<Route>>> = LazyLock::new(|| {
     by_length
 });
 
-/// The addresses of the document `path` is one of: of those that match,
-/// the ones with the most literal segments (`rules/dry-run` is its own
-/// address, not the version `dry-run`). Nothing is allocated: the request
-/// log asks this for every request.
-fn routes_at(path: &str) -> impl Iterator<Item = &'static Route> {
-    let mut asked = [""; MAX_SEGMENTS];
+/// The addresses of the document `path` is, in the document's order.
+/// Nothing is allocated: the request log asks this for every request.
+fn matching(path: &str) -> impl Iterator<Item = &'static Route> {
+    let mut asked: [&[u8]; MAX_SEGMENTS] = [&[]; MAX_SEGMENTS];
     let mut count = 0;
-    for segment in path.split('/') {
-        // A path this long is none of the addresses: nothing will match.
-        let Some(slot) = asked.get_mut(count) else { return None.into_iter().flatten() };
+    // Split as bytes: a plain loop, where `str::split` sets up a search
+    // for every segment.
+    for segment in path.as_bytes().split(|b| *b == b'/') {
+        let Some(slot) = asked.get_mut(count) else {
+            // A path this long is none of the addresses; no address has
+            // no segments, so it is compared with none.
+            count = 0;
+            break;
+        };
         *slot = segment;
         count += 1;
     }
     let same_length = ROUTES.get(count).map(Vec::as_slice).unwrap_or_default();
-    let matching = move || same_length.iter().filter(move |route| route.matches(&asked[..count]));
-    let most = matching().map(|route| route.literals).max().unwrap_or_default();
-    Some(matching().filter(move |route| route.literals == most)).into_iter().flatten()
+    same_length.iter().filter(move |route| route.matches(&asked[..count]))
+}
+
+/// Of the addresses `path` is, the ones with the most literal segments
+/// (`rules/dry-run` is its own address, not the version `dry-run`).
+fn routes_at(path: &str) -> impl Iterator<Item = &'static Route> {
+    let most = matching(path).map(|route| route.literals).max().unwrap_or_default();
+    matching(path).filter(move |route| route.literals == most)
 }
 
 /// The methods the API takes at `path` (`GET, POST`), if it is one of its
@@ -97,7 +106,8 @@ pub fn allowed_at(path: &str) -> Option<String> {
 /// (`/api/v1/t/{tenant}/certificates/{cert_no}`): never the path itself,
 /// which can carry names and numbers.
 pub fn pattern_at(path: &str) -> Option<&'static str> {
-    routes_at(path).next().map(|route| route.path.as_str())
+    // The first of those with the most literal segments, in one pass.
+    matching(path).min_by_key(|route| Reverse(route.literals)).map(|route| route.path.as_str())
 }
 
 #[cfg(test)]

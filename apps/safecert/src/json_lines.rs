@@ -33,20 +33,33 @@ where
     N: for<'a> FormatFields<'a> + 'static,
 {
     fn format_event(&self, _: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
-        let from_log = event.normalized_metadata();
-        let meta = from_log.as_ref().unwrap_or_else(|| event.metadata());
-        writer.write_str("{\"timestamp\":\"")?;
-        write_now(&mut writer)?;
-        writer.write_str("\",\"level\":\"")?;
-        writer.write_str(meta.level().as_str())?;
-        writer.write_char('"')?;
-        let mut fields = Fields { out: &mut writer, result: Ok(()), from_log: from_log.is_some() };
-        event.record(&mut fields);
-        fields.result?;
-        writer.write_str(",\"target\":")?;
-        write_string(&mut writer, meta.target())?;
-        writer.write_str("}\n")
+        // Put together in a string of its own, whose writes are plain
+        // pushes, then handed over at once: the writer takes each write
+        // through a dynamic call.
+        let mut line = String::with_capacity(LINE_ROOM);
+        write_line(&mut line, event)?;
+        writer.write_str(&line)
     }
+}
+
+/// Room for a request's line, which is about 250 bytes.
+const LINE_ROOM: usize = 384;
+
+fn write_line(out: &mut String, event: &Event<'_>) -> fmt::Result {
+    let from_log = event.normalized_metadata();
+    let meta = from_log.as_ref().unwrap_or_else(|| event.metadata());
+    out.push_str("{\"timestamp\":\"");
+    write_now(out)?;
+    out.push_str("\",\"level\":\"");
+    out.push_str(meta.level().as_str());
+    out.push('"');
+    let mut fields = Fields { out: &mut *out, result: Ok(()), from_log: from_log.is_some() };
+    event.record(&mut fields);
+    fields.result?;
+    out.push_str(",\"target\":");
+    write_string(out, meta.target())?;
+    out.push_str("}\n");
+    Ok(())
 }
 
 /// The current UTC time to the microsecond, `2026-12-07T19:39:59.991601Z`,
@@ -257,6 +270,16 @@ mod tests {
         assert_eq!(line["debug"], format!("{awkward:?}"));
         assert_eq!(line["ratio"], "NaN");
         assert_eq!(line["below"], -3);
+    }
+
+    #[test]
+    fn whole_numbers_are_written_exactly_at_both_ends() {
+        let lines = logged(|| tracing::info!(zero = 0u64, most = u64::MAX, least = i64::MIN, status = 404u16, "n"));
+        let line = &lines[0];
+        assert_eq!(line["zero"], 0);
+        assert_eq!(line["most"], u64::MAX);
+        assert_eq!(line["least"], i64::MIN);
+        assert_eq!(line["status"], 404);
     }
 
     #[test]
