@@ -37,7 +37,10 @@ impl Route {
 const MAX_SEGMENTS: usize = 16;
 
 /// The document's addresses, by how many segments each has: a path is
-/// compared only with the addresses of its own length.
+/// compared only with the addresses of its own length. Within a length,
+/// those with the most literal segments come first (`rules/dry-run` is
+/// its own address, not the version `dry-run`), otherwise in the
+/// document's order.
 static ROUTES: LazyLock<Vec<Vec<Route>>> = LazyLock::new(|| {
     let doc = ApiDoc::openapi();
     let mut by_length: Vec<Vec<Route>> = Vec::new();
@@ -59,11 +62,15 @@ static ROUTES: LazyLock<Vec<Vec<Route>>> = LazyLock::new(|| {
         }
         by_length[length].push(Route { path: path.clone(), segments, literals, methods });
     }
+    for routes in &mut by_length {
+        routes.sort_by_key(|route| Reverse(route.literals));
+    }
     by_length
 });
 
-/// The addresses of the document `path` is, in the document's order.
-/// Nothing is allocated: the request log asks this for every request.
+/// The addresses of the document `path` is, those with the most literal
+/// segments first. Nothing is allocated: the request log asks this for
+/// every request.
 fn matching(path: &str) -> impl Iterator<Item = &'static Route> {
     let mut asked: [&[u8]; MAX_SEGMENTS] = [&[]; MAX_SEGMENTS];
     let mut count = 0;
@@ -83,11 +90,11 @@ fn matching(path: &str) -> impl Iterator<Item = &'static Route> {
     same_length.iter().filter(move |route| route.matches(&asked[..count]))
 }
 
-/// Of the addresses `path` is, the ones with the most literal segments
-/// (`rules/dry-run` is its own address, not the version `dry-run`).
+/// Of the addresses `path` is, the ones with the most literal segments.
 fn routes_at(path: &str) -> impl Iterator<Item = &'static Route> {
-    let most = matching(path).map(|route| route.literals).max().unwrap_or_default();
-    matching(path).filter(move |route| route.literals == most)
+    let mut found = matching(path).peekable();
+    let most = found.peek().map(|route| route.literals);
+    found.take_while(move |route| Some(route.literals) == most)
 }
 
 /// The methods the API takes at `path` (`GET, POST`), if it is one of its
@@ -106,8 +113,7 @@ pub fn allowed_at(path: &str) -> Option<String> {
 /// (`/api/v1/t/{tenant}/certificates/{cert_no}`): never the path itself,
 /// which can carry names and numbers.
 pub fn pattern_at(path: &str) -> Option<&'static str> {
-    // The first of those with the most literal segments, in one pass.
-    matching(path).min_by_key(|route| Reverse(route.literals)).map(|route| route.path.as_str())
+    matching(path).next().map(|route| route.path.as_str())
 }
 
 #[cfg(test)]
