@@ -1,42 +1,51 @@
 //! Every certificate query is logged: who (account, API client), what
-//! (with personal numbers masked), when, from where. Requests hand their
-//! entry to a channel and go on; one writer, on a connection of its own,
-//! gathers a second's entries, folds repeats of the same query by the same
-//! caller into one row with a count, and stores them (PostgreSQL: one
-//! COPY): logging adds no database round trip to a lookup. No entry is
-//! dropped to keep up: when the writer falls behind by a full backlog,
-//! requests wait for room, so the log slows queries down rather than lose
-//! them; and a service that stops writes what it has gathered first.
+//! (with personal numbers masked), when, from where. A request folds its
+//! entry into its thread's own table, where a repeat of the same query by
+//! the same caller from the same address only adds to a count, and goes
+//! on: nothing it touches is written by another core, and logging adds no
+//! database round trip to a lookup. One writer, on a connection of its
+//! own, takes every thread's table a second after the first entry, merges
+//! them, and stores the rows (PostgreSQL: one COPY). No entry is dropped
+//! to keep up: when the writer falls behind by a full backlog, requests
+//! wait for it, so the log slows queries down rather than lose them; and
+//! a service that stops writes what it has gathered first.
 
 use std::{
     net::IpAddr,
-    sync::{
-        Mutex,
-        atomic::{AtomicBool, AtomicU64, Ordering},
-    },
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
     time::Duration,
 };
 
+use chrono::{DateTime, Utc};
 use safecert_domain::IdNumber;
+use safecert_memo::Gathering;
 use safecert_storage::{Databases, LoggedQuery};
 use tokio::sync::{Notify, mpsc};
 
 use crate::identity::Caller;
 
-/// Entries waiting to be written at most; past it, requests wait.
+/// Distinct rows a thread holds at most; past it, its requests wait for
+/// the writer.
 const BACKLOG: usize = 100_000;
-/// Distinct rows gathered before a write at most.
+/// Rows written at once at most, and the rows that make a thread's table
+/// worth taking before its second is over.
 const BATCH: usize = 20_000;
-/// How long after its first entry a batch is written: repeats within it
+/// How long after the first entry the tables are taken: repeats within it
 /// fold into one row, so at a busy moment the database takes a row per
 /// distinct query a second, not one per query.
 const GATHER: Duration = Duration::from_secs(1);
-/// How often the gathering takes what waits in the channel.
-const DRAIN_EVERY: Duration = Duration::from_millis(50);
 
 pub struct QueryLog {
-    tx: mpsc::Sender<LoggedQuery>,
-    rx: Mutex<Option<mpsc::Receiver<LoggedQuery>>>,
+    gathering: Gathering<Folded>,
+    /// Told by a request that puts the first row in its thread's table, or
+    /// fills it to a batch.
+    entered: Notify,
+    /// Told to waiting requests whenever the writer has taken the tables.
+    taken: Notify,
+    /// Set when the writer takes its last rows: entries after it are lost.
+    closed: AtomicBool,
+    /// Whether a writer was started.
+    claimed: AtomicBool,
     dropped: AtomicU64,
     waited: AtomicU64,
     /// Whether the writer runs (and has not stopped).
@@ -49,10 +58,12 @@ pub struct QueryLog {
 
 impl Default for QueryLog {
     fn default() -> Self {
-        let (tx, rx) = mpsc::channel(BACKLOG);
         Self {
-            tx,
-            rx: Mutex::new(Some(rx)),
+            gathering: Gathering::default(),
+            entered: Notify::new(),
+            taken: Notify::new(),
+            closed: AtomicBool::new(false),
+            claimed: AtomicBool::new(false),
             dropped: AtomicU64::new(0),
             waited: AtomicU64::new(0),
             writing: AtomicBool::new(false),
@@ -94,29 +105,48 @@ pub fn loggable_pairs(pairs: &[(&str, Option<String>)]) -> String {
 }
 
 impl QueryLog {
-    /// Logs one query of `caller` (never blocks), unless the caller is in
-    /// privacy mode.
+    /// Logs one query of `caller`, unless the caller is in privacy mode.
+    /// Waits only when the writer is a full backlog behind.
     pub async fn record(&self, caller: &Caller, tenant: &str, kind: &'static str, query: String, ip: Option<IpAddr>) {
         if caller.is_private() {
             return;
         }
-        let entry =
-            LoggedQuery::asked(chrono::Utc::now(), (caller.account_id, caller.api_client), tenant, kind, query, ip);
-        let entry = match self.tx.try_send(entry) {
-            Ok(()) => return,
-            Err(mpsc::error::TrySendError::Full(entry)) => entry,
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-                return;
+        let entry = Entry { account_id: caller.account_id, api_client_id: caller.api_client, tenant, kind, query, ip };
+        let put = self.gathering.put(|folded| {
+            // Read under the slot's lock: the writer closes before it
+            // takes the slots, so an entry either sees it or is taken.
+            if self.closed.load(Ordering::Acquire) {
+                return None;
             }
-        };
+            // The rows the table holds with this entry, if it made one.
+            Some(folded.add(entry).then(|| folded.len()))
+        });
+        match put {
+            None => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(Some(rows)) if rows == 1 || rows == BATCH => self.entered.notify_one(),
+            Some(Some(rows)) if rows >= BACKLOG => self.wait_for_room().await,
+            Some(_) => {}
+        }
+    }
+
+    /// Waits until the writer has taken this thread's table (or stopped).
+    async fn wait_for_room(&self) {
         let waits = self.waited.fetch_add(1, Ordering::Relaxed) + 1;
         if waits.is_power_of_two() {
             tracing::warn!(waits, "the query log is behind by a full backlog; queries wait for it");
         }
-        // Only a stopping service closes the channel.
-        if self.tx.send(entry).await.is_err() {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+        loop {
+            let taken = self.taken.notified();
+            tokio::pin!(taken);
+            taken.as_mut().enable();
+            let full = self.gathering.put(|folded| folded.len() >= BACKLOG);
+            if !full || self.closed.load(Ordering::Acquire) {
+                return;
+            }
+            self.entered.notify_one();
+            taken.await;
         }
     }
 
@@ -129,9 +159,11 @@ impl QueryLog {
     /// Writes entries as they come, in batches of at most `writers` at
     /// once; runs until the service stops. Call once.
     pub async fn run_writer(&self, dbs: &Databases, writers: usize) {
-        let Some(mut rx) = self.rx.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
+        if self.claimed.swap(true, Ordering::AcqRel) {
+            return;
+        }
         self.writing.store(true, Ordering::Release);
-        self.write_loop(&mut rx, dbs, writers).await;
+        self.write_loop(dbs, writers).await;
         self.writing.store(false, Ordering::Release);
         self.stopped.notify_one();
     }
@@ -154,16 +186,27 @@ impl QueryLog {
     /// `writers` batches at once: a write spends much of its time waiting
     /// for the database to take its rows, and on a busy machine a second
     /// one keeps the log moving meanwhile.
-    async fn write_loop(&self, rx: &mut mpsc::Receiver<LoggedQuery>, dbs: &Databases, writers: usize) {
+    async fn write_loop(&self, dbs: &Databases, writers: usize) {
         let (batches, next) = mpsc::channel::<Vec<LoggedQuery>>(1);
         let next = tokio::sync::Mutex::new(next);
-        let stopping = &self.stopping;
         let gather = async move {
-            let mut rows = 0;
-            while let Some(gathered) = gather(rx, stopping, rows).await {
-                rows = gathered.len();
-                if batches.send(gathered).await.is_err() {
-                    break;
+            let mut room = Vec::new();
+            loop {
+                let last = self.next_gathering().await;
+                if last {
+                    self.closed.store(true, Ordering::Release);
+                }
+                let mut rows = self.take(&mut room).into_rows();
+                self.taken.notify_waiters();
+                while !rows.is_empty() {
+                    let rest = rows.split_off(rows.len().min(BATCH));
+                    if batches.send(rows).await.is_err() {
+                        return;
+                    }
+                    rows = rest;
+                }
+                if last {
+                    return;
                 }
             }
         };
@@ -175,6 +218,48 @@ impl QueryLog {
         };
         let writers = (0..writers.max(1)).map(|_| writer());
         tokio::join!(gather, futures_util::future::join_all(writers));
+    }
+
+    /// Waits for a first entry, then for the gathering time after it or a
+    /// table that holds a batch; true if the service is stopping instead.
+    async fn next_gathering(&self) -> bool {
+        tokio::select! {
+            () = self.entered.notified() => {}
+            () = self.stopping.notified() => return true,
+        }
+        let until = tokio::time::Instant::now() + GATHER;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(until) => return false,
+                () = self.entered.notified() => {
+                    let mut full = false;
+                    self.gathering.take_each(|folded| full |= folded.len() >= BATCH);
+                    if full {
+                        return false;
+                    }
+                }
+                () = self.stopping.notified() => return true,
+            }
+        }
+    }
+
+    /// Every thread's table, merged; each thread gets an empty one with
+    /// room for as many rows as its last (`room`), made beforehand: a busy
+    /// second's table is not grown step by step on the request's thread,
+    /// each step hashing every row again.
+    fn take(&self, room: &mut Vec<usize>) -> Folded {
+        let mut spares: Vec<Folded> = room.iter().map(|&rows| Folded::with_room(rows)).collect();
+        let mut taken = Vec::with_capacity(spares.len());
+        self.gathering.take_each(|folded| {
+            let spare = spares.get_mut(taken.len()).map(std::mem::take).unwrap_or_default();
+            taken.push(std::mem::replace(folded, spare));
+        });
+        *room = taken.iter().map(Folded::len).collect();
+        taken.sort_unstable_by_key(|folded| std::cmp::Reverse(folded.len()));
+        let mut taken = taken.into_iter();
+        let mut merged = taken.next().unwrap_or_default();
+        taken.for_each(|folded| merged.merge(folded));
+        merged
     }
 
     /// Stores one folded batch, trying three times before counting it lost.
@@ -200,49 +285,14 @@ impl QueryLog {
     }
 }
 
-/// The next rows to write: the entries that come within the gathering
-/// time after the first, folded, up to a batch of distinct rows. Takes
-/// what waits in the channel every [`DRAIN_EVERY`] rather than waiting for
-/// each entry, which would wake this task, and a thread, once per query.
-/// Told to stop, it closes the channel and hands over what it holds at
-/// once. `None` once the channel is closed and empty. Room is made for as
-/// many rows as the batch before held (`rows`): a busy second's table is
-/// not grown step by step, each step hashing every row again.
-async fn gather(rx: &mut mpsc::Receiver<LoggedQuery>, stopping: &Notify, rows: usize) -> Option<Vec<LoggedQuery>> {
-    let first = tokio::select! {
-        first = rx.recv() => first?,
-        () = stopping.notified() => {
-            rx.close();
-            rx.recv().await?
-        }
-    };
-    let until = tokio::time::Instant::now() + GATHER;
-    let mut gathered = Folded::with_room(rows);
-    gathered.add(first);
-    while drain(rx, &mut gathered) && !gathered.is_full() {
-        let now = tokio::time::Instant::now();
-        if now >= until {
-            break;
-        }
-        tokio::select! {
-            () = tokio::time::sleep_until((now + DRAIN_EVERY).min(until)) => {}
-            () = stopping.notified() => rx.close(),
-        }
-    }
-    Some(gathered.into_rows())
-}
-
-/// Folds what waits in the channel into `gathered`, until it holds a
-/// batch; false once the service has stopped and the channel is empty.
-fn drain(rx: &mut mpsc::Receiver<LoggedQuery>, gathered: &mut Folded) -> bool {
-    while !gathered.is_full() {
-        match rx.try_recv() {
-            Ok(entry) => gathered.add(entry),
-            Err(mpsc::error::TryRecvError::Empty) => return true,
-            Err(mpsc::error::TryRecvError::Disconnected) => return false,
-        }
-    }
-    true
+/// One query as a request hands it over.
+struct Entry<'a> {
+    account_id: i32,
+    api_client_id: Option<i32>,
+    tenant: &'a str,
+    kind: &'static str,
+    query: String,
+    ip: Option<IpAddr>,
 }
 
 /// Who asked what, from where: the same query by the same caller from the
@@ -257,55 +307,98 @@ struct SameQuery {
     ip: Option<IpAddr>,
 }
 
+/// [`SameQuery`], borrowed: a repeat is found without copying its texts.
+/// Its fields, in the same order and of the same hashes, hash as the
+/// owned key's do.
+#[derive(Hash)]
+struct SameQueryRef<'a> {
+    account_id: i32,
+    api_client_id: Option<i32>,
+    tenant: &'a str,
+    kind: &'static str,
+    query: &'a str,
+    ip: Option<IpAddr>,
+}
+
+impl hashbrown::Equivalent<SameQuery> for SameQueryRef<'_> {
+    fn equivalent(&self, key: &SameQuery) -> bool {
+        self.account_id == key.account_id
+            && self.api_client_id == key.api_client_id
+            && self.tenant == key.tenant
+            && self.kind == key.kind
+            && self.query == key.query
+            && self.ip == key.ip
+    }
+}
+
 /// When a query was first asked in the gathering, how many times, and
-/// where it stands among the rows.
-struct Asked {
-    first_at: chrono::DateTime<chrono::Utc>,
+/// where it stands among its thread's rows.
+struct Times {
+    first_at: DateTime<Utc>,
     count: i32,
     order: usize,
 }
 
 /// Entries folded as they come: each distinct query once, with how many
-/// times it came, at its first time. Hashed with a seeded fast hash, as
-/// the writer hashes every entry.
+/// times it came, at its first time. Hashed with a seeded fast hash.
 #[derive(Default)]
 struct Folded {
-    rows: std::collections::HashMap<SameQuery, Asked, foldhash::fast::RandomState>,
+    rows: hashbrown::HashMap<SameQuery, Times, foldhash::fast::RandomState>,
 }
 
 impl Folded {
     /// Room for `rows` distinct rows (at most a batch).
     fn with_room(rows: usize) -> Self {
-        Self { rows: std::collections::HashMap::with_capacity_and_hasher(rows.min(BATCH), Default::default()) }
+        Self { rows: hashbrown::HashMap::with_capacity_and_hasher(rows.min(BATCH), Default::default()) }
     }
 
-    fn add(&mut self, entry: LoggedQuery) {
-        let LoggedQuery { at, account_id, api_client_id, tenant, kind, query, ip, count } = entry;
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Counts `entry` asked now; true if it is a new row, false if a
+    /// repeat.
+    fn add(&mut self, entry: Entry<'_>) -> bool {
+        let Entry { account_id, api_client_id, tenant, kind, query, ip } = entry;
+        let same = SameQueryRef { account_id, api_client_id, tenant, kind, query: &query, ip };
+        if let Some(times) = self.rows.get_mut(&same) {
+            times.count = times.count.saturating_add(1);
+            return false;
+        }
         let order = self.rows.len();
-        self.rows
-            .entry(SameQuery { account_id, api_client_id, tenant, kind, query, ip })
-            .and_modify(|asked| asked.count = asked.count.saturating_add(count))
-            .or_insert(Asked { first_at: at, count, order });
+        let same = SameQuery { account_id, api_client_id, tenant: tenant.to_owned(), kind, query, ip };
+        self.rows.insert(same, Times { first_at: Utc::now(), count: 1, order });
+        true
     }
 
-    fn is_full(&self) -> bool {
-        self.rows.len() >= BATCH
+    /// Adds another thread's rows: a query both hold keeps the earlier
+    /// time and both counts.
+    fn merge(&mut self, other: Folded) {
+        for (same, times) in other.rows {
+            self.rows
+                .entry(same)
+                .and_modify(|mine| {
+                    mine.count = mine.count.saturating_add(times.count);
+                    mine.first_at = mine.first_at.min(times.first_at);
+                })
+                .or_insert(times);
+        }
     }
 
-    /// The rows, in the order first seen.
+    /// The rows, in the order first asked.
     fn into_rows(self) -> Vec<LoggedQuery> {
         let mut rows: Vec<_> = self.rows.into_iter().collect();
-        rows.sort_unstable_by_key(|(_, asked)| asked.order);
+        rows.sort_unstable_by_key(|(_, times)| (times.first_at, times.order));
         rows.into_iter()
-            .map(|(same, asked)| LoggedQuery {
-                at: asked.first_at,
+            .map(|(same, times)| LoggedQuery {
+                at: times.first_at,
                 account_id: same.account_id,
                 api_client_id: same.api_client_id,
                 tenant: same.tenant,
                 kind: same.kind,
                 query: same.query,
                 ip: same.ip,
-                count: asked.count,
+                count: times.count,
             })
             .collect()
     }
@@ -313,38 +406,52 @@ impl Folded {
 
 #[cfg(test)]
 mod tests {
-    use safecert_storage::LoggedQuery;
+    use super::{Entry, Folded, loggable};
 
-    use super::{Folded, loggable};
+    fn entry(account_id: i32, query: &str) -> Entry<'static> {
+        Entry {
+            account_id,
+            api_client_id: None,
+            tenant: "gd",
+            kind: "lookup",
+            query: query.into(),
+            ip: "127.0.0.1".parse().ok(),
+        }
+    }
 
-    fn entry(account_id: i32, query: &str, count: i32) -> LoggedQuery {
-        let once = LoggedQuery::asked(
-            chrono::Utc::now(),
-            (account_id, None),
-            "gd",
-            "lookup",
-            query.into(),
-            "127.0.0.1".parse().ok(),
-        );
-        LoggedQuery { count, ..once }
+    fn seen(folded: Folded) -> Vec<(i32, String, i32)> {
+        folded.into_rows().into_iter().map(|e| (e.account_id, e.query, e.count)).collect()
     }
 
     #[test]
     fn repeats_of_a_query_by_one_caller_fold_into_its_first_entry_with_a_count() {
-        let entries = [
-            entry(1, "cert_no=A", 1),
-            entry(2, "cert_no=A", 1),
-            entry(1, "cert_no=B", 1),
-            entry(1, "cert_no=A", 2),
-            entry(2, "cert_no=A", 1),
-        ];
-        let first_at = entries[0].at;
+        let before = chrono::Utc::now();
         let mut gathered = Folded::default();
-        entries.into_iter().for_each(|e| gathered.add(e));
+        let new_rows: Vec<bool> =
+            [(1, "cert_no=A"), (2, "cert_no=A"), (1, "cert_no=B"), (1, "cert_no=A"), (2, "cert_no=A")]
+                .into_iter()
+                .map(|(account, query)| gathered.add(entry(account, query)))
+                .collect();
+        assert_eq!(new_rows, [true, true, true, false, false]);
         let folded = gathered.into_rows();
+        assert!(
+            folded[0].at >= before && folded[0].at <= folded[1].at,
+            "a folded row keeps the time it was first asked"
+        );
         let seen: Vec<(i32, &str, i32)> = folded.iter().map(|e| (e.account_id, e.query.as_str(), e.count)).collect();
-        assert_eq!(seen, [(1, "cert_no=A", 3), (2, "cert_no=A", 2), (1, "cert_no=B", 1)]);
-        assert_eq!(folded[0].at, first_at, "a folded row keeps the time it was first asked");
+        assert_eq!(seen, [(1, "cert_no=A", 2), (2, "cert_no=A", 2), (1, "cert_no=B", 1)]);
+    }
+
+    #[test]
+    fn the_same_query_on_two_threads_merges_into_one_row_at_its_earlier_time() {
+        let mut first = Folded::default();
+        first.add(entry(1, "cert_no=A"));
+        let mut second = Folded::default();
+        second.add(entry(1, "cert_no=B"));
+        second.add(entry(1, "cert_no=A"));
+        second.add(entry(1, "cert_no=A"));
+        second.merge(first);
+        assert_eq!(seen(second), [(1, "cert_no=A".into(), 3), (1, "cert_no=B".into(), 1)]);
     }
 
     #[test]

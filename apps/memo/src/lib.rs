@@ -24,15 +24,18 @@
 //!
 //! Beside it: [`Tally`], a counter each thread adds to in its own slot;
 //! [`Scratch`], working state each thread reuses from call to call;
+//! [`Gathering`], entries each thread puts down for one reader to take;
 //! [`Turns`], one load at a time of each missing key; [`Current`], a value
 //! replaced now and then and read on every request.
 
 mod current;
+mod gathering;
 mod scratch;
 mod tally;
 mod turns;
 
 pub use current::Current;
+pub use gathering::Gathering;
 pub use scratch::Scratch;
 pub use tally::Tally;
 pub use turns::{Turn, Turns};

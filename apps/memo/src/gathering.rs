@@ -1,0 +1,96 @@
+//! Entries that every request puts down and one reader takes away now and
+//! then, such as the query log's: each thread puts them in a slot of its
+//! own (on a cache line of its own), so a request touches nothing another
+//! core writes, where a shared queue passes its tail and its count between
+//! the cores on every entry. The reader visits every slot in turn.
+//!
+//! Unlike [`crate::Scratch`], a put waits for its slot when the reader
+//! holds it, rather than working on a fresh value: nothing put down is
+//! lost.
+
+use std::sync::{Mutex, MutexGuard};
+
+use crate::{THREAD_SLOTS, thread_slot};
+
+#[repr(align(128))]
+#[derive(Default)]
+struct Slot<T>(Mutex<T>);
+
+impl<T> Slot<T> {
+    /// The slot's value. One a put left half done when it panicked is kept:
+    /// what was put down before it is still there to take.
+    fn lock(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(|poisoned| {
+            self.0.clear_poison();
+            poisoned.into_inner()
+        })
+    }
+}
+
+pub struct Gathering<T> {
+    slots: [Slot<T>; THREAD_SLOTS],
+}
+
+impl<T: Default> Default for Gathering<T> {
+    fn default() -> Self {
+        Self { slots: std::array::from_fn(|_| Slot::default()) }
+    }
+}
+
+impl<T> Gathering<T> {
+    /// Runs `put` on this thread's slot.
+    pub fn put<R>(&self, put: impl FnOnce(&mut T) -> R) -> R {
+        put(&mut self.slots[thread_slot()].lock())
+    }
+
+    /// Runs `take` on every slot in turn, each while its threads wait: keep
+    /// it short (swap the value for an empty one made beforehand).
+    pub fn take_each(&self, mut take: impl FnMut(&mut T)) {
+        for slot in &self.slots {
+            take(&mut slot.lock());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::Gathering;
+
+    #[test]
+    fn everything_put_down_on_any_thread_is_taken_once() {
+        let gathering = Arc::new(Gathering::<Vec<u32>>::default());
+        let threads: Vec<_> = (0..12)
+            .map(|t| {
+                let gathering = Arc::clone(&gathering);
+                std::thread::spawn(move || (0..100).for_each(|i| gathering.put(|v| v.push(t * 100 + i))))
+            })
+            .collect();
+        let mut taken = Vec::new();
+        for t in threads {
+            assert!(t.join().is_ok());
+        }
+        gathering.take_each(|v| taken.append(v));
+        taken.sort_unstable();
+        assert_eq!(taken, (0..1200).collect::<Vec<_>>());
+        gathering.take_each(|v| assert!(v.is_empty(), "taken away, not copied"));
+    }
+
+    #[test]
+    fn a_put_that_panicked_leaves_what_was_put_before_it() {
+        let gathering = Gathering::<Vec<u32>>::default();
+        gathering.put(|v| v.push(1));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            gathering.put(|v| {
+                v.push(2);
+                panic!("half done");
+            })
+        }));
+        assert!(panicked.is_err());
+        gathering.put(|v| v.push(3));
+        let mut taken = Vec::new();
+        gathering.take_each(|v| taken.append(v));
+        assert_eq!(taken, [1, 2, 3]);
+    }
+}
