@@ -197,7 +197,6 @@ impl QueryLog {
                     self.closed.store(true, Ordering::Release);
                 }
                 let mut rows = self.take(&mut room).into_rows();
-                self.taken.notify_waiters();
                 while !rows.is_empty() {
                     let rest = rows.split_off(rows.len().min(BATCH));
                     if batches.send(rows).await.is_err() {
@@ -246,7 +245,7 @@ impl QueryLog {
     /// Every thread's table, merged; each thread gets an empty one with
     /// room for as many rows as its last (`room`), made beforehand: a busy
     /// second's table is not grown step by step on the request's thread,
-    /// each step hashing every row again.
+    /// each step hashing every row again. Requests waiting for room go on.
     fn take(&self, room: &mut Vec<usize>) -> Folded {
         let mut spares: Vec<Folded> = room.iter().map(|&rows| Folded::with_room(rows)).collect();
         let mut taken = Vec::with_capacity(spares.len());
@@ -254,6 +253,7 @@ impl QueryLog {
             let spare = spares.get_mut(taken.len()).map(std::mem::take).unwrap_or_default();
             taken.push(std::mem::replace(folded, spare));
         });
+        self.taken.notify_waiters();
         *room = taken.iter().map(Folded::len).collect();
         taken.sort_unstable_by_key(|folded| std::cmp::Reverse(folded.len()));
         let mut taken = taken.into_iter();
@@ -406,7 +406,12 @@ impl Folded {
 
 #[cfg(test)]
 mod tests {
-    use super::{Entry, Folded, loggable};
+    use std::{sync::atomic::Ordering, time::Duration};
+
+    use safecert_policy::{Role, Subject};
+
+    use super::{BACKLOG, Entry, Folded, QueryLog, loggable};
+    use crate::identity::Caller;
 
     fn entry(account_id: i32, query: &str) -> Entry<'static> {
         Entry {
@@ -452,6 +457,54 @@ mod tests {
         second.add(entry(1, "cert_no=A"));
         second.merge(first);
         assert_eq!(seen(second), [(1, "cert_no=A".into(), 3), (1, "cert_no=B".into(), 1)]);
+    }
+
+    fn caller() -> Caller {
+        Caller {
+            account_id: 7,
+            login: "inspector".into(),
+            role: Role::Regulator,
+            tenant: "gd".into(),
+            enterprise_id: None,
+            enterprise_uscc: None,
+            department_id: None,
+            subject: Subject::default(),
+            api_client: None,
+            valid_until: chrono::Utc::now() + chrono::Duration::hours(1),
+            private_until: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_thread_a_full_backlog_behind_waits_until_the_writer_has_taken_its_rows() {
+        let log = QueryLog::default();
+        let caller = caller();
+        for n in 1..BACKLOG {
+            log.record(&caller, "gd", "lookup", format!("cert_no={n}"), None).await;
+        }
+        let last = log.record(&caller, "gd", "lookup", "cert_no=LAST".into(), None);
+        tokio::pin!(last);
+        let waited = tokio::time::timeout(Duration::from_millis(100), &mut last).await;
+        assert!(waited.is_err(), "the request waits for the writer");
+        let taken = log.take(&mut Vec::new());
+        let went_on = tokio::time::timeout(Duration::from_secs(5), last).await;
+        assert!(went_on.is_ok(), "it goes on once the writer has taken the rows");
+        assert_eq!(taken.len(), BACKLOG, "every entry taken, the waiting one too");
+        assert_eq!(log.dropped(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_entry_after_the_log_has_closed_is_counted_lost_and_a_repeat_is_one_row() {
+        let log = QueryLog::default();
+        let caller = caller();
+        log.record(&caller, "gd", "lookup", "cert_no=A".into(), None).await;
+        log.record(&caller, "gd", "lookup", "cert_no=A".into(), None).await;
+        let rows = log.take(&mut Vec::new()).into_rows();
+        assert_eq!((rows.len(), rows[0].count), (1, 2));
+        log.closed.store(true, Ordering::Release);
+        log.record(&caller, "gd", "lookup", "cert_no=B".into(), None).await;
+        assert_eq!(log.dropped(), 1);
+        assert_eq!(log.take(&mut Vec::new()).len(), 0);
     }
 
     #[test]
