@@ -232,7 +232,7 @@ impl QueryLog {
                 () = tokio::time::sleep_until(until) => return false,
                 () = self.entered.notified() => {
                     let mut full = false;
-                    self.gathering.take_each(|folded| full |= folded.len() >= BATCH);
+                    self.gathering.for_each(|folded| full |= folded.len() >= BATCH);
                     if full {
                         return false;
                     }
@@ -249,7 +249,7 @@ impl QueryLog {
     fn take(&self, room: &mut Vec<usize>) -> Folded {
         let mut spares: Vec<Folded> = room.iter().map(|&rows| Folded::with_room(rows)).collect();
         let mut taken = Vec::with_capacity(spares.len());
-        self.gathering.take_each(|folded| {
+        self.gathering.for_each(|folded| {
             let spare = spares.get_mut(taken.len()).map(std::mem::take).unwrap_or_default();
             taken.push(std::mem::replace(folded, spare));
         });

@@ -43,11 +43,12 @@ impl<T> Gathering<T> {
         put(&mut self.slots[thread_slot()].lock())
     }
 
-    /// Runs `take` on every slot in turn, each while its threads wait: keep
-    /// it short (swap the value for an empty one made beforehand).
-    pub fn take_each(&self, mut take: impl FnMut(&mut T)) {
+    /// Runs `visit` on every slot in turn, each while its threads wait:
+    /// keep it short (to take what a slot holds, swap it for an empty value
+    /// made beforehand).
+    pub fn for_each(&self, mut visit: impl FnMut(&mut T)) {
         for slot in &self.slots {
-            take(&mut slot.lock());
+            visit(&mut slot.lock());
         }
     }
 }
@@ -71,10 +72,10 @@ mod tests {
         for t in threads {
             assert!(t.join().is_ok());
         }
-        gathering.take_each(|v| taken.append(v));
+        gathering.for_each(|v| taken.append(v));
         taken.sort_unstable();
         assert_eq!(taken, (0..1200).collect::<Vec<_>>());
-        gathering.take_each(|v| assert!(v.is_empty(), "taken away, not copied"));
+        gathering.for_each(|v| assert!(v.is_empty(), "taken away, not copied"));
     }
 
     #[test]
@@ -90,7 +91,7 @@ mod tests {
         assert!(panicked.is_err());
         gathering.put(|v| v.push(3));
         let mut taken = Vec::new();
-        gathering.take_each(|v| taken.append(v));
+        gathering.for_each(|v| taken.append(v));
         assert_eq!(taken, [1, 2, 3]);
     }
 }
