@@ -10,47 +10,41 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use crate::{THREAD_SLOTS, thread_slot};
-
-#[repr(align(128))]
-#[derive(Default)]
-struct Slot<T>(Mutex<T>);
-
-impl<T> Slot<T> {
-    /// The slot's value. One a put left half done when it panicked is kept:
-    /// what was put down before it is still there to take.
-    fn lock(&self) -> MutexGuard<'_, T> {
-        self.0.lock().unwrap_or_else(|poisoned| {
-            self.0.clear_poison();
-            poisoned.into_inner()
-        })
-    }
-}
+use crate::ThreadSlots;
 
 pub struct Gathering<T> {
-    slots: [Slot<T>; THREAD_SLOTS],
+    slots: ThreadSlots<T>,
 }
 
 impl<T: Default> Default for Gathering<T> {
     fn default() -> Self {
-        Self { slots: std::array::from_fn(|_| Slot::default()) }
+        Self { slots: ThreadSlots::default() }
     }
 }
 
 impl<T> Gathering<T> {
     /// Runs `put` on this thread's slot.
     pub fn put<R>(&self, put: impl FnOnce(&mut T) -> R) -> R {
-        put(&mut self.slots[thread_slot()].lock())
+        put(&mut lock(self.slots.mine()))
     }
 
     /// Runs `visit` on every slot in turn, each while its threads wait:
     /// keep it short (to take what a slot holds, swap it for an empty value
     /// made beforehand).
     pub fn for_each(&self, mut visit: impl FnMut(&mut T)) {
-        for slot in &self.slots {
-            visit(&mut slot.lock());
+        for slot in self.slots.all() {
+            visit(&mut lock(slot));
         }
     }
+}
+
+/// A slot's value. One a put left half done when it panicked is kept: what
+/// was put down before it is still there to take.
+fn lock<T>(slot: &Mutex<T>) -> MutexGuard<'_, T> {
+    slot.lock().unwrap_or_else(|poisoned| {
+        slot.clear_poison();
+        poisoned.into_inner()
+    })
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ use std::{
     collections::HashMap,
     hash::{BuildHasher, Hash},
     sync::{
-        RwLock, RwLockReadGuard, RwLockWriteGuard,
+        Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard,
         atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
@@ -63,6 +63,35 @@ fn thread_slot() -> usize {
         static SLOT: usize = NEXT.fetch_add(1, Ordering::Relaxed) % THREAD_SLOTS;
     }
     SLOT.with(|slot| *slot)
+}
+
+/// A value for each thread slot, each behind a lock of its own on a cache
+/// line of its own: [`Scratch`] and [`Gathering`] differ only in what a
+/// thread does when it finds its slot taken.
+struct ThreadSlots<T> {
+    slots: [Slot<T>; THREAD_SLOTS],
+}
+
+#[repr(align(128))]
+#[derive(Default)]
+struct Slot<T>(Mutex<T>);
+
+impl<T: Default> Default for ThreadSlots<T> {
+    fn default() -> Self {
+        Self { slots: std::array::from_fn(|_| Slot::default()) }
+    }
+}
+
+impl<T> ThreadSlots<T> {
+    /// This thread's slot.
+    fn mine(&self) -> &Mutex<T> {
+        &self.slots[thread_slot()].0
+    }
+
+    /// Every slot, in the same order each time.
+    fn all(&self) -> impl Iterator<Item = &Mutex<T>> {
+        self.slots.iter().map(|slot| &slot.0)
+    }
 }
 
 #[derive(Clone, Copy)]

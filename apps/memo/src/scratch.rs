@@ -3,21 +3,17 @@
 //! call never waits for another thread's. Threads that share a slot and
 //! meet there get a fresh value for that call instead of waiting.
 
-use std::sync::{Mutex, TryLockError};
+use std::sync::TryLockError;
 
-use crate::{THREAD_SLOTS, thread_slot};
-
-#[repr(align(128))]
-#[derive(Default)]
-struct Slot<T>(Mutex<T>);
+use crate::ThreadSlots;
 
 pub struct Scratch<T> {
-    slots: [Slot<T>; THREAD_SLOTS],
+    slots: ThreadSlots<T>,
 }
 
 impl<T: Default> Default for Scratch<T> {
     fn default() -> Self {
-        Self { slots: std::array::from_fn(|_| Slot::default()) }
+        Self { slots: ThreadSlots::default() }
     }
 }
 
@@ -26,7 +22,7 @@ impl<T: Default> Scratch<T> {
     /// that panicked is replaced by a fresh one first: it may be half
     /// updated.
     pub fn with<R>(&self, work: impl FnOnce(&mut T) -> R) -> R {
-        let slot = &self.slots[thread_slot()].0;
+        let slot = self.slots.mine();
         match slot.try_lock() {
             Ok(mut value) => work(&mut value),
             Err(TryLockError::Poisoned(poisoned)) => {
